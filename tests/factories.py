@@ -1,0 +1,142 @@
+"""Factories for the pressroom models. Files are real (a tiny PNG made with Pillow, a minimal PDF) so the
+content checks and the renditions run as they do for an editor's upload."""
+
+import io
+from datetime import timedelta
+
+import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from pressroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+
+
+def png_bytes(width=24, height=16, color=(200, 40, 40)):
+    """A real PNG made with Pillow."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def pdf_bytes(text="Pressroom"):
+    """A minimal, valid one-page PDF with a correct cross-reference table."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+class NewsroomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Newsroom
+        django_get_or_create = ("id",)
+
+    id = 1
+    name = "Integrerings- og mangfoldsdirektoratet"
+    tagline = "IMDi"
+    about = "<p>IMDi skal bidra til integrering og mangfold.</p>"
+    website = "https://www.imdi.no"
+    email = "presse@imdi.no"
+    phone = "+47 24 16 88 00"
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Tema {n}")
+    language = "nb"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    name = factory.Sequence(lambda n: f"Kari Nordmann {n}")
+    role = "Kommunikasjonsrådgiver"
+    email = factory.Sequence(lambda n: f"kontakt{n}@imdi.no")
+    phone = "+47 900 00 000"
+    is_active = True
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    """A draft by default; `ReleaseFactory(published=True)` is public since an hour ago."""
+
+    class Meta:
+        model = Release
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Pressemelding nummer {n}")
+    lead = "Ingressen til pressemeldingen."
+    body = "<p>Brødteksten.</p>"
+    language = "nb"
+    status = Release.Status.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            status=Release.Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1)),
+            first_published_at=factory.SelfAttribute("published_at"),
+        )
+        scheduled = factory.Trait(
+            status=Release.Status.SCHEDULED,
+            published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1)),
+        )
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.add(*extracted)
+
+
+class ReleaseContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReleaseContact
+
+    release = factory.SubFactory(ReleaseFactory)
+    contact = factory.SubFactory(ContactFactory)
+    order = factory.Sequence(lambda n: n)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """An image by default (a real PNG, with renditions); `AttachmentFactory(pdf=True)` is a document."""
+
+    class Meta:
+        model = Attachment
+
+    release = factory.SubFactory(ReleaseFactory)
+    file = factory.LazyFunction(lambda: ContentFile(png_bytes(), name="bilde.png"))
+    title = "Bilde"
+    caption = "Bildetekst."
+    alt_text = "Et rødt rektangel."
+    credit = "Foto: IMDi"
+    licence = "CC BY 4.0"
+    order = factory.Sequence(lambda n: n)
+
+    class Params:
+        pdf = factory.Trait(
+            file=factory.LazyFunction(lambda: ContentFile(pdf_bytes(), name="rapport.pdf")),
+            title="Rapport",
+            caption="",
+            alt_text="",
+            credit="",
+            licence="",
+        )
