@@ -105,3 +105,133 @@ class Suppression(models.Model):
 
     def __str__(self):
         return self.email_hash[:12]
+
+
+class Mailing(models.Model):
+    """One release sent to one audience. The publish service creates it in the publishing transaction;
+    the unique constraint makes a second publish, a double click or a redelivered task a no-op."""
+
+    class Audience(models.TextChoices):
+        SUBSCRIBERS = "subscribers", _("Subscribers (immediately)")
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Preparing")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        CANCELLED = "cancelled", _("Cancelled")
+        DONE = "done", _("Done")
+
+    release = models.ForeignKey(
+        "pressroom.Release", verbose_name=_("release"), on_delete=models.CASCADE, related_name="mailings"
+    )
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.SUBSCRIBERS
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PREPARING)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    prepared_at = models.DateTimeField(_("ledger written"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Updated by every batch; the sweeper uses it to find mailings that nobody is working on.
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        constraints = [
+            models.UniqueConstraint(fields=["release", "audience"], name="mailing_unique_per_audience")
+        ]
+
+    def __str__(self):
+        return f"{self.release} → {self.get_audience_display()}"
+
+
+class Delivery(models.Model):
+    """The ledger: one row per (mailing, subscriber), written before the provider is called."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNCERTAIN = "uncertain", _("Uncertain")
+        SKIPPED = "skipped", _("Skipped (left the list)")
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The claim that holds the row while a batch is in flight, and when the provider was called:
+    # a row claimed but never handed to the provider can be queued again; one handed over cannot.
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    event = models.CharField(max_length=20, blank=True)  # the last tracking event: delivered, bounced…
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["mailing", "subscriber"], name="delivery_unique_recipient")
+        ]
+        indexes = [
+            models.Index(fields=["mailing", "status", "id"], name="delivery_claim"),
+            models.Index(fields=["claim"], name="delivery_by_claim"),
+            models.Index(fields=["message_id"], name="delivery_by_message_id"),
+        ]
+
+    def __str__(self):
+        return f"{self.mailing_id}:{self.subscriber_id} {self.status}"
+
+
+class Digest(models.Model):
+    """One digest per subscriber per period: the unique constraint is what makes it once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNCERTAIN = "uncertain", _("Uncertain")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="digests")
+    frequency = models.CharField(max_length=20, choices=Subscriber.Frequency.choices)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    releases = models.ManyToManyField("pressroom.Release", related_name="digests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "frequency", "period_start"], name="digest_once_per_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber_id} {self.frequency} {self.period_start:%Y-%m-%d}"
+
+
+class TrackingEvent(models.Model):
+    """Provider events already handled, by their id: a replayed webhook changes nothing."""
+
+    event_id = models.CharField(max_length=200, unique=True)
+    event_type = models.CharField(max_length=30)
+    recipient = models.CharField(max_length=254, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id}"
