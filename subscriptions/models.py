@@ -42,6 +42,12 @@ class Subscriber(models.Model):
         DAILY = "daily", _("Daily digest")
         WEEKLY = "weekly", _("Weekly digest")
 
+    class UnsubscribeMethod(models.TextChoices):
+        ONE_CLICK = "one_click", _("One-click (mail program)")
+        PAGE = "page", _("Unsubscribe page")
+        PREFERENCES = "preferences", _("Preferences page")
+        ADMIN = "admin", _("An editor")
+
     class ConsentMethod(models.TextChoices):
         FORM = "form", _("Sign-up form")
         IMPORT = "import", _("Import")
@@ -71,6 +77,9 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)
+    unsubscribe_method = models.CharField(
+        _("unsubscribed by"), max_length=20, choices=UnsubscribeMethod.choices, blank=True
+    )
 
     objects = SubscriberQuerySet.as_manager()
 
