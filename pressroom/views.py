@@ -1,5 +1,361 @@
-from django.http import HttpResponse
+"""The public pressroom: pages for journalists, file downloads and the staff preview.
+
+Every list and every file goes through `Release.objects.published()`; the only way around it is the
+staff preview.
+"""
+
+import json
+import mimetypes
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.files.storage import default_storage
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import ExtractYear
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.generic import ListView, TemplateView
+
+from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from .vcard import contact_vcard as build_vcard
+from .vcard import vcard_filename
+
+LATEST_COUNT = 5
+# Images Pressroom serves inline (logo, contact photos, renditions); anything else is a download.
+INLINE_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+DOCUMENT_LABELS = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/vnd.oasis.opendocument.text": "OpenDocument Text",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument Spreadsheet",
+    "application/vnd.oasis.opendocument.presentation": "OpenDocument Presentation",
+    "text/plain": "Text",
+    "text/csv": "CSV",
+}
+# Escapes that keep JSON from ending a <script> element or opening an HTML comment.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def home(request):
-    return HttpResponse("Pressroom")
+def absolute(url):
+    return f"{settings.SITE_URL}{url}"
+
+
+def listed(queryset):
+    """Releases as the lists show them: topics and the header image without a query per item."""
+    return queryset.prefetch_related("topics", "attachments")
+
+
+def public_topics():
+    """Topics with at least one public release, so a draft's topic does not announce it."""
+    return Topic.objects.filter(releases__in=Release.objects.published()).distinct()
+
+
+class PageSizeMixin:
+    def get_paginate_by(self, queryset):
+        return settings.PRESSROOM_PAGE_SIZE
+
+
+class HomeView(PageSizeMixin, ListView):
+    template_name = "pressroom/home.html"
+    context_object_name = "releases"
+
+    def get_queryset(self):
+        return listed(Release.objects.published().for_listing())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            topics=public_topics(), contacts=Contact.objects.filter(is_active=True), **kwargs
+        )
+
+
+home = HomeView.as_view()
+
+
+def with_page_data(queryset):
+    active_contacts = ReleaseContact.objects.filter(contact__is_active=True).select_related("contact")
+    return queryset.prefetch_related(
+        "topics", "attachments", Prefetch("release_contacts", queryset=active_contacts)
+    )
+
+
+def render_release(request, release, *, preview=False):
+    """The release page, in the release's own language."""
+    newsroom = Newsroom.load()
+    translated = (
+        Release.objects.published()
+        .filter(Q(translation_of=release) | Q(pk=release.translation_of_id))
+        .exclude(pk=release.pk)
+        .only("slug", "title", "language")
+        .first()
+    )
+    latest = listed(Release.objects.published().for_listing().exclude(pk=release.pk))[:LATEST_COUNT]
+    documents = release.documents
+    for document in documents:
+        document.type_label = DOCUMENT_LABELS.get(document.content_type, document.content_type)
+    with translation.override(release.language):
+        context = {
+            "release": release,
+            "preview": preview,
+            "images": release.images,
+            "documents": documents,
+            "contacts": [rc.contact for rc in release.release_contacts.all()],
+            "topics": list(release.topics.all()),
+            "latest": latest,
+            "translated": translated,
+            "canonical_url": absolute(release.get_absolute_url()),
+            "share_links": share_links(release),
+            "json_ld": json_ld(release, newsroom),
+            "og_locale": {"nb": "nb_NO", "en": "en_GB"}.get(release.language, release.language),
+        }
+        image = release.header_image
+        if image and image.web:
+            context["og_image"] = absolute(image.get_rendition_url("web"))
+            context["og_image_alt"] = image.alt_text
+        response = TemplateResponse(request, "pressroom/release.html", context)
+        response.render()
+    if preview:
+        response["X-Robots-Tag"] = "noindex"
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def release_page(request, slug):
+    obj = get_object_or_404(with_page_data(Release.objects.published()), slug=slug)
+    return render_release(request, obj)
+
+
+@staff_member_required
+def preview(request, pk):
+    obj = get_object_or_404(with_page_data(Release.objects.all()), pk=pk)
+    return render_release(request, obj, preview=True)
+
+
+def share_links(release):
+    url = absolute(release.get_absolute_url())
+    return [
+        # %20 rather than + for spaces: mail programs show a + literally.
+        (
+            "email",
+            _("Email"),
+            "mailto:?" + urlencode({"subject": release.title, "body": url}, quote_via=quote),
+        ),
+        (
+            "linkedin",
+            "LinkedIn",
+            "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
+        ),
+        (
+            "x",
+            "X (Twitter)",
+            "https://twitter.com/intent/tweet?" + urlencode({"url": url, "text": release.title}),
+        ),
+        ("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+    ]
+
+
+def json_ld(release, newsroom):
+    """The NewsArticle description for search engines, safe to place inside a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": release.title,
+        "description": release.lead,
+        "inLanguage": release.language,
+        "url": absolute(release.get_absolute_url()),
+        "mainEntityOfPage": absolute(release.get_absolute_url()),
+        "datePublished": release.published_at.isoformat() if release.published_at else None,
+        "dateModified": release.updated_at.isoformat() if release.updated_at else None,
+        # Space before each tag so that words in adjacent blocks do not run together.
+        "articleBody": " ".join(strip_tags(release.body.replace("<", " <")).split()),
+        "publisher": {"@type": "Organization", "name": newsroom.name},
+        "author": {"@type": "Organization", "name": newsroom.name},
+    }
+    if newsroom.website:
+        data["publisher"]["url"] = newsroom.website
+    if newsroom.logo:
+        data["publisher"]["logo"] = {
+            "@type": "ImageObject",
+            "url": absolute(reverse("pressroom:newsroom_logo")),
+        }
+    images = [absolute(image.get_rendition_url("web")) for image in release.images if image.web]
+    if images:
+        data["image"] = images
+    keywords = [topic.name for topic in release.topics.all()]
+    if keywords:
+        data["keywords"] = keywords
+    data = {key: value for key, value in data.items() if value not in (None, "")}
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES))  # noqa: S308
+
+
+class TopicView(PageSizeMixin, ListView):
+    template_name = "pressroom/topic.html"
+    context_object_name = "releases"
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, language=self.kwargs["language"], slug=self.kwargs["slug"])
+        return listed(Release.objects.published().filter(topics=self.topic).for_listing())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+topic = TopicView.as_view()
+
+
+class ArchiveView(TemplateView):
+    template_name = "pressroom/archive.html"
+
+    def get_context_data(self, **kwargs):
+        years = (
+            Release.objects.published()
+            .annotate(year=ExtractYear("published_at"))
+            .values("year")
+            .annotate(count=Count("pk"))
+            .order_by("-year")
+        )
+        return super().get_context_data(years=years, topics=public_topics(), **kwargs)
+
+
+archive = ArchiveView.as_view()
+
+
+class ArchiveYearView(PageSizeMixin, ListView):
+    template_name = "pressroom/archive_year.html"
+    context_object_name = "releases"
+
+    def get_queryset(self):
+        # Outside this range the date arithmetic for the year's bounds overflows.
+        if not 1900 <= self.kwargs["year"] <= 9000:
+            raise Http404
+        return listed(
+            Release.objects.published().filter(published_at__year=self.kwargs["year"]).for_listing()
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(year=self.kwargs["year"], **kwargs)
+
+
+archive_year = ArchiveYearView.as_view()
+
+
+class SearchView(PageSizeMixin, ListView):
+    template_name = "pressroom/search.html"
+    context_object_name = "releases"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()[:200]
+        return listed(Release.objects.published().search(self.query))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+search = SearchView.as_view()
+
+
+class ContactsView(TemplateView):
+    template_name = "pressroom/contacts.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contacts=Contact.objects.filter(is_active=True), **kwargs)
+
+
+contacts = ContactsView.as_view()
+
+
+@require_GET
+def contact_vcard(request, pk):
+    contact = get_object_or_404(Contact, pk=pk, is_active=True)
+    response = HttpResponse(build_vcard(contact, Newsroom.load()), content_type="text/vcard; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{vcard_filename(contact)}"'
+    return response
+
+
+def image_response(field_file, *, cache="public, max-age=3600"):
+    """An uploaded image, inline, if it is one of the image types Pressroom accepts."""
+    content_type, _encoding = mimetypes.guess_type(field_file.name)
+    if content_type not in INLINE_IMAGE_TYPES or not default_storage.exists(field_file.name):
+        raise Http404
+    response = FileResponse(default_storage.open(field_file.name, "rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = cache
+    return response
+
+
+@require_GET
+def contact_photo(request, pk):
+    contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
+    return image_response(contact.photo)
+
+
+@require_GET
+def newsroom_logo(request):
+    newsroom = Newsroom.load()
+    if not newsroom.logo:
+        raise Http404
+    return image_response(newsroom.logo)
+
+
+def visible_attachment(request, pk):
+    """The attachment if its release is public, or for staff (the preview) whatever its release.
+
+    Returns the attachment and whether it is public, so staff-only files are never cached by proxies.
+    """
+    attachment = Attachment.objects.filter(pk=pk, release__in=Release.objects.published()).first()
+    if attachment is not None:
+        return attachment, True
+    if request.user.is_active and request.user.is_staff:
+        return get_object_or_404(Attachment, pk=pk), False
+    raise Http404
+
+
+@require_GET
+def attachment(request, pk, filename):
+    obj, public = visible_attachment(request, pk)
+    if filename != obj.filename or not default_storage.exists(obj.file.name):
+        raise Http404
+    # Always a download: an upload is never rendered by the browser on our origin.
+    response = FileResponse(
+        default_storage.open(obj.file.name, "rb"),
+        as_attachment=True,
+        filename=obj.filename,
+        content_type=obj.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response
+
+
+@require_GET
+def rendition(request, pk, name):
+    if name not in ("web", "thumb"):
+        raise Http404
+    obj, public = visible_attachment(request, pk)
+    field_file = getattr(obj, name)
+    if not obj.is_image or not field_file:
+        raise Http404
+    return image_response(field_file, cache="public, max-age=300" if public else "private, no-store")
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /subscribe/",
+        "",
+        f"Sitemap: {absolute(reverse('pressroom:sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,146 @@
+"""RSS and Atom feeds of the published releases, for all releases and per topic.
+
+Items carry the full release (lead and body), the topics as categories and the attachments as
+enclosures. RSS 2.0 allows one <enclosure> per item, so the RSS feed lists every attachment as Media
+RSS <media:content> as well.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from .models import Newsroom, Release, Topic
+
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
+
+
+def absolute(url):
+    return f"{settings.SITE_URL}{url}"
+
+
+class MediaRssFeed(Rss201rev2Feed):
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:media": MEDIA_RSS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for enclosure in item.get("media", ()):
+            handler.addQuickElement(
+                "media:content",
+                attrs={"url": enclosure.url, "fileSize": enclosure.length, "type": enclosure.mime_type},
+            )
+
+
+class ReleasesFeed(Feed):
+    feed_type = MediaRssFeed
+
+    def get_object(self, request):
+        return Newsroom.load()
+
+    def title(self, obj):
+        return _("Press releases from %(name)s") % {"name": obj.name}
+
+    def link(self, obj):
+        return absolute(reverse("pressroom:home"))
+
+    def feed_url(self, obj):
+        return absolute(reverse("pressroom:feed_rss"))
+
+    def description(self, obj):
+        return obj.tagline or self.title(obj)
+
+    def releases(self, obj):
+        return Release.objects.published()
+
+    def items(self, obj):
+        releases = self.releases(obj).for_listing().prefetch_related("attachments")
+        return releases[: settings.PRESSROOM_FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        lead = f"<p><strong>{escape(item.lead)}</strong></p>" if item.lead else ""
+        return lead + item.body  # The body is sanitized when it is saved.
+
+    def item_link(self, item):
+        return absolute(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return absolute(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
+
+    def item_enclosures(self, item):
+        return [
+            Enclosure(absolute(attachment.get_absolute_url()), str(attachment.size), attachment.content_type)
+            for attachment in item.attachments.all()
+        ]
+
+    def item_extra_kwargs(self, item):
+        return {"media": self.item_enclosures(item)}
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        # RSS 2.0 allows one <enclosure>: keep the first (the header image); the rest are media:content.
+        if self.feed_type is MediaRssFeed:
+            for item in feed.items:
+                item["enclosures"] = item["enclosures"][:1]
+        return feed
+
+
+class ReleasesAtomFeed(ReleasesFeed):
+    feed_type = Atom1Feed
+
+    def feed_url(self, obj):
+        return absolute(reverse("pressroom:feed_atom"))
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+
+class TopicFeed(ReleasesFeed):
+    def get_object(self, request, language, slug):
+        return get_object_or_404(Topic, language=language, slug=slug)
+
+    def title(self, obj):
+        return _("%(topic)s: press releases from %(name)s") % {
+            "topic": obj.name,
+            "name": Newsroom.load().name,
+        }
+
+    def link(self, obj):
+        return absolute(obj.get_absolute_url())
+
+    def feed_url(self, obj):
+        return absolute(
+            reverse("pressroom:topic_feed_rss", kwargs={"language": obj.language, "slug": obj.slug})
+        )
+
+    def description(self, obj):
+        return self.title(obj)
+
+    def releases(self, obj):
+        return Release.objects.published().filter(topics=obj)
+
+
+class TopicAtomFeed(TopicFeed):
+    feed_type = Atom1Feed
+
+    def feed_url(self, obj):
+        kwargs = {"language": obj.language, "slug": obj.slug}
+        return absolute(reverse("pressroom:topic_feed_atom", kwargs=kwargs))
+
+    def subtitle(self, obj):
+        return self.description(obj)
