@@ -22,6 +22,7 @@ PROSE_EDITOR_EXTENSIONS = {
     "Blockquote": True,
     "BulletList": True,
     "OrderedList": True,
+    "ListItem": True,
     "HorizontalRule": True,
     "HardBreak": True,
     "Link": {"enableTarget": False},

@@ -1,0 +1,53 @@
+"""Forms for the editors' admin."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Release
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class ReleaseAdminForm(forms.ModelForm):
+    """The release form. Status and publish time are not on it: they change only through the
+    publish, schedule and unpublish buttons, which call the services."""
+
+    class Meta:
+        model = Release
+        fields = ["title", "slug", "kind", "language", "lead", "body", "topics", "translation_of"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        original = cleaned_data.get("translation_of")
+        if original is not None:
+            if self.instance.pk and original.pk == self.instance.pk:
+                self.add_error("translation_of", _("A release cannot be a translation of itself."))
+            elif original.language == cleaned_data.get("language"):
+                self.add_error("translation_of", _("The original must be in another language."))
+        return cleaned_data
+
+
+class ScheduleForm(forms.Form):
+    """When to publish, in the newsroom's time zone (Europe/Oslo unless TIME_ZONE says otherwise)."""
+
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publish_at"].help_text = _("Date and time in %(zone)s.") % {
+            "zone": timezone.get_current_timezone_name()
+        }
+
+    def clean_publish_at(self):
+        # The field has already read the naive input in the current time zone (the site's TIME_ZONE).
+        value = self.cleaned_data["publish_at"]
+        if value <= timezone.now():
+            raise forms.ValidationError(
+                _("Choose a time in the future. To publish at once, use “Publish now”."), code="past"
+            )
+        return value
