@@ -104,6 +104,11 @@ def _detect_image(upload):
                 fmt = image.format
                 width, height = image.size
                 image.verify()
+            # verify() does not decode the pixels: a truncated JPEG or GIF passes it and would then
+            # break the renditions after the upload was accepted. Decode it once here instead.
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             _("The image is too large in pixels; the limit is %(limit)s megapixels.")
