@@ -140,3 +140,16 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
             credit="",
             licence="",
         )
+
+
+def full_release(*, images=1, documents=1, contacts=1, topics=1, **kwargs):
+    """A release with everything the release page shows: images, documents, contacts and topics."""
+    topic_objs = TopicFactory.create_batch(topics) if isinstance(topics, int) else list(topics)
+    release = ReleaseFactory(topics=topic_objs, **kwargs)
+    for _ in range(images):
+        AttachmentFactory(release=release)
+    for _ in range(documents):
+        AttachmentFactory(release=release, pdf=True)
+    for _ in range(contacts):
+        ReleaseContactFactory(release=release)
+    return release
