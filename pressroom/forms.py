@@ -22,9 +22,15 @@ class ReleaseAdminForm(forms.ModelForm):
         original = cleaned_data.get("translation_of")
         if original is not None:
             if self.instance.pk and original.pk == self.instance.pk:
-                self.add_error("translation_of", _("A release cannot be a translation of itself."))
+                self.add_error(
+                    "translation_of",
+                    forms.ValidationError(_("A release cannot be a translation of itself."), code="self"),
+                )
             elif original.language == cleaned_data.get("language"):
-                self.add_error("translation_of", _("The original must be in another language."))
+                self.add_error(
+                    "translation_of",
+                    forms.ValidationError(_("The original must be in another language."), code="language"),
+                )
         return cleaned_data
 
 
