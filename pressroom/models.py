@@ -123,9 +123,10 @@ class ReleaseQuerySet(models.QuerySet):
                 + SearchVector("body", weight="C", config="simple")
             )
             search_query = SearchQuery(query, config="simple", search_type="websearch")
+            # Match with @@, not rank > 0: ts_rank gives non-matching rows a tiny positive rank.
             return (
-                self.annotate(rank=SearchRank(vector, search_query))
-                .filter(rank__gt=0)
+                self.annotate(search=vector, rank=SearchRank(vector, search_query))
+                .filter(search=search_query)
                 .order_by("-rank", "-published_at")
             )
         condition = Q()
