@@ -253,7 +253,8 @@ class SearchView(PageSizeMixin, ListView):
     context_object_name = "releases"
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[:200]
+        # PostgreSQL refuses NUL characters in a query string; nobody searches for them.
+        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:200]
         return listed(Release.objects.published().search(self.query))
 
     def get_context_data(self, **kwargs):
