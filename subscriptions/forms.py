@@ -1,0 +1,135 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from pressroom.models import Language, Topic
+
+from .addresses import MAX_LENGTH, normalize_email
+from .models import Subscriber
+
+STAMP_SALT = "subscriptions.signup-form-time"
+
+
+def make_stamp(now=None):
+    """A signed form-rendering time: a form sent back sooner than a person can type is from a bot."""
+    return signing.Signer(salt=STAMP_SALT).sign(str(int(now if now is not None else time.time())))
+
+
+def stamp_age(stamp):
+    """Seconds since STAMP was made, or None if it is missing or forged."""
+    try:
+        return time.time() - int(signing.Signer(salt=STAMP_SALT).unsign(stamp))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+class EmailAddressField(forms.CharField):
+    """An address in the form the list stores it (see addresses.py), with one clear error message."""
+
+    widget = forms.TextInput(
+        attrs={
+            # Not type=email: some browsers refuse internationalized domains, which the list accepts.
+            "inputmode": "email",
+            "autocomplete": "email",
+            "spellcheck": "false",
+            "autocapitalize": "off",
+        }
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_LENGTH * 4, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return ""
+        return normalize_email(value)
+
+
+class TopicsField(forms.TypedMultipleChoiceField):
+    """Topics as checkboxes grouped by language; cleans to Topic objects. None chosen means all topics."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=False, **kwargs)
+        self.topics = {topic.pk: topic for topic in Topic.objects.order_by("language", "name")}
+        groups = {}
+        for topic in self.topics.values():
+            groups.setdefault(topic.language, []).append((topic.pk, topic.name))
+        labels = dict(Language.choices)
+        if len(groups) > 1:
+            self.choices = [(labels.get(code, code), choices) for code, choices in groups.items()]
+        else:
+            self.choices = next(iter(groups.values()), [])
+
+    def clean(self, value):
+        return [self.topics[pk] for pk in super().clean(value)]
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of the emails"), choices=Language.choices, widget=forms.RadioSelect
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=Subscriber.Frequency.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"] = TopicsField(
+            label=_("Topics"), help_text=_("Choose none to get every press release.")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        language = cleaned.get("language")
+        if language and any(topic.language != language for topic in cleaned.get("topics", [])):
+            self.add_error(
+                "topics", _("Choose topics in the language you chose for the emails, or none for all topics.")
+            )
+        return cleaned
+
+
+class SignUpForm(PreferencesForm):
+    """The sign-up page's form, also posted by the small box on every page with just an address."""
+
+    email = EmailAddressField(label=_("Email address"))
+    # A honeypot: hidden from people by CSS, filled in by bots that fill in every field.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["email", "topics", "language", "frequency", "website", "stamp"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The box on every page sends only the address: language and frequency then take defaults.
+        self.fields["language"].required = False
+        self.fields["frequency"].required = False
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        if not self.is_bound:
+            self.initial.setdefault("language", current_language())
+            self.initial.setdefault("frequency", Subscriber.Frequency.IMMEDIATELY)
+            self.initial["stamp"] = make_stamp()
+
+    def looks_automated(self):
+        """A filled-in honeypot, or a form sent back without a genuine stamp or too fast to be typed."""
+        if self.data.get("website"):
+            return True
+        age = stamp_age(self.data.get("stamp", ""))
+        return age is None or age < settings.SUBSCRIPTIONS_MIN_FORM_SECONDS
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or current_language()
+
+    def clean_frequency(self):
+        return self.cleaned_data["frequency"] or Subscriber.Frequency.IMMEDIATELY
+
+
+def current_language():
+    language = (get_language() or "")[:2]
+    return language if language in Language.values else Language.NB

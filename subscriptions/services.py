@@ -1,0 +1,327 @@
+"""Every change to a subscriber goes through these functions: views, admin, commands and tasks call them."""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pressroom.models import Language, Topic
+
+from . import tasks
+from .addresses import normalize_email
+from .models import Subscriber, Suppression, email_hash
+
+
+class SignUp(enum.Enum):
+    """What a sign-up did. Never shown to the visitor: the page is the same whatever happened."""
+
+    CREATED = "created"
+    RESTARTED = "restarted"
+    RESENT = "resent"
+    TOO_SOON = "too_soon"
+    ALREADY_ACTIVE = "already_active"
+    SUPPRESSED = "suppressed"
+
+
+class CannotConfirm(Exception):
+    """The subscriber left the list (or bounced) after the link was sent: they must sign up again."""
+
+
+class UndoWindowClosed(Exception):
+    """Too long since the unsubscribe (or never confirmed): coming back needs a new sign-up."""
+
+
+def find_subscriber(email, *, for_update=False):
+    """The subscriber with EMAIL (already normalized), ignoring case, through the Lower(email) index."""
+    queryset = Subscriber.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+    if for_update:
+        queryset = queryset.select_for_update()
+    return queryset.first()
+
+
+def is_suppressed(email):
+    return Suppression.objects.filter(email_hash=email_hash(email)).exists()
+
+
+def _set_preferences(subscriber, *, language, topics, frequency):
+    subscriber.language = language
+    subscriber.frequency = frequency
+    # Topics belong to a language; a topic of the other language would never match a release.
+    chosen = [topic for topic in topics if topic.language == language]
+    subscriber.all_topics = not chosen
+    subscriber.save()
+    subscriber.topics.set(chosen)
+
+
+def _record_consent(subscriber, *, method, source, note="", now):
+    subscriber.consent_at = now
+    subscriber.consent_method = method
+    subscriber.consent_text_version = settings.SUBSCRIPTIONS_CONSENT_VERSION[:20]
+    subscriber.consent_source = source[:500]
+    subscriber.consent_note = note
+
+
+def sign_up(
+    *,
+    email,
+    language=Language.NB,
+    topics=(),
+    frequency=Subscriber.Frequency.IMMEDIATELY,
+    source="",
+    method=Subscriber.ConsentMethod.FORM,
+):
+    """Start (or restart) a double opt-in for EMAIL and queue the confirmation email after commit."""
+    email = normalize_email(email)
+    if language not in Language.values or frequency not in Subscriber.Frequency.values:
+        raise ValueError(f"Unknown language {language!r} or frequency {frequency!r}.")
+    if is_suppressed(email):
+        return SignUp.SUPPRESSED
+    now = timezone.now()
+    with transaction.atomic():
+        subscriber = find_subscriber(email, for_update=True)
+        if subscriber is None:
+            subscriber = Subscriber(email=email, status=Subscriber.Status.PENDING)
+            outcome = SignUp.CREATED
+        elif subscriber.status == Subscriber.Status.ACTIVE:
+            # Nothing is sent: a stranger typing a subscriber's address must not be able to fill their inbox.
+            return SignUp.ALREADY_ACTIVE
+        elif subscriber.status == Subscriber.Status.PENDING:
+            interval = timedelta(seconds=settings.SUBSCRIPTIONS_RESEND_INTERVAL)
+            if subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < interval:
+                return SignUp.TOO_SOON
+            outcome = SignUp.RESENT
+        else:
+            subscriber.status = Subscriber.Status.PENDING
+            outcome = SignUp.RESTARTED
+        _record_consent(subscriber, method=method, source=source, now=now)
+        subscriber.confirmation_sent_at = now
+        try:
+            # A savepoint: a concurrent sign-up of the same new address may win the unique constraint.
+            with transaction.atomic():
+                _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
+        except IntegrityError:
+            return SignUp.TOO_SOON
+        tasks.send_confirmation.delay_on_commit(subscriber.pk)
+    return outcome
+
+
+def confirm_subscription(*, subscriber):
+    """Make a pending subscriber active. True if this call confirmed it, False if it already was."""
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            return False
+        if subscriber.status != Subscriber.Status.PENDING:
+            raise CannotConfirm
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["status", "confirmed_at", "updated_at"])
+    return True
+
+
+def unsubscribe(*, subscriber, how):
+    """Take SUBSCRIBER off the list. True if this call did it; a second call keeps the first time."""
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+            return False
+        subscriber.status = Subscriber.Status.UNSUBSCRIBED
+        subscriber.unsubscribed_at = timezone.now()
+        subscriber.unsubscribe_method = how
+        subscriber.save(update_fields=["status", "unsubscribed_at", "unsubscribe_method", "updated_at"])
+    return True
+
+
+def undo_deadline(subscriber):
+    if subscriber.unsubscribed_at is None:
+        return None
+    return subscriber.unsubscribed_at + timedelta(days=settings.SUBSCRIPTIONS_UNDO_DAYS)
+
+
+def can_resubscribe(subscriber, now=None):
+    deadline = undo_deadline(subscriber)
+    return (
+        subscriber.status == Subscriber.Status.UNSUBSCRIBED
+        and subscriber.confirmed_at is not None
+        and deadline is not None
+        and (now or timezone.now()) < deadline
+    )
+
+
+def resubscribe(*, subscriber):
+    """Undo an unsubscribe within the undo window. True if this call did it, False if already active."""
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            return False
+        if not can_resubscribe(subscriber):
+            raise UndoWindowClosed
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.unsubscribed_at = None
+        subscriber.unsubscribe_method = ""
+        subscriber.save(update_fields=["status", "unsubscribed_at", "unsubscribe_method", "updated_at"])
+    return True
+
+
+def update_preferences(*, subscriber, language, topics, frequency):
+    """Set what SUBSCRIBER receives. No topics means all topics."""
+    with transaction.atomic():
+        _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
+
+
+def erase_subscriber(*, subscriber, reason="erased"):
+    """Delete every personal detail of SUBSCRIBER, keeping only a hash so that no import re-adds them."""
+    with transaction.atomic():
+        Suppression.objects.get_or_create(
+            email_hash=email_hash(subscriber.email), defaults={"reason": reason}
+        )
+        subscriber.delete()
+
+
+def purge_stale_signups(*, now=None):
+    """Delete sign-ups never confirmed within SUBSCRIPTIONS_PENDING_MAX_DAYS. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS)
+    # consent_at is renewed by every sign-up, so a restarted sign-up gets its full time to be confirmed.
+    stale = Q(consent_at__lt=cutoff) | Q(consent_at__isnull=True, created_at__lt=cutoff)
+    deleted, by_model = Subscriber.objects.filter(stale, status=Subscriber.Status.PENDING).delete()
+    return by_model.get(Subscriber._meta.label, 0)
+
+
+# Import
+
+
+class ImportAborted(Exception):
+    def __init__(self, report):
+        super().__init__(_("The file has invalid rows; nothing was imported."))
+        self.report = report
+
+
+@dataclass
+class ImportRow:
+    line: int
+    email: str
+    language: str
+    topics: list
+    frequency: str
+
+
+@dataclass
+class ImportReport:
+    valid: list = field(default_factory=list)  # ImportRow
+    invalid: list = field(default_factory=list)  # (line, message)
+    duplicates: list = field(default_factory=list)  # (line, email, why)
+    suppressed: list = field(default_factory=list)  # (line, email)
+    imported: int = 0
+    dry_run: bool = False
+
+
+def _parse_row(line, row, topics_by_slug):
+    errors = []
+    email = ""
+    try:
+        email = normalize_email(row.get("email") or "")
+    except ValidationError:
+        errors.append(_("not a valid email address: %(value)r") % {"value": (row.get("email") or "")[:100]})
+    language = (row.get("language") or "").strip().lower() or settings.LANGUAGE_CODE
+    if language not in Language.values:
+        errors.append(_("unknown language %(value)r (use nb or en)") % {"value": language[:20]})
+    frequency = (row.get("frequency") or "").strip().lower() or Subscriber.Frequency.IMMEDIATELY
+    if frequency not in Subscriber.Frequency.values:
+        errors.append(_("unknown frequency %(value)r") % {"value": frequency[:20]})
+    topics = []
+    for slug in filter(None, (part.strip() for part in (row.get("topics") or "").split(";"))):
+        topic = topics_by_slug.get((language, slug))
+        if topic is None:
+            errors.append(
+                _("no %(language)s topic with slug %(value)r") % {"language": language, "value": slug}
+            )
+        else:
+            topics.append(topic)
+    if errors:
+        return None, "; ".join(errors)
+    return ImportRow(line=line, email=email, language=language, topics=topics, frequency=frequency), None
+
+
+def import_subscribers(
+    *, rows, confirmed=False, consent_note="", source="", dry_run=False, skip_invalid=False, progress=None
+):
+    """Add the subscribers of ROWS, an iterable of (line number, {email, language, topics[, frequency]}).
+
+    Without CONFIRMED each new subscriber is pending and gets a confirmation email; with it they are
+    active at once, which requires a CONSENT_NOTE saying where their consent was given. Duplicates (in
+    the file or already in the list) and suppressed (erased) addresses are skipped and reported. Any
+    invalid row aborts the whole import (ImportAborted, nothing written) unless SKIP_INVALID.
+    """
+    consent_note = (consent_note or "").strip()
+    if confirmed and not consent_note:
+        raise ValueError(_("Importing confirmed subscribers needs a consent note saying how they consented."))
+    topics_by_slug = {(topic.language, topic.slug): topic for topic in Topic.objects.all()}
+    report = ImportReport(dry_run=dry_run)
+    seen = {}
+    for line, row in rows:
+        parsed, error = _parse_row(line, row, topics_by_slug)
+        if error:
+            report.invalid.append((line, error))
+        elif parsed.email.lower() in seen:
+            report.duplicates.append(
+                (line, parsed.email, _("same as line %(line)d") % {"line": seen[parsed.email.lower()]})
+            )
+        else:
+            seen[parsed.email.lower()] = line
+            report.valid.append(parsed)
+
+    hashes = {email_hash(row.email): row for row in report.valid}
+    suppressed = set(
+        Suppression.objects.filter(email_hash__in=list(hashes)).values_list("email_hash", flat=True)
+    )
+    lowered = [row.email.lower() for row in report.valid]
+    existing = set()
+    for start in range(0, len(lowered), 500):
+        existing.update(
+            Subscriber.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=lowered[start : start + 500])
+            .values_list("email_lower", flat=True)
+        )
+    valid = []
+    for row in report.valid:
+        if email_hash(row.email) in suppressed:
+            report.suppressed.append((row.line, row.email))
+        elif row.email.lower() in existing:
+            report.duplicates.append((row.line, row.email, _("already in the list")))
+        else:
+            valid.append(row)
+    report.valid = valid
+    report.duplicates.sort()
+
+    if report.invalid and not skip_invalid:
+        raise ImportAborted(report)
+    if dry_run:
+        return report
+
+    now = timezone.now()
+    method = Subscriber.ConsentMethod.IMPORT
+    with transaction.atomic():
+        for number, row in enumerate(report.valid, start=1):
+            subscriber = Subscriber(email=row.email)
+            _record_consent(subscriber, method=method, source=source, note=consent_note, now=now)
+            subscriber.consent_text_version = ""
+            if confirmed:
+                subscriber.status = Subscriber.Status.ACTIVE
+                subscriber.confirmed_at = now
+            else:
+                subscriber.status = Subscriber.Status.PENDING
+                subscriber.confirmation_sent_at = now
+            _set_preferences(subscriber, language=row.language, topics=row.topics, frequency=row.frequency)
+            if not confirmed:
+                tasks.send_confirmation.delay_on_commit(subscriber.pk)
+            report.imported += 1
+            if progress:
+                progress(number, len(report.valid))
+    return report

@@ -1,0 +1,42 @@
+"""Subscribers in each state, with a consent record like the one the sign-up form writes."""
+
+import factory
+from django.utils import timezone
+
+from subscriptions.models import Subscriber
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """Active by default; `SubscriberFactory(pending=True)` or `(unsubscribed=True)` for the other states."""
+
+    class Meta:
+        model = Subscriber
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"abonnent{n}@example.no")
+    status = Subscriber.Status.ACTIVE
+    language = "nb"
+    consent_at = factory.LazyFunction(timezone.now)
+    consent_method = Subscriber.ConsentMethod.FORM
+    consent_text_version = "1"
+    consent_source = "/"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(
+            status=Subscriber.Status.PENDING,
+            confirmed_at=None,
+            confirmation_sent_at=factory.LazyFunction(timezone.now),
+        )
+        unsubscribed = factory.Trait(
+            status=Subscriber.Status.UNSUBSCRIBED,
+            unsubscribed_at=factory.LazyFunction(timezone.now),
+            unsubscribe_method=Subscriber.UnsubscribeMethod.PAGE,
+        )
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.add(*extracted)
+            self.all_topics = False
+            self.save(update_fields=["all_topics"])
