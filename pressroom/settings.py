@@ -312,3 +312,31 @@ SUBSCRIPTIONS_SIGNUP_LIMIT_PER_ADDRESS = envint("SUBSCRIPTIONS_SIGNUP_LIMIT_PER_
 SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW = envint("SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW", 3600)  # seconds
 # Behind a reverse proxy every visitor has the proxy's address; the proxy's X-Forwarded-For is used instead.
 SUBSCRIPTIONS_TRUST_X_FORWARDED_FOR = envbool("BEHIND_PROXY")
+
+# Mailings (see subscriptions/mailings.py and README "Sending")
+MAILING_BATCH_SIZE = envint("MAILING_BATCH_SIZE", 0)  # 0: the provider's own size (1,000 for batch APIs)
+MAILING_PARALLELISM = envint("MAILING_PARALLELISM", 2)  # sender tasks per mailing
+MAILING_RATE_LIMIT = envint("MAILING_RATE_LIMIT", 0)  # recipients per second over all senders; 0: none
+MAILING_MAX_ATTEMPTS = envint("MAILING_MAX_ATTEMPTS", 8)
+MAILING_RETRY_BASE_SECONDS = envint("MAILING_RETRY_BASE_SECONDS", 2)
+MAILING_RETRY_MAX_SECONDS = envint("MAILING_RETRY_MAX_SECONDS", 300)
+MAILING_TASK_SECONDS = envint("MAILING_TASK_SECONDS", 60)  # one sender task's work before it re-queues
+MAILING_LEASE_SECONDS = envint("MAILING_LEASE_SECONDS", 600)  # a claim older than this is recovered
+MAILING_STALL_SECONDS = envint("MAILING_STALL_SECONDS", 120)  # a mailing idle this long is restarted
+MAILING_HTML_BUDGET = envint("MAILING_HTML_BUDGET", 90_000)  # bytes; Gmail clips messages over ~102 KB
+MAILING_SWEEP_SECONDS = envint("MAILING_SWEEP_SECONDS", 60)
+DIGEST_HOUR = envint("DIGEST_HOUR", 7)  # local time (TIME_ZONE) of the daily and weekly digests
+DIGEST_WEEKDAY = envint("DIGEST_WEEKDAY", 1)  # 1 = Monday (crontab numbering, 0 = Sunday)
+CELERY_BEAT_SCHEDULE |= {
+    "sweep-mailings": {"task": "subscriptions.tasks.sweep_mailings", "schedule": MAILING_SWEEP_SECONDS},
+    "daily-digest": {
+        "task": "subscriptions.tasks.send_digests",
+        "schedule": crontab(minute=0, hour=DIGEST_HOUR),
+        "args": ("daily",),
+    },
+    "weekly-digest": {
+        "task": "subscriptions.tasks.send_digests",
+        "schedule": crontab(minute=5, hour=DIGEST_HOUR, day_of_week=DIGEST_WEEKDAY),
+        "args": ("weekly",),
+    },
+}

@@ -34,6 +34,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("subscribe/", include("subscriptions.urls")),
+    # Provider webhooks (bounces, complaints, unsubscribes, deliveries), authenticated as anymail requires.
+    path("anymail/", include("anymail.urls")),
     path("", include((public_patterns, "pressroom"))),
 ]
 

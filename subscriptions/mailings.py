@@ -1,5 +1,494 @@
-"""Release mailings over a per-recipient ledger (built in the mailings issue)."""
+"""Release mailings over a per-recipient ledger.
+
+The publish service creates a Mailing in the publishing transaction. `prepare_mailing` writes one
+Delivery row per recipient, set-wise. Sender tasks then loop: claim a batch of queued rows (row locks,
+SKIP LOCKED on PostgreSQL), mark them handed over, call the provider once per batch (or once per
+recipient over one connection for SMTP), and write the result back. A crash leaves rows in a state that
+says exactly what is known: claimed but never handed over (safe to queue again) or handed over without an
+answer (uncertain: re-sent only when an editor says so). `sweep` recovers both, and mailings whose
+tasks were lost.
+"""
+
+import logging
+import random
+import smtplib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+
+from . import providers
+from .models import Delivery, Mailing, Subscriber
+
+log = logging.getLogger(__name__)
+
+ACTIVE_MAILING = (Mailing.Status.PREPARING, Mailing.Status.SENDING)
 
 
 def create_for_release(*, release):
-    """Create the mailing of a just-published release, inside the publishing transaction."""
+    """Create the mailing of a just-published release, inside the publishing transaction (once)."""
+    from . import tasks
+
+    mailing, created = Mailing.objects.get_or_create(release=release, audience=Mailing.Audience.SUBSCRIBERS)
+    if created:
+        tasks.prepare_mailing.delay_on_commit(mailing.pk)
+    return mailing
+
+
+def audience(release):
+    """Who gets RELEASE straight away: active, matching subscribers who want every release at once."""
+    return Subscriber.objects.for_release(release).filter(frequency=Subscriber.Frequency.IMMEDIATELY)
+
+
+def prepare_mailing(mailing_id):
+    """Write the ledger of MAILING set-wise and start sending. Idempotent."""
+    mailing = Mailing.objects.select_related("release").get(pk=mailing_id)
+    if mailing.status != Mailing.Status.PREPARING:
+        return mailing
+    subscribers_sql, params = audience(mailing.release).order_by().values(sid=F("pk")).query.sql_with_params()
+    table = Delivery._meta.db_table
+    with transaction.atomic():
+        with db_connection.cursor() as cursor:
+            # INSERT ... SELECT: the list of recipients never passes through Python. `WHERE true`
+            # keeps SQLite's parser from reading ON CONFLICT as part of the SELECT.
+            # The SQL is Django's own compilation of the audience queryset; values are parameters.
+            columns = "mailing_id, subscriber_id, status, attempts, message_id, event, error"
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
+                f"SELECT %s, audience.sid, %s, 0, '', '', '' FROM ({subscribers_sql}) AS audience "
+                "WHERE true ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
+                [mailing.pk, Delivery.Status.QUEUED, *params],
+            )
+        recipients = Delivery.objects.filter(mailing=mailing).count()
+        now = timezone.now()
+        Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.PREPARING).update(
+            status=Mailing.Status.SENDING, recipients=recipients, prepared_at=now, last_activity_at=now
+        )
+        transaction.on_commit(lambda: kick(mailing.pk))
+    log.info("mailing %s prepared: %s recipients", mailing.pk, recipients)
+    mailing.refresh_from_db()
+    return mailing
+
+
+def kick(mailing_id):
+    """Queue the sender tasks of a mailing: as many as may run side by side."""
+    from . import tasks
+
+    for _ in range(settings.MAILING_PARALLELISM):
+        tasks.send_mailing.delay(mailing_id)
+
+
+# Claiming and sending
+
+
+def claim_batch(mailing_id, size, now=None):
+    """Claim up to SIZE queued rows of a mailing; return the claim id, or None when none is due.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED so that concurrent senders take different rows.
+    SQLite has no row locks; there the transaction is IMMEDIATE (see settings), so claims are
+    serialized by the database's write lock and a second claimer sees the rows already taken.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+        if settings.USING_POSTGRES:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("id").values_list("id", flat=True)[:size])
+        if not ids:
+            return None
+        claim = uuid.uuid4()
+        Delivery.objects.filter(id__in=ids).update(
+            status=Delivery.Status.SENDING,
+            claim=claim,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=F("attempts") + 1,
+        )
+        # Whoever left since the ledger was written is skipped, not sent to.
+        Delivery.objects.filter(claim=claim).exclude(subscriber__status=Subscriber.Status.ACTIVE).update(
+            status=Delivery.Status.SKIPPED, claim=None
+        )
+        Mailing.objects.filter(pk=mailing_id).update(last_activity_at=now)
+    return claim
+
+
+def hand_over(claim):
+    """Mark the claimed rows as handed to the provider; return them as (id, email, token, pk) rows.
+
+    Rows that the sweeper took back in the meantime are no longer ours and are not returned.
+    """
+    Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING, handed_over_at__isnull=True).update(
+        handed_over_at=timezone.now()
+    )
+    return list(
+        Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING, handed_over_at__isnull=False)
+        .order_by("id")
+        .values_list("id", "subscriber__email", "subscriber__token", "subscriber_id")
+    )
+
+
+@dataclass
+class Outcome:
+    """What a provider call told us, per ledger row id."""
+
+    sent: dict = field(default_factory=dict)  # id -> provider message id
+    failed: dict = field(default_factory=dict)  # id -> error (permanent)
+    retry: dict = field(default_factory=dict)  # id -> error (not handed over, or refused for now)
+    uncertain: dict = field(default_factory=dict)  # id -> error (may have been accepted)
+    retry_after: float | None = None
+
+
+class TransientError(Exception):
+    """The provider refused for now (429, 5xx) or could not be reached: nothing was accepted."""
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UncertainError(Exception):
+    """The request may have reached the provider, but its answer was lost."""
+
+
+class PermanentError(Exception):
+    """The provider refused the message for good (4xx other than 429)."""
+
+
+def classify(exc):
+    """Turn a backend exception into TransientError, UncertainError or PermanentError."""
+    import requests
+    from anymail.exceptions import AnymailRequestsAPIError
+
+    if isinstance(exc, AnymailRequestsAPIError) and getattr(exc, "status_code", None):
+        status = exc.status_code
+        if status == 429 or status >= 500:
+            return TransientError(f"HTTP {status}", retry_after=_retry_after(exc.response))
+        return PermanentError(f"HTTP {status}: {str(exc)[:500]}")
+    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
+        return TransientError(f"could not connect: {exc.__class__.__name__}")
+    if isinstance(exc, requests.RequestException):
+        return UncertainError(f"answer lost: {exc.__class__.__name__}: {str(exc)[:300]}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        if 400 <= exc.smtp_code < 500:
+            return TransientError(f"SMTP {exc.smtp_code}")
+        return PermanentError(f"SMTP {exc.smtp_code}: {exc.smtp_error[:300]!r}")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return PermanentError(f"recipient refused: {exc.recipients!r}"[:500])
+    if isinstance(exc, ConnectionRefusedError | smtplib.SMTPConnectError):
+        return TransientError(f"could not connect: {exc}")
+    if isinstance(exc, OSError | smtplib.SMTPException):
+        return UncertainError(f"answer lost: {exc.__class__.__name__}: {exc}")
+    return PermanentError(f"{exc.__class__.__name__}: {str(exc)[:500]}")
+
+
+def _never_connected(exc):
+    """True when the request failed before a connection was made (nothing was sent)."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    seen = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError):
+            return True
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return False
+
+
+def _retry_after(response):
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return min(float(value), settings.MAILING_RETRY_MAX_SECONDS) if value else None
+    except ValueError:
+        return None
+
+
+def send_rows(rows, message_builder, provider, connection):
+    """Send to ROWS through CONNECTION; return an Outcome. Never raises for provider errors."""
+    outcome = Outcome()
+    if provider.batch:
+        message = message_builder.batch(rows, provider, connection)
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
+            _record_all(outcome, rows, classify(exc))
+            return outcome
+        statuses = message.anymail_status.recipients
+        for row_id, email, _token, _pk in rows:
+            status = statuses.get(email)
+            if status is None or status.status in ("queued", "sent", "scheduled", "unknown"):
+                outcome.sent[row_id] = (status.message_id if status else "") or ""
+            else:
+                outcome.failed[row_id] = f"provider status: {status.status}"
+        return outcome
+    for index, (row_id, email, token, pk) in enumerate(rows):
+        try:
+            message = message_builder.single(email, token, pk, connection)
+            message.send()
+        except Exception as exc:  # noqa: BLE001
+            error = classify(exc)
+            _record(outcome, row_id, error)
+            if isinstance(error, TransientError | UncertainError):
+                # The connection is gone or refusing: the rest of the batch was never handed over.
+                for later_id, *_rest in rows[index + 1 :]:
+                    outcome.retry[later_id] = "not sent: an earlier message in the batch failed"
+                break
+            continue
+        outcome.sent[row_id] = message.extra_headers.get("Message-ID", "")
+    return outcome
+
+
+def _record(outcome, row_id, error):
+    if isinstance(error, TransientError):
+        outcome.retry[row_id] = str(error)
+        outcome.retry_after = error.retry_after
+    elif isinstance(error, UncertainError):
+        outcome.uncertain[row_id] = str(error)
+    else:
+        outcome.failed[row_id] = str(error)
+
+
+def _record_all(outcome, rows, error):
+    for row_id, *_rest in rows:
+        _record(outcome, row_id, error)
+
+
+def write_back(claim, outcome, now=None):
+    """Record an Outcome in the ledger. Rows are matched by claim, so a late answer still counts."""
+    now = now or timezone.now()
+    held = Delivery.objects.filter(claim=claim)
+    by_message_id = {}
+    for row_id, message_id in outcome.sent.items():
+        by_message_id.setdefault(message_id, []).append(row_id)
+    with transaction.atomic():
+        for message_id, ids in by_message_id.items():
+            held.filter(id__in=ids).update(
+                status=Delivery.Status.SENT, message_id=message_id[:200], sent_at=now, error=""
+            )
+        for row_id, error in outcome.failed.items():
+            held.filter(id=row_id).update(status=Delivery.Status.FAILED, error=error)
+        for row_id, error in outcome.uncertain.items():
+            held.filter(id=row_id).update(status=Delivery.Status.UNCERTAIN, error=error)
+        if outcome.retry:
+            _requeue(held.filter(id__in=list(outcome.retry)), next(iter(outcome.retry.values())), now,
+                     outcome.retry_after)  # fmt: skip
+
+
+def _requeue(rows, error, now, retry_after=None):
+    """Queue ROWS again after a backoff, or fail those that have had every attempt."""
+    rows.filter(attempts__gte=settings.MAILING_MAX_ATTEMPTS).update(
+        status=Delivery.Status.FAILED,
+        error=f"gave up after {settings.MAILING_MAX_ATTEMPTS} attempts: {error}",
+    )
+    for attempts in rows.filter(status=Delivery.Status.SENDING).values_list("attempts", flat=True).distinct():
+        delay = retry_after if retry_after is not None else backoff(attempts)
+        rows.filter(status=Delivery.Status.SENDING, attempts=attempts).update(
+            status=Delivery.Status.QUEUED,
+            claim=None,
+            handed_over_at=None,
+            error=error,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+
+
+def backoff(attempts):
+    """Exponential backoff with jitter: 2, 4, 8 … seconds, capped."""
+    base = min(
+        settings.MAILING_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.MAILING_RETRY_MAX_SECONDS
+    )
+    return base * random.uniform(0.8, 1.2)
+
+
+@dataclass
+class Progress:
+    more_now: bool = False
+    retry_in: float | None = None
+
+
+def send_batches(mailing_id, time_budget=None):
+    """Claim and send batches of a mailing until none is due, it is paused, or the budget is spent."""
+    from .release_email import ReleaseMessage
+
+    time_budget = settings.MAILING_TASK_SECONDS if time_budget is None else time_budget
+    deadline = time.monotonic() + time_budget
+    provider = providers.current()
+    builder = None
+    connection = None
+    try:
+        while True:
+            status = Mailing.objects.filter(pk=mailing_id).values_list("status", flat=True).first()
+            if status != Mailing.Status.SENDING:
+                return Progress()
+            if time.monotonic() >= deadline:
+                return Progress(more_now=True)
+            started = time.monotonic()
+            claim = claim_batch(mailing_id, provider.batch_size)
+            if claim is None:
+                return _idle(mailing_id)
+            rows = hand_over(claim)
+            if not rows:
+                continue
+            if builder is None:
+                builder = ReleaseMessage(Mailing.objects.select_related("release").get(pk=mailing_id).release)
+                connection = get_connection(fail_silently=False)
+                connection.open()
+            outcome = send_rows(rows, builder, provider, connection)
+            write_back(claim, outcome)
+            if outcome.retry or outcome.uncertain:
+                # A refusing or vanished server: start over with a fresh connection.
+                connection.close()
+                connection = get_connection(fail_silently=False)
+                connection.open()
+            _throttle(len(rows), started)
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _throttle(count, started):
+    """Keep under MAILING_RATE_LIMIT recipients per second across all sender tasks."""
+    if not settings.MAILING_RATE_LIMIT:
+        return
+    per_task = settings.MAILING_RATE_LIMIT / settings.MAILING_PARALLELISM
+    wait = count / per_task - (time.monotonic() - started)
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _idle(mailing_id):
+    """Nothing is due now: finish the mailing, or say when the next retry is due."""
+    now = timezone.now()
+    pending = Delivery.objects.filter(
+        mailing_id=mailing_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    ).aggregate(
+        queued=Count("id", filter=Q(status=Delivery.Status.QUEUED)),
+        sending=Count("id", filter=Q(status=Delivery.Status.SENDING)),
+        next_at=Min("next_attempt_at", filter=Q(status=Delivery.Status.QUEUED)),
+    )
+    if pending["queued"]:
+        wait = (pending["next_at"] - now).total_seconds() if pending["next_at"] else 0
+        return Progress(retry_in=max(wait, 0.5))
+    if not pending["sending"]:
+        finish(mailing_id, now)
+    return Progress()
+
+
+def finish(mailing_id, now=None):
+    Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).update(
+        status=Mailing.Status.DONE, finished_at=now or timezone.now()
+    )
+
+
+# Recovery
+
+
+def sweep(now=None):
+    """Recover what crashes left behind; return counts of what was done."""
+    now = now or timezone.now()
+    lease = now - timedelta(seconds=settings.MAILING_LEASE_SECONDS)
+    stalled = now - timedelta(seconds=settings.MAILING_STALL_SECONDS)
+    # Claimed but never handed over: nothing was sent, queue again.
+    requeued = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=lease, handed_over_at__isnull=True
+    ).update(status=Delivery.Status.QUEUED, claim=None, next_attempt_at=None)
+    # Handed over with no answer recorded: the provider may have it. Keep the claim so a late
+    # answer is still written back.
+    uncertain = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=lease, handed_over_at__isnull=False
+    ).update(status=Delivery.Status.UNCERTAIN, error="no answer recorded (worker lost)")
+    prepared = 0
+    for mailing_id in Mailing.objects.filter(
+        status=Mailing.Status.PREPARING, created_at__lt=stalled
+    ).values_list("pk", flat=True):
+        from . import tasks
+
+        tasks.prepare_mailing.delay(mailing_id)
+        prepared += 1
+    kicked = 0
+    idle = Mailing.objects.filter(status=Mailing.Status.SENDING).filter(
+        Q(last_activity_at__lt=stalled) | Q(last_activity_at__isnull=True)
+    )
+    for mailing_id in idle.values_list("pk", flat=True):
+        if Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED).exists():
+            Mailing.objects.filter(pk=mailing_id).update(last_activity_at=now)
+            kick(mailing_id)
+            kicked += 1
+        elif not Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.SENDING).exists():
+            finish(mailing_id, now)
+    return {"requeued": requeued, "uncertain": uncertain, "prepared": prepared, "kicked": kicked}
+
+
+# Editors' controls
+
+
+def pause(*, mailing):
+    Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).update(status=Mailing.Status.PAUSED)
+
+
+def resume(*, mailing):
+    if Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.PAUSED).update(
+        status=Mailing.Status.SENDING, last_activity_at=timezone.now()
+    ):
+        transaction.on_commit(lambda: kick(mailing.pk))
+
+
+def cancel(*, mailing):
+    with transaction.atomic():
+        if Mailing.objects.filter(pk=mailing.pk, status__in=[*ACTIVE_MAILING, Mailing.Status.PAUSED]).update(
+            status=Mailing.Status.CANCELLED, finished_at=timezone.now()
+        ):
+            Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED).update(
+                status=Delivery.Status.SKIPPED, error="mailing cancelled"
+            )
+
+
+def retry_rows(*, mailing, status):
+    """Queue FAILED or UNCERTAIN rows again (an editor's decision) and restart the mailing."""
+    with transaction.atomic():
+        count = Delivery.objects.filter(mailing=mailing, status=status).update(
+            status=Delivery.Status.QUEUED, claim=None, handed_over_at=None, next_attempt_at=None, attempts=0
+        )
+        if count:
+            Mailing.objects.filter(pk=mailing.pk).exclude(status=Mailing.Status.CANCELLED).update(
+                status=Mailing.Status.SENDING, finished_at=None, last_activity_at=timezone.now()
+            )
+            transaction.on_commit(lambda: kick(mailing.pk))
+    return count
+
+
+def progress(mailing):
+    """Counts for the editors' live progress panel."""
+    counts = dict(
+        Delivery.objects.filter(mailing=mailing).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    events = dict(
+        Delivery.objects.filter(mailing=mailing)
+        .exclude(event="")
+        .values_list("event")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "mailing": mailing.pk,
+        "status": mailing.status,
+        "recipients": mailing.recipients,
+        **{status: counts.get(status, 0) for status in Delivery.Status.values},
+        "bounced": events.get("bounced", 0),
+        "complained": events.get("complained", 0),
+        "unsubscribed": Subscriber.objects.filter(
+            status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at__gte=mailing.created_at
+        ).count(),
+    }
