@@ -61,10 +61,10 @@ def _suppress(subscriber, status):
 
     if status == Subscriber.Status.UNSUBSCRIBED:
         services.unsubscribe(subscriber=subscriber, how="provider")
-        return
-    Subscriber.objects.filter(pk=subscriber.pk).update(
-        status=status, unsubscribed_at=timezone.now(), updated_at=timezone.now()
-    )
+    else:
+        Subscriber.objects.filter(pk=subscriber.pk).update(
+            status=status, unsubscribed_at=timezone.now(), updated_at=timezone.now()
+        )
     Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.QUEUED).update(
         status=Delivery.Status.SKIPPED, error=f"subscriber {status}"
     )
