@@ -123,6 +123,8 @@ def render_release(request, release, *, preview=False):
             context["og_image_alt"] = image.alt_text
         response = TemplateResponse(request, "pressroom/release.html", context)
         response.render()
+    # LocaleMiddleware only sets the header if the view has not: this page is in the release's language.
+    response["Content-Language"] = release.language
     if preview:
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"

@@ -89,6 +89,8 @@ def test_release_page_uses_the_release_language_not_the_visitors(client):
 
     assert html_lang(nb_page) == "nb"
     assert html_lang(en_page) == "en"
+    assert nb_page["Content-Language"] == "nb"
+    assert en_page["Content-Language"] == "en"
     assert "Visit our pressroom" in en_page.content.decode()
     # The date is in Oslo time, formatted for the release's language.
     assert ">1. mars 2024 09:30</time>" in nb_page.content.decode()
