@@ -2,9 +2,17 @@ import re
 import time
 
 import pytest
+from django.test import Client
 
 from subscriptions.forms import make_stamp
 from tests.factories import NewsroomFactory
+
+
+@pytest.fixture
+def client():
+    """A browser asking for English: the assertions read the English source strings, which stay the same
+    when the Norwegian catalog is filled in. (Pages from email links follow the subscriber's language.)"""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -23,3 +31,20 @@ HIDDEN_VALUES = re.compile(r'(name="(?:csrfmiddlewaretoken|stamp)" value=)"[^"]*
 def without_form_secrets(html):
     """HTML with the per-request CSRF token and form stamp blanked out."""
     return HIDDEN_VALUES.sub(r'\1""', html)
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token_in(response):
+    """The CSRF token of the first form in RESPONSE (the cookie came with it)."""
+    match = CSRF_INPUT.search(response.content.decode())
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def link_in(text, name):
+    """The absolute URL of the subscription link NAME (confirm, manage, u) found in TEXT."""
+    match = re.search(rf"http://testserver(/subscribe/{name}/[^/\s\"<]+/)", text)
+    assert match, f"no {name} link in {text!r}"
+    return match.group(1)
