@@ -1,11 +1,13 @@
 """The editors' admin. Status and publish time change only through the services, never on the form."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from csp.constants import NONCE
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -24,6 +26,32 @@ from .forms import ReleaseAdminForm, ScheduleForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 
 ADMIN_CSS = {"all": ["pressroom/admin/admin.css"]}
+
+
+@dataclass
+class ServedFile:
+    url: str
+    name: str
+
+    def __str__(self):
+        return self.name
+
+
+class ServedFileInput(AdminFileWidget):
+    """Uploads are private and MEDIA_URL serves nothing: link the current file to the view that serves
+    it (to staff whatever the release's state) instead of to a dead storage URL."""
+
+    def __init__(self, url_for, attrs=None):
+        self.url_for = url_for
+        super().__init__(attrs)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"]:
+            context["widget"]["value"] = ServedFile(
+                self.url_for(value.instance), value.name.rsplit("/", 1)[-1]
+            )
+        return context
 
 
 def local_datetime(value):
@@ -59,6 +87,11 @@ class AttachmentInline(admin.StackedInline):
         ("credit", "licence"),
     ]
     readonly_fields = ["preview", "file_info"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "file":
+            kwargs["widget"] = ServedFileInput(lambda attachment: attachment.get_absolute_url())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
@@ -319,6 +352,11 @@ class NewsroomAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
     class Media:
         css = ADMIN_CSS
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "logo":
+            kwargs["widget"] = ServedFileInput(lambda newsroom: reverse("pressroom:newsroom_logo"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Newsroom.objects.exists()
 
@@ -353,3 +391,10 @@ class ContactAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "order"]
     list_filter = ["is_active"]
     search_fields = ["name", "role", "email"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "photo":
+            kwargs["widget"] = ServedFileInput(
+                lambda contact: reverse("pressroom:contact_photo", kwargs={"pk": contact.pk})
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -5,6 +5,7 @@ finds already running) on EMBEDDED_VALKEY_PORT, and stops the one it started whe
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -54,9 +55,12 @@ def main(argv):
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port()}/0"
         print(f"Embedded Valkey on {os.environ['REDIS_URL']}", file=sys.stderr)
     try:
-        return subprocess.call(argv)
-    except KeyboardInterrupt:
-        return 130
+        child = subprocess.Popen(argv)
+        # Ctrl-C reaches the child from the terminal: let it shut its own workers down rather than
+        # killing it (subprocess.call would, 0.25 s after the interrupt). SIGTERM is passed on.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, frame: child.terminate())
+        return child.wait()
     finally:
         if server is not None:
             server.stop()

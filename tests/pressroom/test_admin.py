@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from tests.factories import (
     ReleaseContactFactory,
     ReleaseFactory,
     TopicFactory,
+    png_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -555,3 +557,23 @@ def test_english_translation_of_a_norwegian_release_is_saved(admin_client):
     )
 
     assert Release.objects.get(language="en").translation_of == original
+
+
+def test_current_files_link_to_the_views_that_serve_them(admin_client, settings):
+    release = ReleaseFactory()
+    document = AttachmentFactory(release=release, pdf=True)
+    contact = ContactFactory(photo=ContentFile(png_bytes(), name="kari.png"))
+    newsroom = NewsroomFactory(logo=ContentFile(png_bytes(), name="logo.png"))
+
+    pages = {
+        change_url(release): document.get_absolute_url(),
+        reverse("admin:pressroom_contact_change", args=[contact.pk]): reverse(
+            "pressroom:contact_photo", kwargs={"pk": contact.pk}
+        ),
+        reverse("admin:pressroom_newsroom_change", args=[newsroom.pk]): reverse("pressroom:newsroom_logo"),
+    }
+    for page, file_url in pages.items():
+        html = admin_client.get(page).content.decode()
+        assert f'<a href="{file_url}">' in html, page
+        assert settings.MEDIA_URL not in html, page
+    assert admin_client.get(document.get_absolute_url()).status_code == 200
