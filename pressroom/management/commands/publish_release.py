@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 f"No release has the address {slug!r}. The address is the last part of the release's URL "
                 "and is shown in the admin."
             )
-        when = self.parse_time(at) if at else None
+        when = self.parse_time(at) if at is not None else None
         if when is not None and when <= timezone.now():
             raise CommandError(f"--at {at} ({local(when)}) is in the past. Leave out --at to publish now.")
         if when is None and release.status == Release.Status.PUBLISHED:
