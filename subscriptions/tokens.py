@@ -78,4 +78,7 @@ def subscriber_for_opaque_token(token):
     """The Subscriber whose `token` is TOKEN (the one-click unsubscribe URL), or None."""
     if not isinstance(token, str) or not OPAQUE_TOKEN.match(token):
         return None
-    return Subscriber.objects.filter(token=token).first()
+    try:
+        return Subscriber.objects.get(token=token)
+    except Subscriber.DoesNotExist:
+        return None

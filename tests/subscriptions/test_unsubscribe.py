@@ -2,7 +2,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from subscriptions import emails
@@ -159,3 +161,16 @@ def test_a_rotated_token_voids_the_unsubscribe_url(client, subscriber):
     subscriber.rotate_token()
     subscriber.save()
     assert client.get(old_url).status_code == 404
+
+
+def test_one_click_is_a_unique_index_lookup_and_one_update(subscriber):
+    """The one-click URL must stay fast under a mail provider's burst: no scans, no extra work."""
+    client = Client(enforce_csrf_checks=True)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(url(subscriber), {"List-Unsubscribe": "One-Click"}).status_code == 200
+    statements = [query["sql"] for query in captured.captured_queries if "SAVEPOINT" not in query["sql"]]
+    assert [sql.split()[0] for sql in statements] == ["SELECT", "SELECT", "UPDATE"]
+    assert f'WHERE "subscriptions_subscriber"."token" = \'{subscriber.token}\'' in statements[0]
+    assert "ORDER BY" not in statements[0]
+    assert f'WHERE "subscriptions_subscriber"."id" = {subscriber.pk}' in statements[1]
+    assert Subscriber._meta.get_field("token").unique
