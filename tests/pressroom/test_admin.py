@@ -56,6 +56,15 @@ def oslo_input(value):
     return timezone.localtime(value, OSLO).strftime("%Y-%m-%dT%H:%M")
 
 
+def oslo_noon(days):
+    """Noon in Oslo DAYS from today: never a wall-clock time that daylight saving skips or repeats."""
+    return (
+        (timezone.now() + timedelta(days=days))
+        .astimezone(OSLO)
+        .replace(hour=12, minute=0, second=0, microsecond=0)
+    )
+
+
 # Release changelist
 
 
@@ -231,7 +240,7 @@ def test_save_and_schedule_goes_to_the_schedule_form(admin_client):
 def test_schedule_view_schedules_in_oslo_time(admin_client):
     release = ReleaseFactory()
     url = reverse("admin:pressroom_release_schedule", args=[release.pk])
-    when = (timezone.now() + timedelta(days=3)).astimezone(OSLO).replace(second=0, microsecond=0)
+    when = oslo_noon(3)
 
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(url, {"publish_at": when.strftime("%Y-%m-%dT%H:%M")})
@@ -247,7 +256,7 @@ def test_schedule_view_refuses_a_past_time(admin_client):
     release = ReleaseFactory()
     url = reverse("admin:pressroom_release_schedule", args=[release.pk])
 
-    response = admin_client.post(url, {"publish_at": oslo_input(timezone.now() - timedelta(hours=1))})
+    response = admin_client.post(url, {"publish_at": oslo_input(oslo_noon(-1))})
 
     assert response.status_code == 200
     assert [e.code for e in response.context["form"].errors.as_data()["publish_at"]] == ["past"]
@@ -388,7 +397,7 @@ def test_bulk_unpublish(admin_client):
 def test_bulk_schedule_asks_for_a_time_then_schedules(admin_client):
     releases = [ReleaseFactory(), ReleaseFactory()]
     selected = [r.pk for r in releases]
-    when = (timezone.now() + timedelta(days=1)).astimezone(OSLO).replace(second=0, microsecond=0)
+    when = oslo_noon(1)
 
     form_page = admin_client.post(
         CHANGELIST, {"action": "schedule", ACTION_CHECKBOX_NAME: selected, "index": "0"}
@@ -422,7 +431,7 @@ def test_bulk_schedule_with_a_past_time_shows_the_form_again(admin_client):
             "action": "schedule",
             ACTION_CHECKBOX_NAME: [release.pk],
             "apply": "1",
-            "publish_at": oslo_input(timezone.now() - timedelta(days=1)),
+            "publish_at": oslo_input(oslo_noon(-1)),
         },
     )
 
