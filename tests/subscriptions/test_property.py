@@ -105,6 +105,10 @@ def test_sign_up_form_with_arbitrary_bytes(client, setup, email, junk):
     # A valid address, with the bytes everywhere else: the email is sent, and none of them is in a header.
     body = b"email=kari%40example.no&stamp=" + stamp + b"&source=" + quote_from_bytes(junk).encode()
     check_invariants(post(client, setup, "/subscribe/", body, HTTP_REFERER=junk.decode("latin-1")))
+    # The same bytes as text, decoded the lenient way a mail program or a proxy might.
+    decoded = {"email": email.decode("utf-8", "replace"), "source": junk.decode("utf-8", "surrogateescape")}
+    body = urlencode({**decoded, "stamp": make_stamp(time.time() - 60)}, errors="surrogateescape")
+    check_invariants(post(client, setup, "/subscribe/", body))
     check_invariants(post(client, setup, "/subscribe/", junk))
     check_invariants(
         post(client, setup, "/subscribe/", junk, content_type="multipart/form-data; boundary=xx")
