@@ -45,8 +45,13 @@ def unpublish_release(*, release):
     """Take RELEASE off every public surface. Its address stays reserved."""
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
+        was_public = release.is_public
         release.status = Release.Status.DRAFT
         release.save(update_fields=["status", "updated_at"])
+        if was_public:
+            from . import webhooks
+
+            webhooks.queue_event(webhooks.Event.UNPUBLISHED, release)
     return release
 
 
@@ -63,4 +68,7 @@ def _after_publish(release):
     """Hooks that run inside the publishing transaction (mailings are created here)."""
     from subscriptions import mailings
 
+    from . import webhooks
+
     mailings.create_for_release(release=release)
+    webhooks.queue_event(webhooks.Event.PUBLISHED, release)

@@ -340,3 +340,15 @@ CELERY_BEAT_SCHEDULE |= {
         "args": ("weekly",),
     },
 }
+
+# API and webhooks (see docs/api.md)
+API_PAGE_SIZE = envint("API_PAGE_SIZE", 20)  # releases per page unless the client asks for a `limit`
+API_WRITE_RATE_LIMIT = envint("API_WRITE_RATE_LIMIT", 60)  # writes per token per window
+API_WRITE_RATE_WINDOW = envint("API_WRITE_RATE_WINDOW", 60)  # seconds
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)  # seconds per attempt
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)  # doubled after every failure
+WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+CELERY_BEAT_SCHEDULE |= {
+    "sweep-webhooks": {"task": "pressroom.tasks.sweep_webhooks", "schedule": 300},
+}

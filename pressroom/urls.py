@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import devmail, feeds, views
+from . import devmail, feeds, jsonfeed, views
 from .sitemaps import sitemaps
 
 public_patterns = [
@@ -26,8 +26,10 @@ public_patterns = [
     path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
     path("feed/rss/", feeds.ReleasesFeed(), name="feed_rss"),
     path("feed/atom/", feeds.ReleasesAtomFeed(), name="feed_atom"),
+    path("feed/json/", jsonfeed.ReleasesJsonFeed(), name="feed_json"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("api/v1/", include("pressroom.api_urls")),
 ]
 
 urlpatterns = [

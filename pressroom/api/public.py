@@ -1,0 +1,159 @@
+"""The public read API: releases, topics, contacts and the newsroom profile, exactly as the public pages
+show them. Every release comes from `Release.objects.published()`."""
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from ..models import Contact, Language, Newsroom, Release
+from ..views import absolute, public_topics, with_page_data
+from . import representations
+from .http import ApiError, json_response, not_found, public_endpoint
+
+MAX_LIMIT = 100
+
+
+def form_errors(form):
+    return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+
+
+def encode_cursor(*values):
+    text = "|".join(str(value) for value in values)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """The values an encode_cursor() string holds, or ValueError."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError(cursor) from None
+    return text.split("|")
+
+
+class CursorField(forms.CharField):
+    default_error_messages = {"invalid": gettext_lazy("This cursor is not valid; use the `next` link.")}
+
+    def __init__(self, *, parts, **kwargs):
+        self.parts = parts  # one function per value in the cursor, to parse it
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            values = decode_cursor(value)
+            if len(values) != len(self.parts):
+                raise ValueError(value)
+            return tuple(parse(item) for parse, item in zip(self.parts, values, strict=True))
+        except (ValueError, OverflowError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def aware_datetime(value):
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(value)
+    return parsed.astimezone(UTC)  # OverflowError here rather than in the database
+
+
+def strip_nul(value):
+    # PostgreSQL refuses NUL characters in a query; nobody means them.
+    return value.replace("\x00", "")
+
+
+class ReleaseFilterForm(forms.Form):
+    topic = forms.CharField(required=False, max_length=100, strip=True)
+    kind = forms.ChoiceField(required=False, choices=Release.Kind.choices)
+    language = forms.ChoiceField(required=False, choices=Language.choices)
+    year = forms.IntegerField(required=False, min_value=1900, max_value=9000)
+    q = forms.CharField(required=False)
+    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
+    cursor = CursorField(parts=(aware_datetime, int))
+
+    def __init__(self, data):
+        super().__init__({key: strip_nul(value) for key, value in data.items()})
+
+    def clean_q(self):
+        return self.cleaned_data["q"][:200]
+
+
+@public_endpoint
+def releases(request):
+    form = ReleaseFilterForm(request.GET)
+    if not form.is_valid():
+        raise ApiError(400, form_errors(form))
+    params = form.cleaned_data
+    queryset = Release.objects.published()
+    if params["topic"]:
+        queryset = queryset.filter(
+            pk__in=Release.topics.through.objects.filter(topic__slug=params["topic"]).values("release_id")
+        )
+    if params["kind"]:
+        queryset = queryset.filter(kind=params["kind"])
+    if params["language"]:
+        queryset = queryset.filter(language=params["language"])
+    if params["year"]:
+        queryset = queryset.filter(published_at__year=params["year"])
+    if params["q"].strip():
+        queryset = queryset.search(params["q"])
+    # Newest first, whatever the search's own ranking: the cursor depends on this order.
+    queryset = queryset.order_by("-published_at", "-pk")
+    if params["cursor"]:
+        published_at, pk = params["cursor"]
+        queryset = queryset.filter(Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk))
+
+    limit = params["limit"] or settings.API_PAGE_SIZE
+    page = list(with_page_data(queryset)[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    translations = representations.public_translations(page)
+    next_url = None
+    if more:
+        last = page[-1]
+        query = {key: value for key, value in request.GET.items() if key != "cursor"}
+        query["cursor"] = encode_cursor(last.published_at.isoformat(), last.pk)
+        next_url = absolute(reverse("pressroom:api:releases") + "?" + urlencode(query))
+    return json_response(
+        {
+            "results": [
+                representations.public_release_data(release, translations[release.pk]) for release in page
+            ],
+            "next": next_url,
+        }
+    )
+
+
+@public_endpoint
+def release(request, slug):
+    obj = representations.public_releases_queryset().filter(slug=slug).first()
+    if obj is None:
+        raise not_found()
+    return json_response(representations.public_release_data(obj))
+
+
+@public_endpoint
+def topics(request):
+    """Topics with at least one public release, so that a draft's topic does not announce it."""
+    results = [
+        representations.topic_list_data(topic) for topic in public_topics().order_by("language", "name")
+    ]
+    return json_response({"results": results})
+
+
+@public_endpoint
+def contacts(request):
+    results = [representations.contact_data(contact) for contact in Contact.objects.filter(is_active=True)]
+    return json_response({"results": results})
+
+
+@public_endpoint
+def newsroom(request):
+    return json_response(representations.newsroom_data(Newsroom.load()))

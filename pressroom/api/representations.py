@@ -1,0 +1,195 @@
+"""How releases, topics, contacts and the newsroom look in JSON, for the API and the webhooks alike.
+
+The public shapes show exactly what the public pages show: releases from `Release.objects.published()`,
+active contacts only, translations only when they are public too. The editors' shape adds the status,
+the times and everything a draft has.
+"""
+
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+from ..models import Release, ReleaseContact
+from ..views import absolute, with_page_data
+
+
+def iso(value):
+    return value.isoformat() if value else None
+
+
+def public_releases_queryset():
+    """Public releases with what their JSON needs, without a query per release."""
+    return with_page_data(Release.objects.published())
+
+
+def editor_releases_queryset():
+    contacts = ReleaseContact.objects.select_related("contact")
+    return Release.objects.prefetch_related(
+        "topics", "attachments", Prefetch("release_contacts", queryset=contacts)
+    )
+
+
+def public_translations(releases):
+    """{release id: [public translations]} for RELEASES, in one query."""
+    ids = {release.pk for release in releases}
+    originals = {release.translation_of_id for release in releases if release.translation_of_id}
+    related = (
+        Release.objects.published()
+        .filter(Q(translation_of__in=ids) | Q(pk__in=originals))
+        .only("pk", "slug", "title", "language", "translation_of_id")
+        .order_by("language", "pk")
+    )
+    found = {release.pk: [] for release in releases}
+    for other in related:
+        for release in releases:
+            if other.pk != release.pk and (
+                other.translation_of_id == release.pk or release.translation_of_id == other.pk
+            ):
+                found[release.pk].append(other)
+    return found
+
+
+def topic_data(topic):
+    return {"slug": topic.slug, "name": topic.name, "language": topic.language}
+
+
+def topic_list_data(topic):
+    kwargs = {"language": topic.language, "slug": topic.slug}
+    query = "?" + urlencode({"topic": topic.slug, "language": topic.language})
+    return {
+        **topic_data(topic),
+        "url": absolute(topic.get_absolute_url()),
+        "releases_url": absolute(reverse("pressroom:api:releases") + query),
+        "feeds": {
+            "rss": absolute(reverse("pressroom:topic_feed_rss", kwargs=kwargs)),
+            "atom": absolute(reverse("pressroom:topic_feed_atom", kwargs=kwargs)),
+        },
+    }
+
+
+def contact_data(contact):
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "role": contact.role,
+        "email": contact.email,
+        "phone": contact.phone,
+        "photo_url": (
+            absolute(reverse("pressroom:contact_photo", kwargs={"pk": contact.pk})) if contact.photo else None
+        ),
+        "vcard_url": absolute(contact.get_vcard_url()),
+    }
+
+
+def attachment_data(attachment):
+    renditions = {"web": None, "thumb": None}
+    if attachment.is_image:
+        for name in renditions:
+            if getattr(attachment, name):
+                renditions[name] = absolute(attachment.get_rendition_url(name))
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "filename": attachment.filename,
+        "title": attachment.title,
+        "caption": attachment.caption,
+        "alt_text": attachment.alt_text,
+        "credit": attachment.credit,
+        "licence": attachment.licence,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "width": attachment.width,
+        "height": attachment.height,
+        "order": attachment.order,
+        "url": absolute(attachment.get_absolute_url()),
+        "renditions": renditions,
+    }
+
+
+def translation_data(release):
+    return {
+        "id": release.pk,
+        "slug": release.slug,
+        "language": release.language,
+        "title": release.title,
+        "url": absolute(release.get_absolute_url()),
+        "api_url": absolute(reverse("pressroom:api:release", kwargs={"slug": release.slug})),
+    }
+
+
+def public_release_data(release, translations=None):
+    """A public release (from `public_releases_queryset()`) as the read API and the webhooks show it."""
+    if translations is None:
+        translations = public_translations([release])[release.pk]
+    return {
+        "id": release.pk,
+        "slug": release.slug,
+        "url": absolute(release.get_absolute_url()),
+        "api_url": absolute(reverse("pressroom:api:release", kwargs={"slug": release.slug})),
+        "title": release.title,
+        "kind": release.kind,
+        "language": release.language,
+        "lead": release.lead,
+        "body": release.body,
+        "published_at": iso(release.published_at),
+        "updated_at": iso(release.updated_at),
+        "topics": [topic_data(topic) for topic in release.topics.all()],
+        "attachments": [attachment_data(attachment) for attachment in release.attachments.all()],
+        "contacts": [contact_data(rc.contact) for rc in release.release_contacts.all()],
+        "translations": [translation_data(other) for other in translations],
+    }
+
+
+def editor_release_data(release):
+    """Any release, as the editors' API shows it (from `editor_releases_queryset()`)."""
+    return {
+        "id": release.pk,
+        "slug": release.slug,
+        "status": release.status,
+        "is_public": release.is_public,
+        "url": absolute(release.get_absolute_url()),
+        "preview_url": absolute(reverse("pressroom:preview", kwargs={"pk": release.pk})),
+        "api_url": absolute(reverse("pressroom:api:editor_release", kwargs={"pk": release.pk})),
+        "title": release.title,
+        "kind": release.kind,
+        "language": release.language,
+        "lead": release.lead,
+        "body": release.body,
+        "translation_of": release.translation_of_id,
+        "published_at": iso(release.published_at),
+        "first_published_at": iso(release.first_published_at),
+        "created_at": iso(release.created_at),
+        "updated_at": iso(release.updated_at),
+        "topics": [topic_data(topic) for topic in release.topics.all()],
+        "contacts": [
+            {"id": rc.contact_id, "name": rc.contact.name, "order": rc.order}
+            for rc in release.release_contacts.all()
+        ],
+        "attachments": [attachment_data(attachment) for attachment in release.attachments.all()],
+    }
+
+
+def newsroom_data(newsroom):
+    return {
+        "name": newsroom.name,
+        "tagline": newsroom.tagline,
+        "about": newsroom.about,
+        "logo_url": absolute(reverse("pressroom:newsroom_logo")) if newsroom.logo else None,
+        "website": newsroom.website,
+        "email": newsroom.email,
+        "phone": newsroom.phone,
+        "default_language": newsroom.default_language,
+        "url": absolute(reverse("pressroom:home")),
+        "feeds": {
+            "rss": absolute(reverse("pressroom:feed_rss")),
+            "atom": absolute(reverse("pressroom:feed_atom")),
+            "json": absolute(reverse("pressroom:feed_json")),
+        },
+        "api": {
+            "releases": absolute(reverse("pressroom:api:releases")),
+            "topics": absolute(reverse("pressroom:api:topics")),
+            "contacts": absolute(reverse("pressroom:api:contacts")),
+            "openapi": absolute(reverse("pressroom:api:openapi")),
+        },
+    }
