@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from js_asset import Media
 
-from . import services
+from . import services, webhooks
 from .forms import ReleaseAdminForm, ScheduleForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 
@@ -150,6 +150,12 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return obj.get_absolute_url() if obj.is_public else None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.instance.is_public:
+            # Webhook receivers hear of every change to what the public sees (sent after the commit).
+            webhooks.queue_event(webhooks.Event.UPDATED, form.instance)
 
     # Columns and read-only fields
 
@@ -398,3 +404,6 @@ class ContactAdmin(admin.ModelAdmin):
                 lambda contact: reverse("pressroom:contact_photo", kwargs={"pk": contact.pk})
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+from . import api_admin  # noqa: E402,F401
