@@ -206,6 +206,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.unpublish_view),
                 name="{}_{}_unpublish".format(*info),
             ),
+            path(
+                "<path:object_id>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="{}_{}_send_test".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -223,6 +228,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
             context["schedule_url"] = reverse("admin:pressroom_release_schedule", args=[obj.pk])
             context["unpublish_url"] = reverse("admin:pressroom_release_unpublish", args=[obj.pk])
             context["preview_url"] = reverse("pressroom:preview", kwargs={"pk": obj.pk})
+            context["send_test_url"] = reverse("admin:pressroom_release_send_test", args=[obj.pk])
+            context["mailings"] = [
+                (mailing, reverse("admin:subscriptions_mailing_change", args=[mailing.pk]))
+                for mailing in obj.mailings.all()
+            ]
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -273,6 +283,30 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
             % {"title": release.title},
             messages.SUCCESS,
         )
+        return HttpResponseRedirect(self._change_url(release))
+
+    def send_test_view(self, request, object_id):
+        """Send the release's email to the editor's own address, as subscribers would get it."""
+        from subscriptions.release_email import send_test
+
+        release = self._get_changeable(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.email:
+            self.message_user(
+                request, _("Your user has no email address: add one to receive test sends."), messages.ERROR
+            )
+            return HttpResponseRedirect(self._change_url(release))
+        try:
+            send_test(release=release, to=request.user.email)
+        except Exception as exc:  # noqa: BLE001 - the editor sees why the provider refused
+            self.message_user(
+                request, _("The test could not be sent: %(error)s") % {"error": exc}, messages.ERROR
+            )
+        else:
+            self.message_user(
+                request, _("A test was sent to %(email)s.") % {"email": request.user.email}, messages.SUCCESS
+            )
         return HttpResponseRedirect(self._change_url(release))
 
     def _render_schedule(self, request, form, releases, action_url, bulk=False):
