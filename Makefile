@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format e2e messages clean
+.PHONY: install run test lint format e2e messages clean bench bench-quick
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,18 @@ e2e: install
 messages: install
 	DEBUG=true $(PY) manage.py makemessages -l nb -l en --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
+
+# Benchmarks (docs/performance.md): fan-out, django-newsletter and pages, on this machine's PostgreSQL.
+# The full run goes up to 1M recipients; BENCH_SIZES=10000,100000 makes it shorter.
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench
+
+bench-quick: $(VENV)/.bench-installed
+	$(PY) -m bench --quick
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (full) and `make bench-quick`. See docs/performance.md."""

@@ -1,0 +1,161 @@
+"""The end of a run: targets checked, the table printed, results/latest.json (or quick.json) and a plot."""
+
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def targets(results):
+    """The issue's targets, each with the measured value and whether it holds (None: not measured)."""
+    batch = results["fanout_batch_rps"]
+    details = results["details"]
+    rss = results["worker_rss_mb"]
+    checks = {}
+
+    def check(name, target, value, ok):
+        checks[name] = {"target": target, "value": value, "met": ok if value is not None else None}
+
+    value = batch.get("100000")
+    check("batch_rps_at_100k", ">= 5,000 recipients/s", value, value is not None and value >= 5000)
+    seconds = details["batch"].get("1000000", {}).get("seconds_publish_to_last")
+    check("batch_1M_seconds", "< 240 s", seconds, seconds is not None and seconds < 240)
+    growth = round(rss["1000000"] - rss["10000"], 1) if "1000000" in rss and "10000" in rss else None
+    check("worker_rss_growth_10k_to_1M_mb", "< 50 MB", growth, growth is not None and growth < 50)
+    calls = max(results["http_calls_per_1000"].values()) if results["http_calls_per_1000"] else None
+    check("http_calls_per_1000", "<= 2", calls, calls is not None and calls <= 2)
+    ratios = results["smtp_ratio_ours_to_peer"]
+    ratio = min(ratios.values()) if ratios else None
+    check("smtp_vs_django_newsletter", ">= 10x", ratio, ratio is not None and ratio >= 10)
+    p95 = results["publish_to_first_ms"].get("p95")
+    check("publish_to_first_p95_ms", "< 1,000 ms", p95, p95 is not None and p95 < 1000)
+    pages = results["page_rps"]
+    share = (
+        round(pages["release"] / pages["static"], 2) if pages.get("release") and pages.get("static") else None
+    )
+    check("release_page_share_of_static", ">= 0.5", share, share is not None and share >= 0.5)
+    constant = details.get("queries_constant")
+    check("queries_per_page_constant", "same at 30 and at all releases", constant, bool(constant))
+    unsubscribe = results["unsubscribe_post_ms"].get("p95")
+    check("unsubscribe_post_p95_ms", "< 20 ms", unsubscribe, unsubscribe is not None and unsubscribe < 20)
+    return checks
+
+
+def table(results):
+    rows = []
+    sizes = sorted(
+        {int(n) for key in ("fanout_batch_rps", "fanout_smtp_rps", "peer_smtp_rps") for n in results[key]}
+    )
+    rows.append("Fan-out (publish → last accepted recipient)")
+    rows.append(f"  {'N':>10} {'batch rcpt/s':>13} {'calls/1000':>11} {'RSS MB':>7} {'SMTP rcpt/s':>12} "
+                f"{'RSS MB':>7} {'peer rcpt/s':>12} {'peer MB':>8} {'ours/peer':>10}")  # fmt: skip
+    for n in sizes:
+        key = str(n)
+
+        def cell(section, width, key=key):
+            value = results[section].get(key)
+            return f"{value:>{width},}" if isinstance(value, int | float) else f"{'—':>{width}}"
+
+        cells = [
+            cell("fanout_batch_rps", 13),
+            cell("http_calls_per_1000", 11),
+            cell("worker_rss_mb", 7),
+            cell("fanout_smtp_rps", 12),
+            cell("worker_rss_mb_smtp", 7),
+            cell("peer_smtp_rps", 12),
+            cell("peer_rss_mb", 8),
+            cell("smtp_ratio_ours_to_peer", 10),
+        ]
+        rows.append(f"  {n:>10,} " + " ".join(cells))
+    ceiling = results["smtp_sink_ceiling"]
+    if ceiling:
+        rows.append(f"  smtp-sink ceiling (smtplib client): {ceiling.get('1_connection', '—'):,} msg/s on 1 "
+                    f"connection, {ceiling.get('4_connections', '—'):,} on 4")  # fmt: skip
+    first = results["publish_to_first_ms"]
+    if first:
+        rows.append(f"  publish → first accepted: p50 {first['p50']} ms, p95 {first['p95']} ms "
+                    f"({first['mailings']} mailings of {first['recipients_each']})")  # fmt: skip
+    if results["page_rps"]:
+        rows.append("Pages (gunicorn, DEBUG off, wrk on loopback)")
+        queries = results["queries_per_page"]
+        for name in ("home", "release", "feed", "static"):
+            if name in results["page_rps"]:
+                q = f"{queries[name]} queries" if name in queries else ""
+                rows.append(f"  {name:8} {results['page_rps'][name]:>8,} requests/s  {q}")
+    if results["unsubscribe_post_ms"]:
+        u = results["unsubscribe_post_ms"]
+        rows.append(
+            f"  one-click unsubscribe POST: p50 {u['p50']} ms, p95 {u['p95']} ms ({u['requests']} requests)"
+        )
+    rows.append("Targets")
+    for name, check in results["targets"].items():
+        mark = {True: "met", False: "MISSED", None: "not measured"}[check["met"]]
+        rows.append(f"  {name:34} {str(check['value']):>10}  target {check['target']:30} {mark}")
+    return "\n".join(rows)
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    series = [
+        ("fanout_batch_rps", "Pressroom → batch API (mock)", "o-"),
+        ("fanout_smtp_rps", "Pressroom → SMTP (smtp-sink)", "s-"),
+        ("peer_smtp_rps", "django-newsletter → SMTP", "^-"),
+    ]
+    for key, label, style in series:
+        points = sorted((int(n), v) for n, v in results[key].items() if v)
+        if points:
+            left.plot(*zip(*points, strict=True), style, label=label)
+    if results["smtp_sink_ceiling"].get("1_connection"):
+        left.axhline(results["smtp_sink_ceiling"]["1_connection"], color="grey", ls=":", lw=1,
+                     label="smtp-sink ceiling, 1 connection")  # fmt: skip
+    left.set(xscale="log", yscale="log", xlabel="recipients (N)", ylabel="recipients per second",
+             title="Fan-out: publish → last accepted")  # fmt: skip
+    left.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8)
+    for key, label, style in [
+        ("worker_rss_mb", "Celery worker, batch (parent + 2 children)", "o-"),
+        ("worker_rss_mb_smtp", "Celery worker, SMTP", "s-"),
+        ("peer_rss_mb", "django-newsletter submit_newsletter", "^-"),
+    ]:
+        points = sorted((int(n), v) for n, v in results[key].items() if v)
+        if points:
+            right.plot(*zip(*points, strict=True), style, label=label)
+    right.set(xscale="log", xlabel="recipients (N)", ylabel="peak RSS (MB)", title="Memory while sending")
+    right.set_ylim(bottom=0)
+    right.grid(True, which="both", alpha=0.3)
+    right.legend(fontsize=8)
+    machine = results["machine"]
+    fig.suptitle(
+        f"Pressroom benchmark ({results['mode']}, {machine['cores']} cores, {machine['cpu']})", fontsize=9
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def finish(bench):
+    results = bench.results
+    results["targets"] = targets(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "quick" if bench.quick else "latest"
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    try:
+        plot(results, RESULTS / f"{name}.png")
+        if not bench.quick and not results["errors"]:
+            shutil.copyfile(RESULTS / f"{name}.png", ROOT / "docs" / "bench.png")
+    except ImportError:
+        bench.note("matplotlib is not installed: no plot (pip install -e '.[bench]')")
+    print()
+    print(table(results))
+    if results["errors"]:
+        print("\nErrors:")
+        for phase, error in results["errors"].items():
+            print(f"  {phase}: {error}")
+    print(f"\nWrote {RESULTS / f'{name}.json'} and {name}.png")
