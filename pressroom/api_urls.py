@@ -2,6 +2,7 @@
 
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, path, re_path, resolve
+from django.views.decorators.csrf import csrf_exempt
 
 from . import openapi
 from .api import editor, public
@@ -10,6 +11,7 @@ from .api.http import error_response, not_found
 app_name = "api"
 
 
+@csrf_exempt  # it never writes; a POST to a wrong address deserves the JSON 404 too
 def unknown(request, rest=""):
     """Any other address under the API: a JSON 404 like the API's own, or the address with its slash."""
     if not request.path.endswith("/"):

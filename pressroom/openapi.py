@@ -332,11 +332,9 @@ def query(name, schema, description):
 
 RELEASE_ID = path_parameter("id", ID, "The release's id.")
 LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Releases per page (default 20).")
-CURSOR = query(
-    "cursor",
-    {"type": "string", "format": "cursor"},
-    "Opaque: copy it from the `next` link of the previous page.",
-)
+CURSOR_HELP = "Opaque: copy it from the `next` link of the previous page."
+CURSOR = query("cursor", {"type": "string", "format": "release-cursor"}, CURSOR_HELP)
+EDITOR_CURSOR = query("cursor", {"type": "string", "format": "editor-cursor"}, CURSOR_HELP)
 WRITE_ERRORS = [("400", "BadRequest"), ("404", "NotFound"), ("429", "TooManyRequests")]
 
 PATHS = {
@@ -375,7 +373,7 @@ PATHS = {
             parameters=[
                 query("status", {"type": "string", "enum": STATUSES}, "Only this status."),
                 LIMIT,
-                CURSOR,
+                EDITOR_CURSOR,
             ],
             errors=[("400", "BadRequest")],
         ),
@@ -400,7 +398,7 @@ PATHS = {
             ok=json_ok("EditorRelease"),
             description="Only the fields sent change. Changing a published release notifies the webhooks.",
             parameters=[RELEASE_ID],
-            body=json_body("ReleaseInput"),
+            body=json_body("ReleaseInput", required=False),
             errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
         ),
     },

@@ -23,7 +23,7 @@ from ..models import Attachment, Contact, Newsroom, Release, ReleaseContact, Top
 from ..views import absolute
 from . import representations
 from .http import ApiError, editor_endpoint, json_response, not_found
-from .public import MAX_LIMIT, CursorField, encode_cursor, form_errors
+from .public import MAX_LIMIT, CursorField, QueryForm, encode_cursor, form_errors
 
 VIEW = (READ, "pressroom.view_release")
 ADD = (WRITE, "pressroom.add_release")
@@ -64,7 +64,7 @@ class AttachmentApiForm(forms.ModelForm):
         return upload is not None and upload.size > uploads.max_upload_bytes()
 
 
-class EditorFilterForm(forms.Form):
+class EditorFilterForm(QueryForm):
     status = forms.ChoiceField(required=False, choices=Release.Status.choices)
     limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
     cursor = CursorField(parts=(int,))

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Contact, Language, Newsroom, Release
@@ -18,6 +19,20 @@ from . import representations
 from .http import ApiError, json_response, not_found, public_endpoint
 
 MAX_LIMIT = 100
+
+
+class QueryForm(forms.Form):
+    """Query parameters. A parameter sent empty is an error, except free text: `?kind=` is not a kind."""
+
+    free_text = ()
+
+    def clean(self):
+        for name in self.fields:
+            if name not in self.free_text and self.data.get(name) == "":
+                self.add_error(
+                    name, forms.ValidationError(_("Leave the parameter out rather than empty."), "empty")
+                )
+        return self.cleaned_data
 
 
 def form_errors(form):
@@ -70,7 +85,8 @@ def strip_nul(value):
     return value.replace("\x00", "")
 
 
-class ReleaseFilterForm(forms.Form):
+class ReleaseFilterForm(QueryForm):
+    free_text = ("topic", "q")
     topic = forms.CharField(required=False, max_length=100, strip=True)
     kind = forms.ChoiceField(required=False, choices=Release.Kind.choices)
     language = forms.ChoiceField(required=False, choices=Language.choices)

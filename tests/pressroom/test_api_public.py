@@ -232,6 +232,7 @@ def test_search_finds_public_releases_only(client):
         ("year=1800", "year"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
+        ("kind=", "kind"),
         ("cursor=not-a-cursor", "cursor"),
         ("cursor=MjAyNS0wMS0wMXwx", "cursor"),  # "2025-01-01|1": a naive time
         ("cursor=OTk5OS0xMi0zMVQyMzo1OTo1OS0yMzo1OXwx", "cursor"),  # out of range in UTC
