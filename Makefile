@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format e2e messages clean bench bench-quick
+.PHONY: install run test lint format axe e2e messages clean bench bench-quick
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,7 +28,16 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-e2e: install
+# Browser tests: Debian's Chromium (apt-get install -y chromium) and axe-core from the npm registry.
+AXE_VERSION := 4.14.1
+AXE_JS := tests/browser/.axe/node_modules/axe-core/axe.min.js
+
+$(AXE_JS):
+	npm install --prefix tests/browser/.axe --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
+
+axe: $(AXE_JS)
+
+e2e: install axe
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 # Extract and compile the interface translations (needs GNU gettext); the compiled .mo files are

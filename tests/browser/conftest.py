@@ -1,0 +1,316 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+`playwright install` downloads browsers from a CDN, which this project does not use: the tests launch the
+system's Chromium (`apt-get install -y chromium`). Without it they skip on a laptop and fail in CI
+(CI=true), where a silently skipped browser suite would look like a passing one.
+"""
+
+import io
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = Path(__file__).parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(django_settings.BASE_DIR) / "tests" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(what, how):
+    """Skip on a laptop, fail in CI: a browser suite that skips in CI would pass without running."""
+    message = f"{what} is missing: {how}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: the browser tests are required here)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        missing(
+            f"Chromium ({CHROMIUM})", "install it with `apt-get install -y chromium` to run the browser tests"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses ORM calls
+    # from a thread with a running loop; the tests' ORM calls are ordinary synchronous ones.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def site(live_server, settings):
+    """The live server's URL, with the settings that name the site pointing at it."""
+    settings.SITE_URL = live_server.url
+    settings.SITE_HOST = live_server.url.removeprefix("http://")
+    settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
+    # A person in a browser driven by a test types faster than the bot check allows.
+    settings.SUBSCRIPTIONS_MIN_FORM_SECONDS = 0
+    return live_server.url
+
+
+class PageErrors:
+    """Console errors and uncaught exceptions of a page: a CSP violation shows up here.
+
+    A page the test opens on purpose with an error status (404, 400) logs "Failed to load resource" too:
+    errors about a top-level document are left out, errors about what a page loads are kept.
+    """
+
+    IGNORED = ("/favicon.ico",)
+
+    def __init__(self, page):
+        self.messages = []  # (text, url)
+        self.documents = set()
+        page.on("pageerror", lambda exc: self.messages.append((f"uncaught: {exc}", "")))
+        page.on("console", self._console)
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.messages.append((f"console: {message.text}", (message.location or {}).get("url", "")))
+
+    def _response(self, response):
+        if response.request.resource_type == "document":
+            self.documents.add(response.url)
+
+    @property
+    def errors(self):
+        return [
+            f"{text} ({url})"
+            for text, url in self.messages
+            if not url.endswith(self.IGNORED)
+            and not (text.startswith("console: Failed to load resource") and url in self.documents)
+        ]
+
+
+@pytest.fixture
+def new_page(browser, site):
+    """new_page(viewport=..., locale=..., **context_options): a page in a fresh browser context.
+
+    The interface is English unless asked otherwise: assertions read the English source strings.
+    Console errors (CSP violations among them) fail the test at teardown.
+    """
+    contexts, watchers = [], []
+
+    def make(viewport=DESKTOP, locale="en-GB", **options):
+        context = browser.new_context(
+            viewport=viewport, locale=locale, base_url=site, accept_downloads=True, **options
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        watchers.append(PageErrors(page))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    errors = [error for watcher in watchers for error in watcher.errors]
+    assert not errors, "errors in the browser console:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def screenshot(page, name, *, full_page=True):
+    """A screenshot in tests/screenshots/ (git-ignored), named by page and viewport width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def horizontal_overflow(page):
+    """How many CSS pixels the page is wider than the viewport (0 when nothing scrolls sideways)."""
+    return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+
+
+def seed_demo():
+    """The IMDi demo newsroom (the seed release, its chart and PDF, contacts, topics, 17 more releases)."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def demo(db):
+    seed_demo()
+
+
+SEED_SLUG = "flere-flyktninger-over-til-arbeid-etter-endt-introduksjonsprogram"
+SEED_EN_SLUG = "more-refugees-move-into-work-after-the-introduction-programme"
+
+
+# Accessibility
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE_JS.exists():
+        missing(f"axe-core ({AXE_JS})", "run `make axe` (npm install of axe-core into tests/browser/.axe)")
+    return AXE_JS
+
+
+AXE_RUN = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return {
+    version: axe.version,
+    passes: results.passes.length,
+    incomplete: results.incomplete.length,
+    violations: results.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")),
+    })),
+  };
+}"""
+BLOCKING = ("serious", "critical")
+
+
+def axe_audit(page, axe_js, label):
+    """Run axe-core on PAGE, print its violations by impact (and keep them for the run's summary)."""
+    page.add_script_tag(path=str(axe_js))
+    results = page.evaluate(AXE_RUN)
+    violations = results["violations"]
+    counts = {impact: 0 for impact in ("critical", "serious", "moderate", "minor")}
+    for violation in violations:
+        counts[violation["impact"]] = counts.get(violation["impact"], 0) + 1
+    summary = ", ".join(f"{impact} {count}" for impact, count in counts.items())
+    # Signed tokens in the address make the lines long and say nothing about the page.
+    path = re.sub(r"/[^/]{30,}/", "/…/", page.url.removeprefix(django_settings.SITE_URL))
+    lines = [
+        f"{label} ({path}): {summary}; rules passed {results['passes']}, "
+        f"to review by hand {results['incomplete']} (axe {results['version']})"
+    ]
+    for violation in violations:
+        nodes = violation["nodes"]
+        lines.append(
+            f"  [{violation['impact']}] {violation['id']}: {violation['help']} ({len(nodes)}: {nodes[:3]})"
+        )
+    print("\n".join(f"axe {line}" for line in lines))
+    AXE_REPORT.extend(lines)
+    return violations
+
+
+AXE_REPORT = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The axe results of the run, whether or not output is captured."""
+    if AXE_REPORT:
+        terminalreporter.section("axe-core: violations by impact, per page")
+        for line in AXE_REPORT:
+            terminalreporter.write_line(line)
+
+
+def blocking(violations):
+    """The serious and critical violations, and a message that lists them."""
+    found = [v for v in violations if v["impact"] in BLOCKING]
+    return found, "serious or critical axe violations:\n" + json.dumps(found, indent=1, ensure_ascii=False)
+
+
+# Mail: a real Celery worker sends to an SMTP sink on loopback, with links to the live server.
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.fixture(scope="module")
+def mail_worker(request, django_db_setup, live_server):
+    """An SMTP sink and a Celery worker on the test database that sends to it (one per test module;
+    a module's WORKER_ENV adds settings for its worker)."""
+    from tests.integration import celery_worker, smtp_sink
+
+    with smtp_sink() as sink:
+        overrides = {
+            "SITE_URL": live_server.url,
+            "EMAIL_BACKEND": SMTP_BACKEND,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(sink.port),
+            **getattr(request.module, "WORKER_ENV", {}),
+        }
+        with celery_worker(overrides) as worker:
+            yield sink, worker
+
+
+@pytest.fixture
+def mail(mail_worker, site, settings):
+    """The SMTP sink, empty, with this process queueing tasks for the worker instead of running them.
+
+    What the live server sends itself (none of the journeys' emails, but an editor's test send could)
+    goes to the same sink.
+    """
+    from pressroom.celery import app
+
+    sink, worker = mail_worker
+    sink.messages.clear()
+    sink.envelopes.clear()
+    settings.EMAIL_BACKEND = SMTP_BACKEND
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield sink
+    finally:
+        app.conf.task_always_eager = eager
+        # Shown only when the test fails (pytest captures it otherwise).
+        print("---- Celery worker log (last 60 lines)\n" + "\n".join(worker.lines[-60:]))
+
+
+def message_to(sink, address, *, subject=None, timeout=30):
+    """The first message in SINK to ADDRESS (with SUBJECT if given), waiting for it to arrive."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in list(sink.messages):
+            if address in str(message["To"]) and (subject is None or str(message["Subject"]) == subject):
+                return message
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            seen = [(str(m["To"]), str(m["Subject"])) for m in sink.messages]
+            pytest.fail(
+                f"no message to {address} ({subject or 'any subject'}) within {timeout} s; got {seen}"
+            )
+        time.sleep(0.2)
+
+
+def html_part(message):
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def text_part(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def open_email(page, message):
+    """Show MESSAGE's HTML part in PAGE, as a mail program would; its links lead to the live server."""
+    page.set_content(html_part(message), wait_until="load")
+    return page

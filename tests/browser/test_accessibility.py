@@ -1,0 +1,169 @@
+"""axe-core on every public page and every subscription page (no serious or critical violations; the
+results are printed, run with -s or see the captured output), and the sign-up flow with the keyboard only.
+
+axe is injected as a script, which the site's CSP (script-src 'self') rightly refuses: the audit pages run
+in a browser context that bypasses CSP. The journeys run with the CSP on.
+"""
+
+import re
+
+import pytest
+
+from pressroom.models import Topic
+from subscriptions import tokens
+from subscriptions.models import Subscriber
+from tests.subscriptions.factories import SubscriberFactory
+
+from .conftest import DESKTOP, PHONE, SEED_EN_SLUG, SEED_SLUG, axe_audit, blocking
+
+pytestmark = pytest.mark.browser
+
+PUBLIC_PAGES = [
+    ("home", "/"),
+    ("home-page-2", "/?page=2"),
+    ("release", f"/releases/{SEED_SLUG}/"),
+    ("release-en", f"/releases/{SEED_EN_SLUG}/"),
+    ("release-with-photo", "/releases/anmodning-om-bosetting-av-flyktninger-neste-ar/"),
+    ("topic", "/topics/nb/statistikk/"),
+    ("archive", "/archive/"),
+    ("archive-year", None),  # the year of the seed release, known once the demo is loaded
+    ("search-form", "/search/"),
+    ("search-results", "/search/?q=flyktninger"),
+    ("search-nothing", "/search/?q=xyzzy"),
+    ("contacts", "/contacts/"),
+    ("not-found", "/releases/no-such-release/"),
+    ("signup", "/subscribe/"),
+]
+
+
+@pytest.fixture
+def audit(new_page, axe_source):
+    """audit(label, viewport=DESKTOP, locale="en-GB") -> a page whose `check()` runs axe and asserts."""
+
+    def make(label, viewport=DESKTOP, locale="en-GB"):
+        page = new_page(viewport=viewport, locale=locale, bypass_csp=True)
+
+        def check(name=label):
+            violations = axe_audit(page, axe_source, f"{name} @{page.viewport_size['width']}px")
+            found, message = blocking(violations)
+            assert not found, message
+            return violations
+
+        page.check = check
+        return page
+
+    return make
+
+
+def seed_year():
+    from pressroom.models import Release
+
+    return Release.objects.get(slug=SEED_SLUG).published_at.year
+
+
+@pytest.mark.parametrize(("name", "path"), PUBLIC_PAGES, ids=[name for name, _path in PUBLIC_PAGES])
+def test_public_page_has_no_serious_axe_violations(audit, demo, name, path):
+    page = audit(name)
+    response = page.goto(path or f"/archive/{seed_year()}/")
+    assert response.status == (404 if name == "not-found" else 200)
+    page.check()
+
+
+@pytest.mark.parametrize("name", ["home", "release", "signup"])
+def test_public_page_on_a_phone_has_no_serious_axe_violations(audit, demo, name):
+    page = audit(name, viewport=PHONE)
+    page.goto(dict(PUBLIC_PAGES)[name])
+    page.check()
+
+
+@pytest.mark.parametrize("locale", ["nb-NO", "en-GB"])
+def test_release_page_in_each_interface_language_has_no_serious_axe_violations(audit, demo, locale):
+    page = audit("release", locale=locale)
+    page.goto(f"/releases/{SEED_EN_SLUG}/")
+    page.check(f"release ({locale})")
+    page.goto("/")
+    page.check(f"home ({locale})")
+
+
+def test_sign_up_pages_have_no_serious_axe_violations(audit, demo):
+    page = audit("signup")
+    page.goto("/subscribe/")
+    # An address that is not one: the form comes back with its errors.
+    page.locator("#id_email").fill("not an address")
+    page.locator("form.signup-page button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".field__errors").count() >= 1
+    page.check("signup with errors")
+
+    page.locator("#id_email").fill("ada@example.org")
+    page.locator("form.signup-page button[type=submit]").click()
+    page.wait_for_url("**/subscribe/")
+    assert page.locator("h1").inner_text() == "Check your inbox"
+    page.check("check inbox")
+
+
+def test_pages_from_email_links_have_no_serious_axe_violations(audit, demo):
+    subscriber = SubscriberFactory(pending=True, email="ada@example.org")
+    page = audit("confirm")
+
+    page.goto(f"/subscribe/confirm/{tokens.make_token(subscriber, tokens.CONFIRM)}/")
+    assert page.locator("h1").inner_text() == "Confirm your subscription"
+    page.check("confirm")
+    page.get_by_role("button", name="Confirm subscription").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "You are subscribed"
+    page.check("confirmed")
+
+    subscriber.refresh_from_db()
+    page.goto(f"/subscribe/manage/{tokens.make_token(subscriber, tokens.MANAGE)}/")
+    assert page.locator("h1").inner_text() == "Your subscription"
+    page.check("manage")
+    # A topic in the other language than the emails: the form comes back with an error.
+    english = Topic.objects.get(language="en", slug="integration")
+    page.locator(f"input[name=topics][value='{english.pk}']").check()
+    page.locator("input[name=language][value=nb]").check()
+    page.get_by_role("button", name="Save choices").click()
+    page.wait_for_load_state()
+    assert page.locator(".field__errors").count() == 1
+    page.check("manage with errors")
+
+    page.goto(f"/subscribe/u/{subscriber.token}/")
+    assert page.locator("h1").inner_text() == "Unsubscribe"
+    page.check("unsubscribe")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "You are unsubscribed"
+    page.check("unsubscribed")
+    page.get_by_role("button", name="Undo: subscribe me again").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "You are subscribed again"
+    page.check("resubscribed")
+
+    page.goto("/subscribe/confirm/not-a-token/")
+    assert page.locator("h1").inner_text() == "This link does not work"
+    page.check("link problem")
+
+
+def test_sign_up_with_the_keyboard_only(new_page, demo):
+    """Tab to the address field, type, Tab to the button, Enter: the confirmation page, no mouse."""
+    page = new_page()
+    page.goto(f"/releases/{SEED_SLUG}/")
+    email = page.locator("#signup-email")
+    for _presses in range(200):
+        page.keyboard.press("Tab")
+        if email.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the sign-up box's address field")
+    # The focused element is visibly marked (the stylesheet's :focus-visible outline).
+    assert email.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+    page.keyboard.type("keyboard@example.org")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.outerHTML")
+    assert re.match(r'<button type="submit">', focused), f"Tab from the address went to {focused}"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/subscribe/")
+    assert page.locator("h1").inner_text() == "Check your inbox"
+    subscriber = Subscriber.objects.get(email="keyboard@example.org")
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert subscriber.consent_source == f"/releases/{SEED_SLUG}/"
