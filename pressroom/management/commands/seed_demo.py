@@ -320,11 +320,11 @@ class Command(BaseCommand):
             + ", ".join(f"{count} {name}" for name, count in created.items())
             + (" (nothing new: the demo was already there)" if not any(created.values()) else "")
         )
-        by_status = {status.label: Release.objects.filter(status=status).count() for status in Release.Status}
+        by_status = {status.value: Release.objects.filter(status=status).count() for status in Release.Status}
         self.stdout.write(
             f"In the database: {Topic.objects.count()} topics, {Contact.objects.count()} contacts, "
             f"{Release.objects.count()} releases ("
-            + ", ".join(f"{count} {label.lower()}" for label, count in by_status.items())
+            + ", ".join(f"{count} {value}" for value, count in by_status.items())
             + f"), {Attachment.objects.count()} attachments."
         )
 
