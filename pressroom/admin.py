@@ -440,4 +440,4 @@ class ContactAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-from . import api_admin  # noqa: E402,F401
+from . import api_admin, features_admin  # noqa: E402,F401

@@ -352,3 +352,50 @@ WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE |= {
     "sweep-webhooks": {"task": "pressroom.tasks.sweep_webhooks", "schedule": 300},
 }
+
+# Issue 9: press pre-sends, corrections, press kits, analytics, health and scale-out (docs/scaling.md)
+ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 395)  # daily counts kept this long
+MIDDLEWARE += ["pressroom.analytics.CountingMiddleware"]
+CELERY_BEAT_SCHEDULE |= {
+    "sweep-press-outboxes": {
+        "task": "pressroom.tasks.sweep_press_outboxes",
+        "schedule": MAILING_SWEEP_SECONDS,
+    },
+    "flush-analytics": {
+        "task": "pressroom.tasks.flush_analytics",
+        "schedule": envint("ANALYTICS_FLUSH_SECONDS", 60),
+    },
+    "purge-analytics": {"task": "pressroom.tasks.purge_analytics", "schedule": crontab(minute=41, hour=3)},
+}
+
+# Media (uploads, renditions, press kits) on S3-compatible storage when a bucket is named; the local
+# MEDIA_ROOT otherwise. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or their *_FILE), or
+# whatever else boto3 finds (instance roles). Files stay private: the views stream them after applying
+# the publication rule, so the bucket needs no public access.
+S3_BUCKET = env("AWS_STORAGE_BUCKET_NAME") or env("S3_BUCKET")
+if S3_BUCKET:
+    S3_OPTIONS = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, Garage, a cloud's S3 API …
+        "region_name": env("AWS_S3_REGION_NAME") or None,
+        "location": env("AWS_LOCATION", "media"),
+        "access_key": envsecret("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": envsecret("AWS_SECRET_ACCESS_KEY") or None,
+        # Path-style addresses suit self-hosted servers; "virtual" for AWS buckets with dots, "auto" default.
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path" if env("AWS_S3_ENDPOINT_URL") else "auto"),
+        # Two uploads with one name must never replace each other (the local storage behaves the same).
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
+
+# Structured logs: LOG_FORMAT=json writes one JSON object per line (pressroom/logs.py), from the web
+# processes and from Celery, which otherwise installs its own text format.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+if LOG_FORMAT == "json":
+    LOGGING["formatters"]["json"] = {"()": "pressroom.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False

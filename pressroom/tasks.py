@@ -22,3 +22,60 @@ def sweep_webhooks():
     from . import webhooks
 
     return webhooks.sweep()
+
+
+# Issue 9: embargoed pre-sends, correction notices, press kits and analytics. Thin tasks over
+# presend.py, corrections.py, presskit.py and analytics.py; each takes ids and is idempotent.
+
+
+@shared_task
+def send_presend(presend_id):
+    from . import presend
+
+    progress = presend.send_batches(presend_id)
+    if progress.more_now:
+        send_presend.delay(presend_id)
+    elif progress.retry_in is not None and not send_presend.app.conf.task_always_eager:
+        # Run eagerly, the countdown would be ignored and the task would call itself at once, again and
+        # again; the sweeper queues the retry instead.
+        send_presend.apply_async((presend_id,), countdown=progress.retry_in)
+
+
+@shared_task
+def send_correction_notices(correction_id):
+    from . import corrections
+
+    progress = corrections.send_batches(correction_id)
+    if progress.more_now:
+        send_correction_notices.delay(correction_id)
+    elif progress.retry_in is not None and not send_correction_notices.app.conf.task_always_eager:
+        send_correction_notices.apply_async((correction_id,), countdown=progress.retry_in)
+
+
+@shared_task
+def sweep_press_outboxes():
+    from . import corrections, presend
+
+    return {"presend": presend.sweep(), "corrections": corrections.sweep()}
+
+
+@shared_task
+def build_presskit(release_id):
+    from . import presskit
+
+    kit = presskit.build(release_id)
+    return kit.file.name if kit else None
+
+
+@shared_task
+def flush_analytics():
+    from . import analytics
+
+    return analytics.flush()
+
+
+@shared_task
+def purge_analytics():
+    from . import analytics
+
+    return analytics.purge()

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import devmail, feeds, jsonfeed, views
+from . import devmail, feeds, health, jsonfeed, presend, presskit, upcoming, views
 from .sitemaps import sitemaps
 
 public_patterns = [
@@ -30,6 +30,14 @@ public_patterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("api/v1/", include("pressroom.api_urls")),
+    # Issue 9: upcoming releases, press kits, embargoed pre-sends (personal links only), health.
+    path("upcoming/", upcoming.upcoming, name="upcoming"),
+    path("upcoming.ics", upcoming.ical_feed, name="upcoming_ics"),
+    path("releases/<slug:slug>/presskit.zip", presskit.download, name="presskit"),
+    path("embargo/<str:token>/", presend.embargo_page, name="embargo"),
+    path("embargo/<str:token>/files/<int:pk>/<str:filename>", presend.embargo_file, name="embargo_file"),
+    path("embargo/<str:token>/images/<int:pk>/<str:name>/", presend.embargo_image, name="embargo_image"),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 urlpatterns = [

@@ -63,6 +63,7 @@ def test_release_and_home_pages_stay_within_a_small_budget(client):
     release = add_releases(3, TopicFactory())[0]
     # Home: newsroom, count, releases, topics, attachments, topic list, contacts.
     assert count_queries(client, "/") <= 8
-    # Release: release, topics, attachments, contacts, newsroom (x2), translation, latest + prefetches.
-    assert count_queries(client, release.get_absolute_url()) <= 10
+    # Release: release, topics, attachments, contacts, newsroom (x2), translation, latest + prefetches,
+    # corrections.
+    assert count_queries(client, release.get_absolute_url()) <= 11
     assert count_queries(client, "/feed/rss/") <= 4
