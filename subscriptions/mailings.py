@@ -38,7 +38,10 @@ def create_for_release(*, release):
 
     mailing, created = Mailing.objects.get_or_create(release=release, audience=Mailing.Audience.SUBSCRIBERS)
     if created:
-        tasks.prepare_mailing.delay_on_commit(mailing.pk)
+        # Robust: when this runs the publication is committed, and a broker that is down must not turn
+        # it into a server error (or stop a bulk publish halfway). The error is logged; the sweeper
+        # prepares a mailing whose task never left. (A lambda: Django logs the callable's __qualname__.)
+        transaction.on_commit(lambda: tasks.prepare_mailing.delay(mailing.pk), robust=True)
     return mailing
 
 
@@ -101,22 +104,25 @@ def claim_batch(mailing_id, size, now=None):
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         )
         if settings.USING_POSTGRES:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.order_by("id").values_list("id", flat=True)[:size])
-        if not ids:
+            # Lock the ledger rows only: the subscriber rows are read, and unsubscribing must not wait.
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        rows = list(due.order_by("id").values_list("id", "subscriber__status")[:size])
+        if not rows:
             return None
         claim = uuid.uuid4()
-        Delivery.objects.filter(id__in=ids).update(
+        Delivery.objects.filter(
+            id__in=[i for i, status in rows if status == Subscriber.Status.ACTIVE]
+        ).update(
             status=Delivery.Status.SENDING,
             claim=claim,
             claimed_at=now,
             handed_over_at=None,
             attempts=F("attempts") + 1,
         )
-        # Whoever left since the ledger was written is skipped, not sent to.
-        Delivery.objects.filter(claim=claim).exclude(subscriber__status=Subscriber.Status.ACTIVE).update(
-            status=Delivery.Status.SKIPPED, claim=None
-        )
+        # Whoever left since the ledger was written is skipped, not sent to. (Read with the claim, this
+        # costs a join per batch; a second UPDATE over a subquery cost a fifth of the claim's time.)
+        if gone := [i for i, status in rows if status != Subscriber.Status.ACTIVE]:
+            Delivery.objects.filter(id__in=gone).update(status=Delivery.Status.SKIPPED, claim=None)
         Mailing.objects.filter(pk=mailing_id).update(last_activity_at=now)
     return claim
 
