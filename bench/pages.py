@@ -88,6 +88,9 @@ def run(bench):
     bench.results["details"]["queries_constant"] = small == large
     print(f"   queries per page: {large} (at 30 releases: {small})", flush=True)
 
+    # robots.txt goes through every middleware but touches no database and no template: the most a
+    # page served by Django (say, from a page cache) could reach. The static file is the server's own.
+    paths["robots"] = "/robots.txt"
     paths["static"] = staticfiles_storage.url("pressroom/site.css")
     port = bench.web_port
     env = dict(bench.env)

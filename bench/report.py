@@ -80,7 +80,7 @@ def table(results):
     if results["page_rps"]:
         rows.append("Pages (gunicorn, DEBUG off, wrk on loopback)")
         queries = results["queries_per_page"]
-        for name in ("home", "release", "feed", "static"):
+        for name in ("home", "release", "feed", "robots", "static"):
             if name in results["page_rps"]:
                 q = f"{queries[name]} queries" if name in queries else ""
                 rows.append(f"  {name:8} {results['page_rps'][name]:>8,} requests/s  {q}")
