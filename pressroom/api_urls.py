@@ -48,5 +48,5 @@ urlpatterns = [
     ),
     path("editor/topics/", editor.topics, name="editor_topics"),
     path("editor/contacts/", editor.contacts, name="editor_contacts"),
-    re_path(r"^(?P<rest>.*)$", unknown),
+    re_path(r"^(?P<rest>[\s\S]*)$", unknown),  # [\s\S]: a path may hold an encoded newline
 ]

@@ -438,6 +438,11 @@ def test_head_answers_like_get(client):
 def test_unknown_api_address_is_a_json_404_and_a_missing_slash_redirects(client):
     assert get_json(client, f"{API}/nothing-here/", status=404) == {"errors": {"__all__": ["Not found."]}}
 
+    # Any method, any path: even an encoded newline or a POST gets the API's JSON 404, not a CSRF page.
+    response = client.post(f"{API}/editor/releases/%C2%A7%0A/attachments/")
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"__all__": ["Not found."]}}
+
     response = client.get(f"{API}/releases?kind=news")
     assert response.status_code == 308
     assert response["Location"] == f"{API}/releases/?kind=news"

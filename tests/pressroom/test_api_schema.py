@@ -64,12 +64,29 @@ def generous_rate_limit(settings):
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+# The current test's token. Schemathesis sends it on every request except those whose point is to leave
+# it out, and expects a 401 for those.
+current = {}
+
+
+@schema.auth(refresh_interval=None)
+class EditorToken:
+    def get(self, case, context):
+        return current.get("key", "")
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, api_data):
+    current["key"] = api_data
     excluded = []
     if case.operation.path.startswith("/editor/") and case.method != "GET":
         # Valid-looking writes may name topics, contacts or translations that do not exist: that is a
         # 400 the schema cannot rule out, unlike everything else the checks require.
         excluded.append(positive_data_acceptance)
-    case.call_and_validate(headers={"Authorization": f"Bearer {api_data}"}, excluded_checks=excluded)
+    response = case.call_and_validate(excluded_checks=excluded)
+    if (case.headers or {}).get("Authorization") == f"Bearer {api_data}":
+        assert response.status_code != 401, "the test's own token was refused"
