@@ -110,17 +110,29 @@ def run(bench):
                     raise RuntimeError(f"{path} answered {response.status}")
             bench.results["details"].setdefault("page_bytes", {})[name] = len(body)
         seconds = bench.config["wrk_seconds"]
+        groups = {
+            "gunicorn": lambda: procs.descendants(gunicorn.pid),
+            "postgres": lambda: procs.processes_named("postgres", "postmaster"),
+            "wrk": lambda: procs.processes_named("wrk"),
+            "redis": lambda: [bench.redis.pid] if bench.redis.pid else [],
+        }
         for name, path in paths.items():
             url = f"http://127.0.0.1:{port}{path}"
             subprocess.run([*WRK, "--duration", "1s", url], capture_output=True, timeout=60)  # warm-up
-            output = subprocess.run([*WRK, "--duration", f"{seconds}s", url], capture_output=True, text=True,
-                                    timeout=seconds + 60, check=True).stdout  # fmt: skip
-            measured = parse_wrk(output)
+            command = [*WRK, "--duration", f"{seconds}s", url]
+            with procs.CpuSampler(groups) as cpu:
+                output = subprocess.run(
+                    command, capture_output=True, text=True, timeout=seconds + 60, check=True
+                )
+            measured = parse_wrk(output.stdout)
             if measured["errors"]:
-                raise RuntimeError(f"wrk saw {measured['errors']} errors on {path}:\n{output}")
+                raise RuntimeError(f"wrk saw {measured['errors']} errors on {path}:\n{output.stdout}")
             bench.results["page_rps"][name] = measured["rps"]
             bench.results["details"].setdefault("page_latency_ms", {})[name] = measured["latency_ms"]
-            print(f"   {name:8} {measured['rps']:>8,.0f} requests/s  {measured['latency_ms']}", flush=True)
+            bench.results["details"].setdefault("page_cpu_seconds", {})[name] = cpu.used
+            others = cpu.used["everything_else"] / cpu.used["wall_seconds"]
+            print(f"   {name:8} {measured['rps']:>8,.0f} requests/s  {measured['latency_ms']}  others kept "
+                  f"{others:.2f} cores busy", flush=True)  # fmt: skip
         bench.results["details"]["wrk"] = " ".join([*WRK, "--duration", f"{seconds}s"])
         bench.results["details"]["gunicorn_workers"] = GUNICORN_WORKERS
         bench.results["unsubscribe_post_ms"] = unsubscribe_latency(bench, port)

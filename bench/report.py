@@ -159,3 +159,50 @@ def finish(bench):
         for phase, error in results["errors"].items():
             print(f"  {phase}: {error}")
     print(f"\nWrote {RESULTS / f'{name}.json'} and {name}.png")
+
+
+def markdown(results):
+    """The results as Markdown tables, for docs/performance.md: python -m bench.report FILE."""
+
+    def number(value, digits=0):
+        if value is None:
+            return "—"
+        return f"{value:,.{digits}f}" if isinstance(value, float) and digits else f"{value:,}"
+
+    lines = [
+        "| recipients | batch API rcpt/s | HTTP calls / 1,000 | worker RSS (MB) | SMTP rcpt/s "
+        "| django-newsletter rcpt/s | ours / peer |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    keys = ("fanout_batch_rps", "fanout_smtp_rps", "peer_smtp_rps")
+    for n in sorted({int(n) for key in keys for n in results[key]}):
+        key = str(n)
+        ratio = results["smtp_ratio_ours_to_peer"].get(key)
+        cells = [f"{n:,}"]
+        cells += [
+            number(results[section].get(key)) for section in ("fanout_batch_rps", "http_calls_per_1000")
+        ]
+        cells += [number(results[section].get(key)) for section in ("worker_rss_mb", "fanout_smtp_rps")]
+        cells += [number(results["peer_smtp_rps"].get(key)), f"{ratio}×" if ratio else "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+    first, ceiling = results["publish_to_first_ms"], results["smtp_sink_ceiling"]
+    lines += ["", "| page | requests/s | SQL queries |", "|---|---:|---:|"]
+    for name in ("home", "release", "feed", "robots", "static"):
+        if name in results["page_rps"]:
+            queries = results["queries_per_page"].get(name, "—")
+            lines.append(f"| {name} | {number(results['page_rps'][name])} | {queries} |")
+    unsubscribe = results["unsubscribe_post_ms"]
+    lines += [
+        "",
+        f"- publish → first accepted recipient: p50 {first.get('p50')} ms, p95 {first.get('p95')} ms",
+        f"- one-click unsubscribe POST: p50 {unsubscribe.get('p50')} ms, p95 {unsubscribe.get('p95')} ms",
+        f"- smtp-sink alone: {number(ceiling.get('1_connection'))} messages/s over one connection, "
+        f"{number(ceiling.get('4_connections'))} over four",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))

@@ -385,8 +385,12 @@ def main(argv=None):
         bench.stop_all()
         if not args.profile:
             bench.results["duration_s"] = round(time.monotonic() - started)
+            bench.results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
             from . import report
 
             report.finish(bench)
-        shutil.rmtree(bench.workdir, ignore_errors=True)
+        if bench.results["errors"]:
+            print(f"Logs of the services kept in {bench.workdir}")
+        else:
+            shutil.rmtree(bench.workdir, ignore_errors=True)
     return 1 if bench.results["errors"] else 0
