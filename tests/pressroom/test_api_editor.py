@@ -273,6 +273,14 @@ def test_a_translation_must_be_in_another_language(client):
     assert data["translation_of"] == original.pk
 
 
+def test_a_second_translation_of_the_same_release_is_a_409(client):
+    original = ReleaseFactory(language="nb")
+    ReleaseFactory(language="en", translation_of=original)
+
+    data = {"title": "Another", "language": "en", "translation_of": original.pk}
+    assert list(errors(client, "post", f"{API}/releases/", data, status=409)) == ["translation_of"]
+
+
 @pytest.mark.parametrize("body", ["{", "[1, 2]", '"text"', "[" * 100000])
 def test_a_body_that_is_not_a_json_object_is_400(client, body):
     response = client.post(f"{API}/releases/", body, content_type="application/json")
