@@ -368,6 +368,26 @@ CELERY_BEAT_SCHEDULE |= {
     "purge-analytics": {"task": "pressroom.tasks.purge_analytics", "schedule": crontab(minute=41, hour=3)},
 }
 
+# Queues: every task runs on Celery's default queue ("celery") unless these name others. Routing the
+# sending and the file work to queues of their own lets them have workers (and machines) of their own;
+# every process, web ones included, must see the same values (docs/scaling.md).
+CELERY_MAIL_QUEUE = env("CELERY_MAIL_QUEUE", "celery")
+CELERY_FILES_QUEUE = env("CELERY_FILES_QUEUE", "celery")
+CELERY_TASK_ROUTES = {
+    **{
+        name: {"queue": CELERY_MAIL_QUEUE}
+        for name in [
+            "subscriptions.tasks.prepare_mailing",
+            "subscriptions.tasks.send_mailing",
+            "subscriptions.tasks.send_digests",
+            "subscriptions.tasks.send_confirmation",
+            "pressroom.tasks.send_presend",
+            "pressroom.tasks.send_correction_notices",
+        ]
+    },
+    "pressroom.tasks.build_presskit": {"queue": CELERY_FILES_QUEUE},
+}
+
 # Media (uploads, renditions, press kits) on S3-compatible storage when a bucket is named; the local
 # MEDIA_ROOT otherwise. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or their *_FILE), or
 # whatever else boto3 finds (instance roles). Files stay private: the views stream them after applying
