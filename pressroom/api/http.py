@@ -112,6 +112,9 @@ def public_endpoint(view):
             response = error_response(404, not_found().errors)
         except ApiError as exc:
             response = error_response(exc.status, exc.errors, exc.headers)
+        if response.status_code not in (200, 304):
+            # Errors are in the client's language and say nothing worth keeping in a shared cache.
+            response["Cache-Control"] = "no-store"
         return with_cors(response)
 
     return wrapper

@@ -414,6 +414,7 @@ def test_errors_to_get_carry_cors_too(client):
 
     assert response.status_code == 400
     assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
