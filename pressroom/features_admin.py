@@ -238,11 +238,15 @@ class PreSendAdmin(admin.ModelAdmin):
             % {"count": count},
         )
 
-    @admin.action(description=_("Retry failed copies"), permissions=["view"])
+    def has_send_permission(self, request):
+        # Sending again is sending: it takes the right to send a pre-send in the first place.
+        return self.has_add_permission(request)
+
+    @admin.action(description=_("Retry failed copies"), permissions=["send"])
     def retry_failed(self, request, queryset):
         self._retry(request, queryset, Status.FAILED)
 
-    @admin.action(description=_("Resend uncertain copies (some may get it twice)"), permissions=["view"])
+    @admin.action(description=_("Resend uncertain copies (some may get it twice)"), permissions=["send"])
     def resend_uncertain(self, request, queryset):
         self._retry(request, queryset, Status.UNCERTAIN)
 

@@ -356,3 +356,24 @@ def test_the_admin_refuses_a_release_that_is_not_scheduled(admin_client, ola):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors.as_data()["release"][0].code == "invalid_choice"
     assert not PreSend.objects.exists()
+
+
+def test_editors_retry_failed_copies_from_the_admin(
+    admin_client, release, django_capture_on_commit_callbacks
+):
+    gone = journalist("Gone", "gone@example.no")
+    with override_settings(EMAIL_BACKEND="tests.pressroom.test_presend.RefusingBackend"):
+        sent = presend.send_presend(release=release, press_list=press_list("All", gone))
+        presend.send_batches(sent.pk)
+    assert copy_of(sent, gone).status == PreSendRecipient.Status.FAILED
+
+    # The address works again (the backend no longer refuses it): the editor retries.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:pressroom_presend_changelist"),
+            {"action": "retry_failed", "_selected_action": [sent.pk]},
+        )
+
+    assert response.status_code == 302
+    assert copy_of(sent, gone).status == PreSendRecipient.Status.SENT
+    assert [m.to for m in mail.outbox] == [["gone@example.no"]]
