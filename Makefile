@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format axe e2e messages clean bench bench-quick
+.PHONY: install run test lint format axe e2e messages clean bench bench-quick chaos
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,6 +39,11 @@ axe: $(AXE_JS)
 
 e2e: install axe
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# Fault injection (docs/reliability.md): workers, broker, provider and database failing mid-mailing.
+# CHAOS_RUNS=5 repeats every scenario five times.
+chaos: install
+	$(PY) -m pytest -m chaos tests/chaos $(PYTEST_ARGS)
 
 # Extract and compile the interface translations (needs GNU gettext); the compiled .mo files are
 # committed so that a fresh clone shows both languages without gettext.

@@ -216,6 +216,14 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_") and not key.endswith("_FILE")
 }
+if "REQUESTS_TIMEOUT" in ANYMAIL:
+    # anymail hands it to requests, which refuses a string: every send would fail.
+    try:
+        ANYMAIL["REQUESTS_TIMEOUT"] = float(ANYMAIL["REQUESTS_TIMEOUT"])
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"ANYMAIL_REQUESTS_TIMEOUT must be a number of seconds, not {ANYMAIL['REQUESTS_TIMEOUT']!r}."
+        ) from None
 
 # Celery
 CELERY_BROKER_URL = REDIS_URL

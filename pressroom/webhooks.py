@@ -62,7 +62,9 @@ def queue_event(event, release):
         for endpoint in endpoints
     ]
     ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: _queue(ids))
+    # Robust: the change is committed by then; a broker that is down leaves the deliveries pending for
+    # the sweeper instead of turning the editor's request into a server error.
+    transaction.on_commit(lambda: _queue(ids), robust=True)
     return deliveries
 
 

@@ -1,0 +1,208 @@
+"""Fault scenarios: a real mailing to a few thousand subscribers through real Celery workers, a broker of
+the scenario's own and the mock Mailgun provider on loopback, with something breaking on purpose.
+
+The test process plays the periodic sweeper: it calls `mailings.sweep()` (the code of the periodic task)
+between checks. At the end of every run the provider's log is compared with the ledger (audit.py) and the
+figures are added to the table printed after the run (and written to CHAOS_REPORT if set).
+
+CHAOS_RUNS repeats each scenario (default 1); CHAOS_SUBSCRIBERS sets the audience (default 2,000);
+CHAOS_SEED replays the faults of a failed run.
+"""
+
+import contextlib
+import json
+import os
+import random
+import time
+from collections import Counter
+
+import pytest
+from kombu.exceptions import OperationalError as BrokerError
+
+from pressroom.celery import app
+from pressroom.services import publish_release
+from subscriptions import mailings
+from subscriptions.models import Delivery, Mailing, Subscriber
+from tests.factories import ReleaseFactory
+
+from .audit import RecordingProvider, audit
+from .processes import Broker, Worker, worker_env
+
+SUBSCRIBERS = int(os.environ.get("CHAOS_SUBSCRIBERS", "2000"))
+RUNS = int(os.environ.get("CHAOS_RUNS", "1"))
+
+# What the test process (the sweeper) uses; the workers get the same through worker_env().
+SWEEPER_SETTINGS = {
+    "MAILING_LEASE_SECONDS": 2,
+    "MAILING_STALL_SECONDS": 3,
+    "MAILING_PARALLELISM": 2,
+    "MAILING_BATCH_SIZE": 100,
+}
+
+FIGURES = {}  # scenario -> Counter(runs, recipients, lost, duplicated, uncertain, …)
+
+
+def record(scenario, result, seconds):
+    row = FIGURES.setdefault(scenario, Counter())
+    row["runs"] += 1
+    row["recipients"] += result.recipients
+    row["lost"] += len(result.lost)
+    row["duplicated"] += len(result.duplicated)
+    row["uncertain"] += result.uncertain
+    row["uncertain, provider had it"] += len(result.answer_lost)
+    row["failed"] += result.by_status[Delivery.Status.FAILED]
+    row["skipped"] += result.by_status[Delivery.Status.SKIPPED]
+    row["seconds"] += round(seconds, 1)
+
+
+COLUMNS = ["runs", "recipients", "lost", "duplicated", "uncertain", "uncertain, provider had it",
+           "failed", "skipped", "seconds"]  # fmt: skip
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not FIGURES:
+        return
+    terminalreporter.section("fault scenarios: the provider's log against the ledger")
+    terminalreporter.write_line("| scenario | " + " | ".join(COLUMNS) + " |")
+    terminalreporter.write_line("|---" * (len(COLUMNS) + 1) + "|")
+    for scenario, row in sorted(FIGURES.items()):
+        cells = [f"{row[column]:g}" if column == "seconds" else str(row[column]) for column in COLUMNS]
+        terminalreporter.write_line(f"| {scenario} | " + " | ".join(cells) + " |")
+    if path := os.environ.get("CHAOS_REPORT"):
+        with open(path, "w") as out:
+            json.dump({scenario: dict(row) for scenario, row in FIGURES.items()}, out, indent=1)
+
+
+@contextlib.contextmanager
+def queueing_on(broker_url):
+    """This process queues its tasks on BROKER_URL instead of running them (the suite runs them eagerly)."""
+    conf = app.conf
+    saved = conf.broker_url, conf.task_always_eager
+
+    def switch(url, eager):
+        conf.broker_url, conf.task_always_eager = url, eager
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    switch(broker_url, False)
+    try:
+        yield
+    finally:
+        switch(*saved)
+
+
+def create_audience(count, *, language="nb"):
+    """COUNT active subscribers who want every release at once, and a few who must get nothing."""
+    wanted = [f"chaos{i:05d}@example.org" for i in range(count)]
+    Subscriber.objects.bulk_create(
+        [Subscriber(email=address, status=Subscriber.Status.ACTIVE, language=language) for address in wanted]
+        + [
+            Subscriber(email="pending@example.org", status=Subscriber.Status.PENDING, language=language),
+            Subscriber(email="left@example.org", status=Subscriber.Status.UNSUBSCRIBED, language=language),
+            Subscriber(
+                email="weekly@example.org",
+                language=language,
+                status=Subscriber.Status.ACTIVE,
+                frequency=Subscriber.Frequency.WEEKLY,
+            ),  # fmt: skip
+            Subscriber(email="english@example.org", status=Subscriber.Status.ACTIVE, language="en"),
+        ]
+    )
+    return wanted
+
+
+class Scenario:
+    """One fault scenario's broker, provider, workers and sweeper loop."""
+
+    def __init__(self, name, broker, provider):
+        self.name = name
+        self.broker = broker
+        self.provider = provider
+        self.workers = []
+        self.audience = []
+        # Faults are drawn from this generator: CHAOS_SEED=<the seed a failure names> replays a run.
+        self.seed = int(os.environ.get("CHAOS_SEED") or random.randrange(10**6))
+        self.random = random.Random(self.seed)
+        self.swept = Counter()  # what the sweeper did, summed over the scenario
+
+    def worker(self, *, pool="solo", concurrency=1, **env):
+        worker = Worker(worker_env(self.broker, self.provider, **env), pool=pool, concurrency=concurrency)
+        self.workers.append(worker)
+        return worker.start()
+
+    def create_audience(self, count=SUBSCRIBERS):
+        self.audience = create_audience(count)
+        return self.audience
+
+    def publish(self, **release_fields):
+        """A new release, published now: its mailing's tasks go to this scenario's broker."""
+        release = ReleaseFactory(language="nb", **release_fields)
+        publish_release(release=release)
+        return release
+
+    def sweep(self):
+        """What the periodic sweeper task does; a broker that is down makes it fail, as it would."""
+        try:
+            self.swept.update(mailings.sweep())
+        except (BrokerError, OSError):
+            self.swept["failed: broker down"] += 1
+
+    def wait(self, release, *, during=None, timeout=120, poll=0.3):
+        """Sweep until RELEASE's mailing is done with nothing queued or in flight; call DURING between
+        sweeps (the fault). Fails with the ledger's counts and the workers' last lines after TIMEOUT."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if during is not None:
+                during()
+            self.sweep()
+            mailing = Mailing.objects.filter(release=release).first()
+            if mailing is not None and mailing.status == Mailing.Status.DONE:
+                pending = Delivery.objects.filter(
+                    mailing=mailing, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+                )
+                if not pending.exists():
+                    return mailing
+            time.sleep(poll)
+        counts = mailing and mailings.progress(mailing)
+        logs = "\n\n".join(worker.log for worker in self.workers[-2:])
+        seed = f"CHAOS_SEED={self.seed}"
+        pytest.fail(f"{self.name} ({seed}): the mailing did not finish in {timeout} s: {counts}\n{logs}")
+
+    def check(self, release, started):
+        """Audit RELEASE's mailing against the provider's log, record the figures, fail on any problem."""
+        mailing = Mailing.objects.get(release=release)
+        self.provider.settle()
+        result = audit(mailing, self.provider.entries(release.title), eligible=self.audience)
+        record(self.name, result, time.monotonic() - started)
+        assert not result.problems(), (self.name, self.seed, result.problems(), result.by_status)
+        assert result.recipients == len(self.audience)
+        return result
+
+    def close(self):
+        # The scenario is over and nothing is in flight: no need to wait for a warm shutdown.
+        for worker in self.workers:
+            worker.kill()
+
+
+@pytest.fixture
+def scenario(request, transactional_db, tmp_path, settings):
+    """scenario(name, persistent=False): a Scenario with its own broker and provider, stopped at the end
+    (workers first, while the database still holds the rows they work on)."""
+    opened = []
+    stack = contextlib.ExitStack()
+    for name, value in SWEEPER_SETTINGS.items():
+        setattr(settings, name, value)
+
+    def make(name, *, persistent=False):
+        broker = Broker(tmp_path / f"valkey-{len(opened)}", persistent=persistent).start()
+        stack.callback(broker.stop)
+        provider = RecordingProvider().start()
+        stack.callback(provider.stop)
+        stack.enter_context(queueing_on(broker.url))
+        created = Scenario(name, broker, provider)
+        stack.callback(created.close)
+        opened.append(created)
+        return created
+
+    with stack:
+        yield make

@@ -1,0 +1,60 @@
+"""Scenario 9: the database drops the workers' connections while batches are claimed, handed over and
+their results written (pg_terminate_backend, again and again). A transaction cut short rolls back; the
+rows it would have changed are settled by the sweeper: queued again if never handed over, uncertain if
+the provider may have them."""
+
+import time
+
+import pytest
+from django.db import connection
+
+from tests.mockprovider import Fault
+
+from .conftest import RUNS
+
+pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
+
+DROPS = 4  # drops that cut at least one connection, per run
+
+
+def terminate_other_connections():
+    """Drop every other connection to the test database (the workers'); return how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def run_with_drops(chaos):
+    rng = chaos.random
+    started = time.monotonic()
+    chaos.provider.faults.clear()
+    chaos.provider.fail_next(*[Fault(delay=rng.uniform(0.05, 0.3)) for _ in range(500)])
+    release = chaos.publish()
+    dropped = []
+    next_drop = time.monotonic() + rng.uniform(0.2, 0.6)
+
+    def drop_connections():
+        nonlocal next_drop
+        if len(dropped) >= DROPS or time.monotonic() < next_drop:
+            return
+        if cut := terminate_other_connections():
+            dropped.append(cut)
+            next_drop = time.monotonic() + rng.uniform(0.2, 0.8)
+
+    chaos.wait(release, during=drop_connections, poll=0.05)
+    chaos.check(release, started)
+    print(f"connections dropped: {dropped}")
+    assert dropped, "no connection was dropped: the scenario did not happen"
+
+
+def test_database_connections_dropped_mid_batch_lose_and_repeat_nothing(scenario):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no server connections to drop: each process opens the database file itself")
+    chaos = scenario("9. database connections dropped (pg_terminate_backend)")
+    chaos.create_audience()
+    chaos.worker(pool="prefork", concurrency=2)
+    for _run in range(RUNS):
+        run_with_drops(chaos)

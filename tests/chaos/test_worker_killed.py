@@ -1,0 +1,56 @@
+"""Scenario 1: workers SIGKILLed at random moments of the fan-out (before a provider call, during it,
+while the results are written), many times: a pool process alone, or the whole worker, which is then
+started again. acks_late and reject_on_worker_lost bring back a killed pool process's task; the sweeper
+brings back what a killed main process held, and settles the rows a killed batch left in flight."""
+
+import time
+from collections import Counter
+
+import pytest
+
+from tests.mockprovider import Fault
+
+from .conftest import RUNS
+
+pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
+
+KILLS = 8
+WHOLE_WORKER_KILLS = 3  # at most, per run: each costs a restart of a few seconds
+
+
+def run_with_kills(chaos):
+    rng = chaos.random
+    started = time.monotonic()
+    worker = chaos.worker(pool="prefork", concurrency=2)
+    # Slow answers spread the fan-out over a few seconds, so the kills land all through it.
+    chaos.provider.faults.clear()
+    chaos.provider.fail_next(*[Fault(delay=rng.uniform(0.05, 0.4)) for _ in range(500)])
+    release = chaos.publish()
+    kills = Counter()
+    next_kill = time.monotonic() + rng.uniform(0.2, 0.8)
+
+    def kill_at_random():
+        nonlocal worker, next_kill
+        if not worker.alive():
+            worker = chaos.worker(pool="prefork", concurrency=2)
+        if kills.total() >= KILLS or time.monotonic() < next_kill:
+            return
+        if (kills["whole worker"] >= WHOLE_WORKER_KILLS or rng.random() < 0.5) and worker.kill_child():
+            kills["pool process"] += 1
+        else:
+            worker.kill()
+            kills["whole worker"] += 1
+        next_kill = time.monotonic() + rng.uniform(0.3, 1.2)
+
+    chaos.wait(release, during=kill_at_random, poll=0.1)
+    chaos.check(release, started)
+    print(f"kills: {dict(kills)}")
+    assert kills.total() >= KILLS // 2, f"the fan-out ended after {dict(kills)} kills"
+    worker.kill()
+
+
+def test_workers_killed_at_random_moments_lose_and_repeat_nothing(scenario):
+    chaos = scenario("1. worker processes SIGKILLed")
+    chaos.create_audience()
+    for _run in range(RUNS):
+        run_with_kills(chaos)
