@@ -28,9 +28,9 @@ class MailingAdmin(admin.ModelAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["release__title"]
     list_select_related = ["release"]
-    readonly_fields = [
-        "release", "audience", "status", "recipients", "created_at", "prepared_at", "finished_at",
-        "last_activity_at",
+    # The status is shown (and kept current) by the live progress panel above the form.
+    fields = readonly_fields = [
+        "release", "audience", "recipients", "created_at", "prepared_at", "finished_at", "last_activity_at",
     ]  # fmt: skip
     actions = ["pause", "resume", "cancel", "retry_failed", "resend_uncertain"]
     change_form_template = "admin/subscriptions/mailing/change_form.html"

@@ -391,13 +391,22 @@ def _at_nine(moment):
     return local.replace(hour=9, minute=0, second=0, microsecond=0)
 
 
+def chart_font(size):
+    """DejaVu Sans where the system has it (Pillow's built-in font has no æ, ø or å)."""
+    for path in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "DejaVuSans.ttf"):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
 def chart_png():
     """A bar chart of transition to work or education by county (illustrative bars, drawn with Pillow)."""
     width, height = 1600, 900
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    title_font = ImageFont.load_default(size=44)
-    label_font = ImageFont.load_default(size=26)
+    title_font, label_font = chart_font(44), chart_font(26)
     draw.text((80, 50), "Overgang til arbeid eller utdanning, 2023", fill="#1b2a3a", font=title_font)
     bars = [
         ("Troms og Finnmark", 0.71), ("Nordland", 0.69), ("Trøndelag", 0.67), ("Innlandet", 0.60),
