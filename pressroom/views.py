@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
+from . import filelinks
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
@@ -310,14 +311,15 @@ def newsroom_logo(request):
 
 
 def visible_attachment(request, pk):
-    """The attachment if its release is public, or for staff (the preview) whatever its release.
+    """The attachment if its release is public, or for staff (the preview) whatever its release, or
+    through a signed link from an editor's test email (filelinks).
 
     Returns the attachment and whether it is public, so staff-only files are never cached by proxies.
     """
     attachment = Attachment.objects.filter(pk=pk, release__in=Release.objects.published()).first()
     if attachment is not None:
         return attachment, True
-    if request.user.is_active and request.user.is_staff:
+    if (request.user.is_active and request.user.is_staff) or filelinks.allows(request.GET.get("preview"), pk):
         return get_object_or_404(Attachment, pk=pk), False
     raise Http404
 

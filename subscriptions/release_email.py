@@ -6,10 +6,17 @@ from django.core.mail.message import make_msgid
 from django.urls import reverse
 from django.utils import translation
 
+from pressroom import filelinks
 from pressroom.models import Newsroom
 
 from . import emails, providers
 from .models import Subscriber
+
+
+def file_url(attachment, path, test):
+    """An absolute file URL; in a test send of a release not yet public, one that works without login."""
+    url = settings.SITE_URL + path
+    return filelinks.with_token(url, attachment) if test and not attachment.release.is_public else url
 
 
 class ReleaseMessage:
@@ -24,10 +31,10 @@ class ReleaseMessage:
             "site_url": settings.SITE_URL,
             "release_url": settings.SITE_URL + release.get_absolute_url(),
             "images": [
-                (a, settings.SITE_URL + a.get_rendition_url("web"), settings.SITE_URL + a.get_absolute_url())
+                (a, file_url(a, a.get_rendition_url("web"), test), file_url(a, a.get_absolute_url(), test))
                 for a in release.images
-            ],
-            "documents": [(a, settings.SITE_URL + a.get_absolute_url()) for a in release.documents],
+            ],  # fmt: skip
+            "documents": [(a, file_url(a, a.get_absolute_url(), test)) for a in release.documents],
             "contacts": [rc.contact for rc in release.release_contacts.select_related("contact")],
             "test": test,
             **placeholders,

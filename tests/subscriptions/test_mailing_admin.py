@@ -121,3 +121,36 @@ def test_mailing_list_shows_counts(client, editor):
     mailings.send_batches(mailing.pk, time_budget=10)
     page = client.get("/admin/subscriptions/mailing/").content.decode()
     assert 'class="field-sent">2<' in page
+
+
+def test_a_test_send_of_a_draft_carries_file_links_that_work_without_login(client, editor, mailoutbox):
+    import re
+
+    from django.test import Client
+
+    from pressroom import filelinks
+    from tests.factories import AttachmentFactory
+
+    release = ReleaseFactory(title="Utkast med bilde")
+    image = AttachmentFactory(release=release)
+    other = AttachmentFactory(release=ReleaseFactory())
+    client.post(f"/admin/pressroom/release/{release.pk}/send-test/")
+
+    html = mailoutbox[0].alternatives[0][0]
+    src = re.search(r'<img src="http://testserver([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "?preview=" in src
+    anonymous = Client()
+    assert anonymous.get(src).status_code == 200
+    assert anonymous.get(src.split("?")[0]).status_code == 404  # the token is what opens it
+    token = filelinks.token_for(image)
+    assert anonymous.get(f"/images/{other.pk}/web/?preview={token}").status_code == 404  # one file each
+    assert anonymous.get(f"/images/{image.pk}/web/?preview={token[:-2]}xx").status_code == 404
+
+
+def test_public_mail_never_carries_preview_tokens(mailoutbox):
+    from subscriptions.release_email import ReleaseMessage
+    from tests.factories import AttachmentFactory
+
+    release = ReleaseFactory(published=True)
+    AttachmentFactory(release=release)
+    assert "preview=" not in ReleaseMessage(release).html
