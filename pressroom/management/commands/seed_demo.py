@@ -460,6 +460,12 @@ def report_pdf():
         (11, ""),
         (9, "Demodokument for Pressroom. Kilde: IMDi."),
     ]
+    return pdf_document(lines)
+
+
+def pdf_document(lines):
+    """A valid one-page PDF of LINES, (font size, text) pairs, in Helvetica with WinAnsi encoding (so
+    that æ, ø and å show), with a correct cross-reference table. The demo and the tests use it."""
     text = ["BT", "72 770 Td"]
     for size, line in lines:
         escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
