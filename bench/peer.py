@@ -197,7 +197,12 @@ def run(bench, n):
                          cwd=project)  # fmt: skip
     last_seen, last_value, last_change = None, 0, time.monotonic()
     try:
-        with procs.RssSampler(sender.pid) as rss:
+        groups = {
+            "peer": lambda: procs.descendants(sender.pid),
+            "postgres": lambda: procs.processes_named("postgres", "postmaster"),
+            "smtp_sink": lambda: [bench.sink.pid],
+        }
+        with procs.RssSampler(sender.pid) as rss, procs.CpuSampler(groups) as cpu:
             while True:
                 done = bench.sink_count() - before
                 now = time.monotonic()
@@ -230,8 +235,25 @@ def run(bench, n):
         "rss_peak_mb": rss.peak_mb,
         "pss_peak_mb": rss.peak_pss_mb,
         "exit_code": sender.process.returncode,
+        "cpu_seconds": cpu.used,
+        "cpu_ms_per_recipient": {
+            "peer": round(cpu.used["peer"] * 1000 / n, 3),
+            "postgres": round(cpu.used["postgres"] * 1000 / n, 3),
+            "receiver": round(cpu.used["smtp_sink"] * 1000 / n, 3),
+        },
+        "others_cores_busy": round(cpu.used["everything_else"] / cpu.used["wall_seconds"], 2),
     }
+    ours = bench.results["details"]["smtp"].get(key, {}).get("cpu_ms_per_recipient")
+    if ours:
+        # Rates follow whatever else runs on the machine; CPU per recipient does not.
+        theirs = bench.results["details"]["peer"][key]["cpu_ms_per_recipient"]
+        bench.results["details"]["peer"][key]["cpu_ratio_peer_to_ours"] = round(
+            (theirs["peer"] + theirs["postgres"]) / (ours["worker"] + ours["postgres"]), 1
+        )
     ours = bench.results["fanout_smtp_rps"].get(key)
     if ours:
         bench.results["smtp_ratio_ours_to_peer"][key] = round(ours / rps, 1)
-    print(f"   {rps:,} recipients/s, peak RSS {rss.peak_mb} MB", flush=True)
+    details = bench.results["details"]["peer"][key]
+    print(f"   {rps:,} recipients/s, peak RSS {rss.peak_mb} MB; CPU ms per recipient "
+          f"{details['cpu_ms_per_recipient']}; others kept {details['others_cores_busy']} cores busy",
+          flush=True)  # fmt: skip
