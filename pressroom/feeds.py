@@ -5,6 +5,8 @@ enclosures. RSS 2.0 allows one <enclosure> per item, so the RSS feed lists every
 RSS <media:content> as well.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -16,6 +18,13 @@ from django.utils.translation import gettext as _
 from .models import Newsroom, Release, Topic
 
 MEDIA_RSS = "http://search.yahoo.com/mrss/"
+XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(text):
+    """TEXT without the control characters XML 1.0 cannot hold: one vertical tab pasted from a word
+    processor into a title would otherwise turn every feed that lists it into a server error."""
+    return XML_INVALID.sub("", text)
 
 
 def absolute(url):
@@ -93,6 +102,12 @@ class ReleasesFeed(Feed):
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
+        for data in (feed.feed, *feed.items):
+            for key, value in data.items():
+                if isinstance(value, str):
+                    data[key] = xml_safe(value)
+                elif key == "categories":
+                    data[key] = [xml_safe(category) for category in value]
         # RSS 2.0 allows one <enclosure>: keep the first (the header image); the rest are media:content.
         if self.feed_type is MediaRssFeed:
             for item in feed.items:

@@ -184,7 +184,7 @@ def download(request, slug):
         content_type="application/zip",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = "public, max-age=60"  # an unpublished release's kit leaves shared caches fast
     if request.method == "GET":
         analytics.count(ReleaseStat.Metric.PRESSKIT, release_id=release.pk, request=request)
     return response

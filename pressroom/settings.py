@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and CSRF middleware, so that it sees the Vary: Cookie they add.
+    "pressroom.cache_headers.CacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -320,6 +322,9 @@ SUBSCRIPTIONS_SIGNUP_LIMIT_PER_ADDRESS = envint("SUBSCRIPTIONS_SIGNUP_LIMIT_PER_
 SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW = envint("SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW", 3600)  # seconds
 # Behind a reverse proxy every visitor has the proxy's address; the proxy's X-Forwarded-For is used instead.
 SUBSCRIPTIONS_TRUST_X_FORWARDED_FOR = envbool("BEHIND_PROXY")
+# Failed admin logins per username or address before the login stops checking passwords for a while.
+ADMIN_LOGIN_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+ADMIN_LOGIN_FAILURE_WINDOW = envint("ADMIN_LOGIN_FAILURE_WINDOW", 900)  # seconds
 
 # Mailings (see subscriptions/mailings.py and README "Sending")
 MAILING_BATCH_SIZE = envint("MAILING_BATCH_SIZE", 0)  # 0: the provider's own size (1,000 for batch APIs)

@@ -154,5 +154,5 @@ def ical_feed(request):
         calendar(announcements, Newsroom.load()), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = 'inline; filename="upcoming.ics"'
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = "public, max-age=60"  # it links releases: gone a minute after unpublishing
     return response

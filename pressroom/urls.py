@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import devmail, feeds, health, jsonfeed, presend, presskit, upcoming, views
+from . import devmail, feeds, health, jsonfeed, login_throttle, presend, presskit, upcoming, views
 from .sitemaps import sitemaps
 
 public_patterns = [
@@ -39,6 +39,9 @@ public_patterns = [
     path("embargo/<str:token>/images/<int:pk>/<str:name>/", presend.embargo_image, name="embargo_image"),
     path("healthz", health.healthz, name="healthz"),
 ]
+
+# The admin's login stops checking passwords after repeated failures (pressroom/login_throttle.py).
+admin.site.login_form = login_throttle.ThrottledLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -337,7 +337,8 @@ def attachment(request, pk, filename):
         content_type=obj.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    # A minute at most in a shared cache: an unpublished release's files leave it as fast as its pages.
+    response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
     return response
 
 
@@ -349,7 +350,7 @@ def rendition(request, pk, name):
     field_file = getattr(obj, name)
     if not obj.is_image or not field_file:
         raise Http404
-    return image_response(field_file, cache="public, max-age=300" if public else "private, no-store")
+    return image_response(field_file, cache="public, max-age=60" if public else "private, no-store")
 
 
 @require_GET

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from pressroom.models import Release
+
 from . import providers
 from .models import Delivery, Mailing, Subscriber
 
@@ -362,6 +364,11 @@ def send_batches(mailing_id, time_budget=None):
         while True:
             status = Mailing.objects.filter(pk=mailing_id).values_list("status", flat=True).first()
             if status != Mailing.Status.SENDING:
+                return Progress()
+            if not Release.objects.published().filter(mailings=mailing_id).exists():
+                # Unpublished while it was being sent: nobody else gets it. The mailing waits, paused,
+                # for an editor to resume it once the release is public again.
+                pause(mailing=Mailing(pk=mailing_id))
                 return Progress()
             if time.monotonic() >= deadline:
                 return Progress(more_now=True)

@@ -52,7 +52,7 @@ def test_original_image_is_a_download_too(client, published):
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == 'attachment; filename="bilde.png"'
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"] == "public, max-age=60"
     assert body(response) == png_bytes()
 
 
