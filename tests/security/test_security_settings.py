@@ -6,12 +6,14 @@ authentication with a wrong secret: tests/subscriptions/test_tracking.py.)
 """
 
 import json
+import re
+import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from tests.factories import NewsroomFactory, full_release
-from tests.pressroom.test_settings import PRODUCTION, run
+from tests.pressroom.test_settings import BASE_DIR, PRODUCTION, load_settings, refusal, run
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +150,38 @@ def test_a_few_failures_do_not_lock_anyone_out(client, editor, settings):
     for attempt in range(4):
         assert not log_in(client, "redaktor", f"gjetning-{attempt}")
     assert log_in(client, "redaktor", PASSWORD)
+
+
+# Settings from the environment
+
+
+def test_a_provider_timeout_from_the_environment_is_a_number(tmp_path):
+    # As a string it reached requests, which refused it: every send of every mailing failed.
+    env = {**PRODUCTION, "ANYMAIL_REQUESTS_TIMEOUT": "7.5"}
+    assert load_settings(env, tmp_path, "ANYMAIL")["ANYMAIL"]["REQUESTS_TIMEOUT"] == 7.5
+
+    message = refusal({**PRODUCTION, "ANYMAIL_REQUESTS_TIMEOUT": "soon"}, tmp_path)
+    assert message == "ANYMAIL_REQUESTS_TIMEOUT must be a number of seconds, not 'soon'."
+
+
+SECRET_PATTERNS = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|\bkey-[0-9a-f]{32}\b|SG\.[\w-]{22}\.[\w-]{43}"
+    r"|xox[abps]-[\w-]{10,}|\bghp_[A-Za-z0-9]{36}\b"
+)
+
+
+def test_no_secret_is_committed():
+    """Secrets come from the environment (or *_FILE): no key, password or token in the repository."""
+    files = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=BASE_DIR, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    found = []
+    for name in filter(None, files):
+        path = BASE_DIR / name
+        if path.suffix in (".png", ".jpg", ".mo", ".pdf", ".ico", ".woff2") or not path.is_file():
+            continue
+        if match := SECRET_PATTERNS.search(path.read_text(errors="replace")):
+            found.append((name, match.group(0)[:12]))
+    assert not found, found
