@@ -1,6 +1,10 @@
 """Rich text: what editors may write, and the one sanitizer every stored body goes through."""
 
+import re
+from html import unescape
+
 import nh3
+from django.utils.html import strip_tags
 
 # What the editor offers and the sanitizer keeps: paragraphs, subheadings, quotes, lists, links,
 # emphasis. No scripts, no styles, no event handlers, no images inline (images are attachments).
@@ -43,3 +47,18 @@ def sanitize_html(html):
     cleaned = _cleaner.clean(html or "").strip()
     # ProseMirror always leaves one empty paragraph in an empty document.
     return "" if cleaned in ("<p></p>", "<p><br></p>") else cleaned
+
+
+_BLOCK_END = re.compile(r"</(p|h[2-4]|blockquote|ul|ol)>", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"<br\s*/?>|</li>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<li[^>]*>", re.IGNORECASE)
+
+
+def to_text(html):
+    """Plain text of sanitized rich text, for the text part of emails: paragraphs, headings and quotes
+    apart, list items as dashes, links as their text."""
+    text = _LIST_ITEM.sub("- ", html or "")
+    text = _LINE_BREAK.sub("\n", text)
+    text = _BLOCK_END.sub("\n\n", text)
+    text = unescape(strip_tags(text))
+    return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()

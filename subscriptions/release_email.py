@@ -6,7 +6,7 @@ from django.core.mail.message import make_msgid
 from django.urls import reverse
 from django.utils import translation
 
-from pressroom import filelinks
+from pressroom import filelinks, richtext
 from pressroom.models import Newsroom
 
 from . import emails, providers
@@ -27,6 +27,7 @@ class ReleaseMessage:
         placeholders = {name: providers.PLACEHOLDER.format(name) for name in providers.MERGE_FIELDS}
         context = {
             "release": release,
+            "body_text": richtext.to_text(release.body),
             "newsroom": Newsroom.load(),
             "site_url": settings.SITE_URL,
             "release_url": settings.SITE_URL + release.get_absolute_url(),

@@ -86,3 +86,17 @@ def test_saving_selected_fields_still_sanitizes():
     release.save(update_fields=["body"])
 
     assert Release.objects.get(pk=release.pk).body == "<p>ok</p>"
+
+
+def test_rich_text_becomes_plain_text_with_paragraphs_apart():
+    from pressroom.richtext import to_text
+
+    html = (
+        "<p>Av de 11 400 &amp; flere.</p><h2>Flere går over til arbeid</h2><p>41 prosent "
+        '<a href="https://example.no">gikk</a>.</p><blockquote><p>Det er positivt.</p></blockquote>'
+        "<ul><li>en</li><li>to</li></ul><p>Slutt<br>linje</p>"
+    )
+    assert to_text(html) == (
+        "Av de 11 400 & flere.\n\nFlere går over til arbeid\n\n41 prosent gikk.\n\nDet er positivt.\n\n"
+        "- en\n- to\n\nSlutt\nlinje"
+    )
