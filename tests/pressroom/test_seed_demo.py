@@ -41,12 +41,14 @@ def test_running_twice_changes_nothing(seeded):
     assert counts() == first
     assert list(Release.objects.order_by("pk").values()) == releases
     assert sorted(Attachment.objects.values_list("file", flat=True)) == files
-    assert "Created now: 0 newsroom, 0 topics, 0 contacts, 0 releases, 0 attachments" in output
+    assert "Created now: 0 newsroom, 0 topics, 0 contacts, 0 releases, 0 attachments, 0 subscribers" in output
     assert "nothing new" in output
 
 
 def test_summary_counts(seeded):
-    assert "Created now: 1 newsroom, 7 topics, 3 contacts, 18 releases, 5 attachments" in seeded
+    assert (
+        "Created now: 1 newsroom, 7 topics, 3 contacts, 18 releases, 5 attachments, 5 subscribers" in seeded
+    )
     assert (
         "In the database: 7 topics, 3 contacts, 18 releases (1 draft, 1 scheduled, 16 published), "
         "5 attachments." in seeded
@@ -199,3 +201,12 @@ def test_images_have_alt_text(seeded):
 
     assert images.count() == 4
     assert not images.filter(alt_text="").exists()
+
+
+def test_demo_subscribers_are_confirmed_and_fictional(seeded):
+    from subscriptions.models import Subscriber
+
+    subscribers = Subscriber.objects.all()
+    assert subscribers.count() == 5
+    assert all(s.status == Subscriber.Status.ACTIVE and s.email.endswith("example.no") for s in subscribers)
+    assert all(s.consent_method == Subscriber.ConsentMethod.ADMIN and s.consent_note for s in subscribers)

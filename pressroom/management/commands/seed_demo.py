@@ -100,6 +100,16 @@ CHART_ALT = (
 )
 
 
+# Fictional demo subscribers (example.no is reserved): email, language, frequency, topic slugs (none = all).
+SUBSCRIBERS = [
+    ("kari.nordmann@example.no", "nb", "immediately", []),
+    ("ola.nordmann@example.no", "nb", "immediately", ["statistikk"]),
+    ("journalist@avis.example.no", "nb", "immediately", []),
+    ("reporter@example.no", "en", "immediately", []),
+    ("leder@kommune.example.no", "nb", "daily", []),
+]
+
+
 @dataclass
 class DemoRelease:
     slug: str
@@ -291,7 +301,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        created = {"newsroom": 0, "topics": 0, "contacts": 0, "releases": 0, "attachments": 0}
+        names = ("newsroom", "topics", "contacts", "releases", "attachments", "subscribers")
+        created = dict.fromkeys(names, 0)
         with transaction.atomic():
             if not Newsroom.objects.exists():
                 Newsroom(**NEWSROOM).save()
@@ -313,6 +324,7 @@ class Command(BaseCommand):
                 release, new = self.release(demo, topics, contacts, now)
                 created["releases"] += new
                 created["attachments"] += self.attachments(demo, release)
+            created["subscribers"] += self.subscribers(topics, now)
 
         self.stdout.write(self.style.SUCCESS("Demo newsroom loaded."))
         self.stdout.write(
@@ -327,6 +339,26 @@ class Command(BaseCommand):
             + ", ".join(f"{count} {value}" for value, count in by_status.items())
             + f"), {Attachment.objects.count()} attachments."
         )
+
+    def subscribers(self, topics, now):
+        """A few confirmed demo subscribers, so that publishing in the demo sends mail to /dev/mail/."""
+        from subscriptions.models import Subscriber
+
+        count = 0
+        for email, language, frequency, topic_slugs in SUBSCRIBERS:
+            subscriber, new = Subscriber.objects.get_or_create(
+                email=email,
+                defaults={
+                    "status": Subscriber.Status.ACTIVE, "language": language, "frequency": frequency,
+                    "all_topics": not topic_slugs, "confirmed_at": now, "consent_at": now,
+                    "consent_method": Subscriber.ConsentMethod.ADMIN,
+                    "consent_note": "Demo data (seed_demo).",
+                },
+            )  # fmt: skip
+            if new and topic_slugs:
+                subscriber.topics.set([topics[slug] for slug in topic_slugs])
+            count += new
+        return count
 
     def release(self, demo, topics, contacts, now):
         release = Release.objects.filter(slug=demo.slug).first()
