@@ -451,3 +451,36 @@ def test_a_test_send_goes_to_the_editor_only(mailoutbox):
     assert [m.to for m in mailoutbox] == [["editor@example.org"]]
     assert mailoutbox[0].subject == "[TEST] Utkast"
     assert not Mailing.objects.exists()
+
+
+@override_settings(MAILING_RATE_LIMIT=1, MAILING_PARALLELISM=2)
+def test_the_provider_rate_limit_paces_each_sender(provider, monkeypatch):
+    """1 recipient/s over two senders: each sender waits about 20 s after a batch of 10."""
+    slept = []
+    monkeypatch.setattr(mailings.time, "sleep", slept.append)  # the clock, not our code, is replaced
+    release = ReleaseFactory()
+    for i in range(30):
+        subscriber(f"s{i}@example.org")
+    send_all(publish(release))
+
+    assert len(provider.recipients()) == 30
+    assert len(slept) == 3  # one wait after each batch of 10
+    assert all(15 < wait <= 20 for wait in slept)
+
+
+@override_settings(MAILING_RATE_LIMIT=100, MAILING_PARALLELISM=2)
+def test_the_wait_is_what_the_batch_did_not_use(monkeypatch):
+    slept = []
+    monkeypatch.setattr(mailings.time, "sleep", slept.append)
+    mailings._throttle(10, mailings.time.monotonic())  # a batch of 10 that took no time at 50/s
+    mailings._throttle(10, mailings.time.monotonic() - 1)  # one that took a second: no wait
+    assert len(slept) == 1 and 0.19 < slept[0] <= 0.2
+
+
+@override_settings(MAILING_RATE_LIMIT=0)
+def test_without_a_rate_limit_nobody_waits(provider, monkeypatch):
+    slept = []
+    monkeypatch.setattr(mailings.time, "sleep", slept.append)
+    subscriber("a@example.org")
+    send_all(publish(ReleaseFactory()))
+    assert slept == []
