@@ -42,7 +42,7 @@ SWEEPER_SETTINGS = {
 FIGURES = {}  # scenario -> Counter(runs, recipients, lost, duplicated, uncertain, …)
 
 
-def record(scenario, result, seconds):
+def record(scenario, result, seconds, crashes):
     row = FIGURES.setdefault(scenario, Counter())
     row["runs"] += 1
     row["recipients"] += result.recipients
@@ -52,11 +52,12 @@ def record(scenario, result, seconds):
     row["uncertain, provider had it"] += len(result.answer_lost)
     row["failed"] += result.by_status[Delivery.Status.FAILED]
     row["skipped"] += result.by_status[Delivery.Status.SKIPPED]
+    row["workers exited by themselves"] += crashes
     row["seconds"] += round(seconds, 1)
 
 
 COLUMNS = ["runs", "recipients", "lost", "duplicated", "uncertain", "uncertain, provider had it",
-           "failed", "skipped", "seconds"]  # fmt: skip
+           "failed", "skipped", "workers exited by themselves", "seconds"]  # fmt: skip
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -124,11 +125,19 @@ class Scenario:
         self.seed = int(os.environ.get("CHAOS_SEED") or random.randrange(10**6))
         self.random = random.Random(self.seed)
         self.swept = Counter()  # what the sweeper did, summed over the scenario
+        self.crashes = []  # the last lines of each worker that exited by itself
+        self.crashes_recorded = 0
+        self.closed = False
 
     def worker(self, *, pool="solo", concurrency=1, **env):
         worker = Worker(worker_env(self.broker, self.provider, **env), pool=pool, concurrency=concurrency)
         self.workers.append(worker)
         return worker.start()
+
+    def retire(self, worker):
+        """Stop WORKER for good: the supervisor leaves it stopped."""
+        worker.kill()
+        self.workers.remove(worker)
 
     def create_audience(self, count=SUBSCRIBERS):
         self.audience = create_audience(count)
@@ -139,6 +148,15 @@ class Scenario:
         release = ReleaseFactory(language="nb", **release_fields)
         publish_release(release=release)
         return release
+
+    def supervise(self):
+        """Start again every worker that is not running, as systemd (Restart=always) or a container's
+        restart policy would; a worker that exited without being killed is recorded as a crash."""
+        for worker in self.workers:
+            if not worker.alive() and not self.closed:
+                if not worker.killed:
+                    self.crashes.append("\n".join(list(worker.lines)[-15:]))
+                worker.start()
 
     def sweep(self):
         """What the periodic sweeper task does; a broker that is down makes it fail, as it would."""
@@ -152,6 +170,7 @@ class Scenario:
         sweeps (the fault). Fails with the ledger's counts and the workers' last lines after TIMEOUT."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            self.supervise()
             if during is not None:
                 during()
             self.sweep()
@@ -173,15 +192,20 @@ class Scenario:
         mailing = Mailing.objects.get(release=release)
         self.provider.settle()
         result = audit(mailing, self.provider.entries(release.title), eligible=self.audience)
-        record(self.name, result, time.monotonic() - started)
+        record(self.name, result, time.monotonic() - started, len(self.crashes) - self.crashes_recorded)
+        self.crashes_recorded = len(self.crashes)
         assert not result.problems(), (self.name, self.seed, result.problems(), result.by_status)
         assert result.recipients == len(self.audience)
         return result
 
     def close(self):
         # The scenario is over and nothing is in flight: no need to wait for a warm shutdown.
+        self.closed = True
         for worker in self.workers:
             worker.kill()
+        if self.crashes:
+            print(f"{self.name}: workers exited by themselves {len(self.crashes)} times; the last lines:")
+            print("\n---\n".join(self.crashes))
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ class Broker:
 
 class Worker:
     """A `celery worker` process on the test database and BROKER_URL. Its output is kept (the last lines
-    are shown when a scenario fails)."""
+    are shown when a scenario fails). `start()` again starts a new process with the same settings, as a
+    process supervisor (systemd's Restart=always, a container's restart policy) would."""
 
     def __init__(self, env, *, pool="solo", concurrency=1):
         self.env = env
@@ -67,6 +68,7 @@ class Worker:
         self.all_lines = []
         self.process = None
         self.ready = threading.Event()
+        self.killed = False  # by us, on purpose: not a crash
 
     def start(self, timeout=60):
         command = [
@@ -77,6 +79,7 @@ class Worker:
             *("--without-mingle", "--without-gossip", "--without-heartbeat"),
         ]
         self.ready.clear()
+        self.killed = False
         self.process = subprocess.Popen(
             command,
             cwd=BASE_DIR,
@@ -126,6 +129,7 @@ class Worker:
 
     def kill(self):
         """SIGKILL the main process and its pool processes, as a crashed machine would stop them."""
+        self.killed = True
         if not self.alive():
             return
         children = self.children()

@@ -77,4 +77,4 @@ def test_a_publication_whose_task_never_reached_a_worker_is_sent_by_the_sweeper(
         assert_waiting(release)
         chaos.wait(release)
         chaos.check(release, started)
-        worker.kill()
+        chaos.retire(worker)

@@ -1,7 +1,7 @@
 """Scenario 1: workers SIGKILLed at random moments of the fan-out (before a provider call, during it,
-while the results are written), many times: a pool process alone, or the whole worker, which is then
-started again. acks_late and reject_on_worker_lost bring back a killed pool process's task; the sweeper
-brings back what a killed main process held, and settles the rows a killed batch left in flight."""
+while the results are written), many times: a pool process alone, or the whole worker, which its
+supervisor starts again. acks_late and reject_on_worker_lost bring back a killed pool process's task; the
+sweeper brings back what a killed main process held, and settles the rows a killed batch left in flight."""
 
 import time
 from collections import Counter
@@ -18,10 +18,9 @@ KILLS = 8
 WHOLE_WORKER_KILLS = 3  # at most, per run: each costs a restart of a few seconds
 
 
-def run_with_kills(chaos):
+def run_with_kills(chaos, worker):
     rng = chaos.random
     started = time.monotonic()
-    worker = chaos.worker(pool="prefork", concurrency=2)
     # Slow answers spread the fan-out over a few seconds, so the kills land all through it.
     chaos.provider.faults.clear()
     chaos.provider.fail_next(*[Fault(delay=rng.uniform(0.05, 0.4)) for _ in range(500)])
@@ -30,15 +29,13 @@ def run_with_kills(chaos):
     next_kill = time.monotonic() + rng.uniform(0.2, 0.8)
 
     def kill_at_random():
-        nonlocal worker, next_kill
-        if not worker.alive():
-            worker = chaos.worker(pool="prefork", concurrency=2)
-        if kills.total() >= KILLS or time.monotonic() < next_kill:
+        nonlocal next_kill
+        if kills.total() >= KILLS or time.monotonic() < next_kill or not worker.alive():
             return
         if (kills["whole worker"] >= WHOLE_WORKER_KILLS or rng.random() < 0.5) and worker.kill_child():
             kills["pool process"] += 1
         else:
-            worker.kill()
+            worker.kill()  # the supervisor (Scenario.supervise) starts it again
             kills["whole worker"] += 1
         next_kill = time.monotonic() + rng.uniform(0.3, 1.2)
 
@@ -46,11 +43,11 @@ def run_with_kills(chaos):
     chaos.check(release, started)
     print(f"kills: {dict(kills)}")
     assert kills.total() >= KILLS // 2, f"the fan-out ended after {dict(kills)} kills"
-    worker.kill()
 
 
 def test_workers_killed_at_random_moments_lose_and_repeat_nothing(scenario):
     chaos = scenario("1. worker processes SIGKILLed")
     chaos.create_audience()
+    worker = chaos.worker(pool="prefork", concurrency=2)
     for _run in range(RUNS):
-        run_with_kills(chaos)
+        run_with_kills(chaos, worker)
