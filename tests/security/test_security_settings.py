@@ -97,7 +97,8 @@ def test_production_over_https_sends_hsts_redirects_http_and_marks_cookies_secur
 
 
 @pytest.fixture
-def editor(db):
+def editor(db, settings):
+    settings.ADMIN_LOGIN_FAILURE_WINDOW = 10**8  # no window boundary inside a test
     return get_user_model().objects.create_user("redaktor", password=PASSWORD, is_staff=True)
 
 
