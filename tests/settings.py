@@ -25,7 +25,9 @@ if not os.environ.get("REDIS_URL"):
 
 from pressroom.settings import *  # noqa: E402, F403
 
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in the test process unless a test starts real workers: those get
+# CELERY_TASK_ALWAYS_EAGER=false (tests/integration.py), so what they queue goes through the broker.
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "true")  # noqa: F405
 CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
