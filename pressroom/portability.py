@@ -17,6 +17,7 @@ import uuid
 import zipfile
 from datetime import UTC, date, datetime
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
@@ -39,6 +40,7 @@ from .models import (
     ReleaseStat,
     Topic,
 )
+from .richtext import sanitize_html
 
 FORMAT = "pressroom-export"
 VERSION = 1
@@ -99,6 +101,22 @@ def build(model, data, exclude=()):
         elif isinstance(field, models.FileField):
             value = value or ""
         setattr(obj, field.attname, value)
+    return validated(obj)
+
+
+RICH_TEXT_FIELDS = {Newsroom: "about", Release: "body"}
+
+
+def validated(obj):
+    """OBJ as the admin would accept it: an archive is input like any other (it may have been edited or
+    crafted). Rich text is sanitized again; addresses, URLs, choices and lengths are checked."""
+    if name := RICH_TEXT_FIELDS.get(type(obj)):
+        setattr(obj, name, sanitize_html(getattr(obj, name)))
+    skip = [f.name for f in obj._meta.concrete_fields if f.is_relation or isinstance(f, models.FileField)]
+    try:
+        obj.clean_fields(exclude=skip)
+    except ValidationError as exc:
+        raise PortabilityError(f"{obj._meta.label} {obj.pk}: {exc.message_dict}") from None
     return obj
 
 

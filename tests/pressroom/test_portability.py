@@ -309,6 +309,8 @@ def rewrite(path, change):
         (lambda data: [f"files/{data['releases'][0]['attachments'][0]['file']}"], "The archive lacks files/"),
         (lambda data: data["releases"][0].update(colour="red"), "unknown fields colour"),
         (lambda data: data["releases"][0].pop("topics"), "is not as export_newsroom writes it"),
+        (lambda data: data["releases"][0].update(kind="advert"), "pressroom.Release .*kind"),
+        (lambda data: data["releases"][0].update(title="x" * 300), "pressroom.Release .*title"),
     ],
 )
 def test_a_broken_archive_is_refused_and_nothing_is_imported(tmp_path, media, change, message):
@@ -368,3 +370,21 @@ def test_collect_writes_every_field_of_a_release():
     fields = {field.name for field in Release._meta.concrete_fields}
     assert set(exported) == fields | {"topics", "contacts", "attachments", "mailings", "corrections", "stats"}
     assert exported["id"] == release.pk
+
+
+def test_a_crafted_archive_cannot_bring_in_scripts(tmp_path, media):
+    release = ReleaseFactory(published=True, body="<p>Trygg</p>")
+    NewsroomFactory()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    def inject(data):
+        data["releases"][0]["body"] = '<p onclick="x()">Hei<script>alert(1)</script></p>'
+        data["newsroom"]["about"] = '<a href="javascript:alert(1)">Om oss</a>'
+
+    rewrite(path, inject)
+    run("import_newsroom", str(path))
+
+    assert Release.objects.get(pk=release.pk).body == "<p>Hei</p>"
+    assert "javascript" not in Newsroom.objects.get().about
