@@ -112,6 +112,10 @@ def create_audience(count, *, language="nb"):
     return wanted
 
 
+# A mailing with queued rows and no progress for this long has no worker taking its tasks.
+UNRESPONSIVE_SECONDS = 20
+
+
 class Scenario:
     """One fault scenario's broker, provider, workers and sweeper loop."""
 
@@ -158,6 +162,15 @@ class Scenario:
                     self.crashes.append("\n".join(list(worker.lines)[-15:]))
                 worker.start()
 
+    def restart_unresponsive(self):
+        """Restart workers that are running but no longer take tasks, as a liveness probe would (after a
+        broker restart a kombu 5.7 worker can stay up without consuming). Counted with the crashes."""
+        for worker in self.workers:
+            if worker.alive():
+                self.crashes.append("unresponsive:\n" + "\n".join(list(worker.lines)[-15:]))
+                worker.kill()
+                worker.start()
+
     def sweep(self):
         """What the periodic sweeper task does; a broker that is down makes it fail, as it would."""
         try:
@@ -169,6 +182,7 @@ class Scenario:
         """Sweep until RELEASE's mailing is done with nothing queued or in flight; call DURING between
         sweeps (the fault). Fails with the ledger's counts and the workers' last lines after TIMEOUT."""
         deadline = time.monotonic() + timeout
+        progress, progressed_at = None, time.monotonic()
         while time.monotonic() < deadline:
             self.supervise()
             if during is not None:
@@ -181,6 +195,12 @@ class Scenario:
                 )
                 if not pending.exists():
                     return mailing
+            done = Delivery.objects.filter(mailing=mailing).exclude(status=Delivery.Status.QUEUED).count()
+            if done != progress:
+                progress, progressed_at = done, time.monotonic()
+            elif time.monotonic() - progressed_at > UNRESPONSIVE_SECONDS:
+                self.restart_unresponsive()
+                progressed_at = time.monotonic()
             time.sleep(poll)
         counts = mailing and mailings.progress(mailing)
         logs = "\n\n".join(worker.log for worker in self.workers[-2:])
