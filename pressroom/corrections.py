@@ -12,10 +12,8 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import outbox
@@ -117,7 +115,7 @@ class NoticeMessage:
                 "published_at": local_time_text(release.published_at),
                 "release_url": settings.SITE_URL + release.get_absolute_url(),
             }
-        headers = {"Message-ID": make_msgid(domain=settings.SITE_HOST.split(":")[0] or "pressroom")}
+        headers = {"Message-ID": emails.new_message_id()}
         if subscriber is not None:
             context["manage_url"] = emails.manage_url(subscriber)
             context["unsubscribe_url"] = emails.unsubscribe_url(subscriber)
@@ -129,20 +127,12 @@ class NoticeMessage:
 
 def sweep(now=None):
     """Recover notices a lost worker left claimed, and restart corrections whose task was lost."""
-    from datetime import timedelta
-
     from . import tasks
 
-    now = now or timezone.now()
-    requeued, uncertain = outbox.sweep(CorrectionNotice, now)
-    stalled = now - timedelta(seconds=settings.MAILING_STALL_SECONDS)
-    kicked = 0
-    for correction_id in (
-        CorrectionNotice.objects.filter(status=outbox.Status.QUEUED, correction__created_at__lt=stalled)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("correction_id", flat=True)
-        .distinct()
-    ):
-        tasks.send_correction_notices.delay(correction_id)
-        kicked += 1
-    return {"requeued": requeued, "uncertain": uncertain, "kicked": kicked}
+    return outbox.recover(
+        CorrectionNotice,
+        parent="correction",
+        started="correction__created_at",
+        task=tasks.send_correction_notices,
+        now=now,
+    )

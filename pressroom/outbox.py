@@ -182,6 +182,28 @@ def sweep(model, now=None):
     return requeued, uncertain
 
 
+def recover(model, *, parent, started, task, now=None):
+    """The periodic sweep of one outbox: recover claimed rows (sweep), then queue TASK again for every
+    PARENT (the row's foreign key) whose rows are due and that started (the STARTED lookup) longer than
+    MAILING_STALL_SECONDS ago: its task was lost. Returns counts."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    requeued, uncertain = sweep(model, now)
+    stalled = now - timedelta(seconds=settings.MAILING_STALL_SECONDS)
+    due = (
+        model.objects.filter(status=Status.QUEUED, **{f"{started}__lt": stalled})
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .values_list(f"{parent}_id", flat=True)
+        .distinct()
+    )
+    kicked = 0
+    for parent_id in due:
+        task.delay(parent_id)
+        kicked += 1
+    return {"requeued": requeued, "uncertain": uncertain, "kicked": kicked}
+
+
 def retry(rows, status):
     """Queue the FAILED or UNCERTAIN rows of ROWS again (an editor's decision); return how many."""
     return rows.filter(status=status).update(

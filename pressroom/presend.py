@@ -14,14 +14,12 @@ these links writes, and the emails and the page say so.
 """
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -132,7 +130,7 @@ class EmbargoMessage:
             to=row.journalist.email,
             context=context,
             language=release.language,
-            headers={"Message-ID": make_msgid(domain=settings.SITE_HOST.split(":")[0] or "pressroom")},
+            headers={"Message-ID": emails.new_message_id()},
         )
 
 
@@ -147,19 +145,9 @@ def sweep(now=None):
     """Recover copies a lost worker left claimed, and restart pre-sends whose task was lost."""
     from . import tasks
 
-    now = now or timezone.now()
-    requeued, uncertain = outbox.sweep(PreSendRecipient, now)
-    stalled = now - timedelta(seconds=settings.MAILING_STALL_SECONDS)
-    kicked = 0
-    for presend_id in (
-        PreSendRecipient.objects.filter(status=outbox.Status.QUEUED, presend__sent_at__lt=stalled)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("presend_id", flat=True)
-        .distinct()
-    ):
-        tasks.send_presend.delay(presend_id)
-        kicked += 1
-    return {"requeued": requeued, "uncertain": uncertain, "kicked": kicked}
+    return outbox.recover(
+        PreSendRecipient, parent="presend", started="presend__sent_at", task=tasks.send_presend, now=now
+    )
 
 
 # The personal links

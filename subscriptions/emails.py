@@ -9,6 +9,7 @@ import re
 import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -50,6 +51,11 @@ def unsubscribe_headers(subscriber):
         "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+def new_message_id():
+    """A Message-ID on the site's own domain, for messages sent one by one (the ledger records it)."""
+    return make_msgid(domain=settings.SITE_HOST.split(":")[0] or "pressroom")
 
 
 def build_message(kind, *, to, context, language, headers=None):

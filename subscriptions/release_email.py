@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import make_msgid
 from django.urls import reverse
 from django.utils import translation
 
@@ -99,7 +98,7 @@ class ReleaseMessage:
             headers={
                 "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "Message-ID": make_msgid(domain=settings.SITE_HOST.split(":")[0] or "pressroom"),
+                "Message-ID": emails.new_message_id(),
             },
         )
         message.attach_alternative(html, "text/html")
