@@ -4,6 +4,7 @@ import time
 import pytest
 from django.test import Client
 
+from pressroom.celery import app
 from subscriptions.forms import make_stamp
 from tests.factories import NewsroomFactory
 
@@ -48,3 +49,12 @@ def link_in(text, name):
     match = re.search(rf"http://testserver(/subscribe/{name}/[^/\s\"<]+/)", text)
     assert match, f"no {name} link in {text!r}"
     return match.group(1)
+
+
+@pytest.fixture
+def queued_tasks():
+    """Tasks go to the broker, as in production, rather than running in this process."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = eager

@@ -6,7 +6,6 @@ import time
 import pytest
 from django.test import Client
 
-from pressroom.celery import app
 from pressroom.services import publish_release
 from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import ReleaseFactory, TopicFactory
@@ -16,14 +15,6 @@ from tests.mockprovider import MockProvider
 from .factories import SubscriberFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def queued_tasks():
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = eager
 
 
 def audience(count):

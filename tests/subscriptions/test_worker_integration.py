@@ -4,22 +4,12 @@ to an SMTP server on loopback."""
 import pytest
 from django.test import Client
 
-from pressroom.celery import app
 from subscriptions.models import Subscriber
 from tests.integration import celery_worker, smtp_sink
 
 from .conftest import link_in, signup_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def queued_tasks():
-    """Tasks go to the broker, as in production, rather than running in this process."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = eager
 
 
 def test_the_worker_sends_the_confirmation_over_smtp(newsroom, queued_tasks):
