@@ -65,26 +65,26 @@ def count(metric, *, release_id=None, attachment_id=None, request=None):
 
 
 class CountingMiddleware:
-    """Counts GETs of public release pages and of their files, after they are served."""
+    """Counts GETs of public release pages (also those served by the page cache, which keeps the
+    release's id with the page) and of their files, after they are served."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        match = request.resolver_match
-        if (
-            request.method != "GET"
-            or response.status_code != 200
-            or match is None
-            or match.namespace != "pressroom"
-        ):
+        if request.method != "GET" or response.status_code != 200:
             return response
-        if match.url_name == "release":
-            release = (getattr(response, "context_data", None) or {}).get("release")
-            if release is not None:
-                count(Metric.VIEW, release_id=release.pk, request=request)
-        elif match.url_name == "attachment" and response.get("Cache-Control", "").startswith("public"):
+        release_id = getattr(response, "release_id", None)
+        match = request.resolver_match
+        if release_id is not None:
+            count(Metric.VIEW, release_id=release_id, request=request)
+        elif (
+            match is not None
+            and match.namespace == "pressroom"
+            and match.url_name == "attachment"
+            and response.get("Cache-Control", "").startswith("public")
+        ):
             # Staff downloading a file of an unpublished release (private responses) are not counted.
             count(Metric.DOWNLOAD, attachment_id=match.kwargs["pk"], request=request)
         return response

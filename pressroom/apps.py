@@ -7,4 +7,6 @@ class PressroomConfig(AppConfig):
     verbose_name = _("Pressroom")
 
     def ready(self):
-        from . import presskit  # noqa: F401 - its signal receivers rebuild press kits when releases change
+        from . import pagecache, presskit  # noqa: F401 - presskit's receivers rebuild press kits
+
+        pagecache.connect_signals()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import uploads
+from . import pagecache, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -331,6 +331,7 @@ class Attachment(models.Model):
                 base = self.filename.rsplit(".", 1)[0]
                 getattr(self, field).save(f"{base}-{field}.{ext}", content, save=False)
         Attachment.objects.filter(pk=self.pk).update(web=self.web.name, thumb=self.thumb.name)
+        pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
 
     def get_rendition_url(self, name="web"):
         if not self.is_image:

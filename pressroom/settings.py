@@ -96,6 +96,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Counts release page views, including those the page cache serves.
+    "pressroom.analytics.CountingMiddleware",
+    # Public pages rendered once and served from Redis (pressroom/pagecache.py); outside the
+    # Cache-Control middleware, so that it stores the header with the page.
+    "pressroom.pagecache.PageCacheMiddleware",
     # Outside the session and CSRF middleware, so that it sees the Vary: Cookie they add.
     "pressroom.cache_headers.CacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -161,6 +166,11 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+
+# Public pages are rendered once and kept in the cache for at most this many seconds (0: off); any
+# change to the published content or an embargo lifting ends it sooner (pressroom/pagecache.py).
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_GENERATION_SECONDS = envint("PAGE_CACHE_GENERATION_SECONDS", 1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -368,7 +378,6 @@ CELERY_BEAT_SCHEDULE |= {
 
 # Issue 9: press pre-sends, corrections, press kits, analytics, health and scale-out (docs/scaling.md)
 ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 395)  # daily counts kept this long
-MIDDLEWARE += ["pressroom.analytics.CountingMiddleware"]
 CELERY_BEAT_SCHEDULE |= {
     "sweep-press-outboxes": {
         "task": "pressroom.tasks.sweep_press_outboxes",

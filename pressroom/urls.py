@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from . import devmail, feeds, health, jsonfeed, login_throttle, presend, presskit, upcoming, views
 from .sitemaps import sitemaps
@@ -45,7 +47,9 @@ admin.site.login_form = login_throttle.ThrottledLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token, like the sign-up box: the switcher is on every public page, which then stay
+    # cacheable. A forged request can only change the visitor's interface language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("subscribe/", include("subscriptions.urls")),
     # Provider webhooks (bounces, complaints, unsubscribes, deliveries), authenticated as anymail requires.
     path("anymail/", include("anymail.urls")),

@@ -129,6 +129,9 @@ def render_release(request, release, *, preview=False):
     if preview:
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
+    else:
+        # Counted as a view by analytics.CountingMiddleware, also when served from the page cache.
+        response.release_id = release.pk
     return response
 
 

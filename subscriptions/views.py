@@ -39,6 +39,11 @@ def source_of(request):
     return ""
 
 
+# No CSRF token: the sign-up box is on every public page, and a per-visitor token would make every
+# page private and uncacheable (pressroom/pagecache.py). A forged sign-up can do no more than anyone
+# posting the form: ask for a confirmation email, under the same rate limits, honeypot and stamp; the
+# address is added only when its owner confirms (double opt-in), and there is no session to fixate.
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.method != "POST":
