@@ -96,8 +96,8 @@ def run(bench):
     bench.results["details"]["queries_constant"] = small == large
     print(f"   queries per page: {large} (at 30 releases: {small}; from the cache: {cached})", flush=True)
 
-    # robots.txt goes through every middleware but touches no database and no template: the most a
-    # page served by Django (say, from a page cache) could reach. The static file is the server's own.
+    # robots.txt: the smallest page Django serves (from the page cache, like the pages above), to
+    # tell the cost of a page's size from Django's own. The static file is the server's own limit.
     paths["robots"] = "/robots.txt"
     paths["static"] = staticfiles_storage.url("pressroom/site.css")
     port = bench.web_port
