@@ -9,6 +9,7 @@ answer (uncertain: re-sent only when an editor says so). `sweep` recovers both, 
 tasks were lost.
 """
 
+import contextlib
 import logging
 import random
 import smtplib
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from pressroom.models import Release
 
-from . import providers
+from . import providers, smtp
 from .models import Delivery, Mailing, Subscriber
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,9 @@ def classify(exc):
             return TransientError(f"SMTP {exc.smtp_code}")
         return PermanentError(f"SMTP {exc.smtp_code}: {exc.smtp_error[:300]!r}")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        if all(400 <= code < 500 for code, _reply in exc.recipients.values()):
+            # 4xx: refused for now (greylisting, a full mailbox, a rate limit).
+            return TransientError(f"recipient refused for now: {exc.recipients!r}"[:500])
         return PermanentError(f"recipient refused: {exc.recipients!r}"[:500])
     if isinstance(exc, ConnectionRefusedError | smtplib.SMTPConnectError):
         return TransientError(f"could not connect: {exc}")
@@ -242,11 +246,15 @@ def send_rows(rows, message_builder, provider, connection):
             else:
                 outcome.failed[row_id] = f"provider status: {status.status}"
         return outcome
-    for index, (row_id, email, token, pk) in enumerate(rows):
-        try:
-            message = message_builder.single(email, token, pk, connection)
-            message.send()
-        except Exception as exc:  # noqa: BLE001
+    if smtp.takes_bytes(connection):
+        results = smtp.deliver(connection, rows, message_builder)
+    else:
+        results = _one_by_one(rows, message_builder, connection)
+    with contextlib.closing(results):
+        for index, (row_id, message_id, exc) in enumerate(results):
+            if exc is None:
+                outcome.sent[row_id] = message_id
+                continue
             error = classify(exc)
             _record(outcome, row_id, error)
             if isinstance(error, TransientError | UncertainError):
@@ -254,9 +262,19 @@ def send_rows(rows, message_builder, provider, connection):
                 for later_id, *_rest in rows[index + 1 :]:
                     outcome.retry[later_id] = "not sent: an earlier message in the batch failed"
                 break
-            continue
-        outcome.sent[row_id] = message.extra_headers.get("Message-ID", "")
     return outcome
+
+
+def _one_by_one(rows, message_builder, connection):
+    """(row id, Message-ID, exception or None) for each row, each message built and sent by Django."""
+    for row_id, email, token, pk in rows:
+        try:
+            message = message_builder.single(email, token, pk, connection)
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
+            yield row_id, "", exc
+        else:
+            yield row_id, message.extra_headers.get("Message-ID", ""), None
 
 
 def _record(outcome, row_id, error):

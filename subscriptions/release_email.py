@@ -1,15 +1,40 @@
 """The release email: rendered once per mailing, personalized per recipient only in its links."""
 
+import re
+from email.utils import formatdate
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from django.urls import reverse
 from django.utils import translation
 
 from pressroom import filelinks, richtext
 from pressroom.models import Newsroom
 
-from . import emails, providers
+from . import emails, providers, tokens
 from .models import Subscriber
+
+# RFC 5322: a line of a message is at most 998 characters (Django switches the part to
+# quoted-printable above this; a prebuilt message falls back to Django for that recipient).
+MAX_LINE = 998
+
+# Django sends a text part as 7bit or 8bit, or quoted-printable when a line is too long; a prebuilt
+# message takes these as Django wrote them (None: the headers and the closing boundary).
+SENT_AS_IS = (None, "7bit", "8bit", "quoted-printable")
+
+# What a quoted-printable line may carry as it is: printable ASCII but "=" and spaces.
+QP_LITERAL = re.compile(rb"[!-<>-~]*\Z")
+
+# The values that change per recipient in the prebuilt message, besides the links.
+WIRE_FIELDS = ("to", "date", "message_id")
+
+# An address that sanitize_address() returns unchanged: ASCII dot-atom local part, ASCII domain whose
+# labels IDNA leaves as they are. Anything else (IDN, quoted or non-ASCII local parts) goes through it.
+PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\Z"
+)
 
 
 def file_url(attachment, path, test):
@@ -44,13 +69,20 @@ class ReleaseMessage:
             if len(self.html.encode()) > settings.MAILING_HTML_BUDGET:
                 # Over the budget some mail clients cut the message: send the lead and a link instead.
                 self.subject, self.text, self.html = emails.render("release", {**context, "truncated": True})
-        # Reverse once; per recipient only the token changes.
-        self._unsubscribe = settings.SITE_URL + reverse("subscriptions:unsubscribe", args=["TOKEN"])
+        # Reverse and build the signer once; per recipient only the tokens change.
+        self._unsubscribe = _split_url("subscriptions:unsubscribe")
+        self._manage = _split_url("subscriptions:manage")
+        self._manage_signer = tokens.signer(tokens.MANAGE)
+        self._wire = None  # the prebuilt SMTP message, made on first use (see wire())
 
     def links(self, token, subscriber_id):
+        """The recipient's links: the same URLs and tokens as emails.unsubscribe_url and manage_url."""
+        manage_token = self._manage_signer.sign_object(
+            [subscriber_id, tokens.fingerprint(Subscriber(pk=subscriber_id, token=token))]
+        )
         return {
-            "unsubscribe_url": self._unsubscribe.replace("TOKEN", token),
-            "manage_url": emails.manage_url(Subscriber(pk=subscriber_id, token=token)),
+            "unsubscribe_url": token.join(self._unsubscribe),
+            "manage_url": manage_token.join(self._manage),
         }
 
     def _fill(self, values):
@@ -104,6 +136,30 @@ class ReleaseMessage:
         message.attach_alternative(html, "text/html")
         return message
 
+    def wire(self, email, token, subscriber_id):
+        """The message single() builds, as SMTP bytes: (envelope recipient, bytes, Message-ID).
+
+        The message is serialized once per mailing by Django, with placeholders for the recipient's
+        address, Date, Message-ID and links; per recipient only these are put in, a bytes join rather
+        than the email package building a message. None where single() must build it instead: a part
+        that Django encodes as quoted-printable (a line over 998 bytes), or a line that the values
+        would take past 998.
+        """
+        if self._wire is None:
+            self._wire = _Wire.build(self)
+        if self._wire is False:
+            return None
+        to = email if PLAIN_ADDRESS.match(email) else sanitize_address(email, settings.DEFAULT_CHARSET)
+        message_id = emails.new_message_id()
+        values = {
+            **self.links(token, subscriber_id),
+            "to": to,
+            "date": formatdate(localtime=self._wire.localtime),
+            "message_id": message_id,
+        }
+        data = self._wire.fill(values)
+        return (to, data, message_id) if data is not None else None
+
     def test_message(self, to):
         """What an editor's test send looks like: the real email, links that point nowhere harmful."""
         links = {"unsubscribe_url": settings.SITE_URL + "/", "manage_url": settings.SITE_URL + "/"}
@@ -118,3 +174,111 @@ class ReleaseMessage:
 def send_test(*, release, to):
     """Send an editor a test of RELEASE's email (drafts too). Not recorded in any ledger."""
     ReleaseMessage(release, test=True).test_message(to).send()
+
+
+def _split_url(viewname):
+    """The absolute URL of VIEWNAME as the text before and after its token."""
+    marker = providers.PLACEHOLDER.format("token")
+    return tuple((settings.SITE_URL + reverse(viewname, args=[marker])).split(marker))
+
+
+class _Wire:
+    """A release message serialized once by Django, split where the per-recipient values go.
+
+    Django sends a part as 7bit or 8bit unless a line passes 998 bytes, then as quoted-printable.
+    In 7bit and 8bit parts and in the headers a placeholder is replaced by its value as it is (if
+    its line stays within 998). In a quoted-printable part Django may have broken a placeholder with
+    soft line breaks ("=" CRLF); it is found across them, and the value goes in on lines of its own,
+    between soft line breaks, so that no line passes 76 characters and the decoded text is the same.
+    """
+
+    def __init__(self, first, pieces, lines, localtime):
+        self.first = first  # bytes before the first placeholder
+        self.pieces = pieces  # ((field, quoted-printable?), the bytes after it) for each placeholder
+        self.lines = lines  # (length without placeholders, fields) of each 7bit/8bit line with some
+        self.localtime = localtime
+
+    @classmethod
+    def build(cls, release_message):
+        """The _Wire of RELEASE_MESSAGE, or False where its parts are not sent as they are."""
+        mark = providers.PLACEHOLDER.format
+        to = f"{mark('to')}@wire.invalid"
+        message = EmailMultiAlternatives(
+            subject=release_message.subject,
+            body=release_message.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            headers={
+                "List-Unsubscribe": f"<{mark('unsubscribe_url')}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Message-ID": mark("message_id"),
+                "Date": mark("date"),
+            },
+        )
+        message.attach_alternative(release_message.html, "text/html")
+        mime = message.message()
+        raw = mime.as_bytes(linesep="\r\n").replace(to.encode(), mark("to").encode())
+        boundary = b"--" + mime.get_boundary().encode()
+        segments = raw.split(boundary)
+        encodings = [None, *(part["Content-Transfer-Encoding"] for part in mime.get_payload()), None]
+        if len(segments) != len(encodings) or not set(encodings) <= set(SENT_AS_IS):
+            return False
+        header_fields = (*WIRE_FIELDS, "unsubscribe_url")
+        names = {mark(name).encode(): name for name in (*WIRE_FIELDS, *providers.MERGE_FIELDS)}
+        chunks, keys, lines = [b""], [], []  # chunks[i]: the bytes before keys[i]; the last: after all
+        for index, (segment, encoding) in enumerate(zip(segments, encodings, strict=True)):
+            qp = encoding == "quoted-printable"
+            pattern = _placeholders(header_fields if index == 0 else providers.MERGE_FIELDS, soft_breaks=qp)
+            matches = list(pattern.finditer(segment))
+            found = sorted(match.group() for match in matches)
+            if index == 0 and found != sorted(mark(name).encode() for name in header_fields):
+                return False  # a placeholder in the subject (typed by an editor): Django builds it
+            if index:
+                chunks[-1] += boundary
+            position = 0
+            for match in matches:
+                chunks[-1] += segment[position : match.start()]
+                keys.append((names[match.group().replace(b"=\r\n", b"")], qp))
+                chunks.append(b"")
+                position = match.end()
+            chunks[-1] += segment[position:]
+            if not qp:
+                for line in segment.split(b"\r\n"):
+                    on_line = pattern.findall(line)
+                    if on_line:
+                        static = len(line) - sum(len(placeholder) for placeholder in on_line)
+                        lines.append((static, tuple(names[placeholder] for placeholder in on_line)))
+        pieces = tuple(zip(keys, chunks[1:], strict=True))
+        return cls(chunks[0], pieces, tuple(lines), settings.EMAIL_USE_LOCALTIME)
+
+    def fill(self, values):
+        """The message bytes with VALUES put in, or None if one does not fit (see the class)."""
+        encoded = {}
+        for name, value in values.items():
+            if not value.isascii():
+                return None
+            encoded[name, False] = value.encode()
+        for static, names in self.lines:
+            if static + sum(len(encoded[name, False]) for name in names) > MAX_LINE:
+                return None
+        chunks = [self.first]
+        for key, after in self.pieces:
+            if key not in encoded:
+                value = encoded[key[0], False]
+                if not QP_LITERAL.match(value):
+                    return None
+                wrapped = [value[start : start + 75] for start in range(0, len(value), 75)]
+                encoded[key] = b"=\r\n" + b"=\r\n".join(wrapped) + b"=\r\n"
+            chunks += (encoded[key], after)
+        return b"".join(chunks)
+
+
+def _placeholders(fields, *, soft_breaks):
+    """A pattern for the placeholders of FIELDS, allowing for quoted-printable soft line breaks."""
+    separator = rb"(?:=\r\n)?" if soft_breaks else b""
+    return re.compile(
+        b"|".join(
+            separator.join(re.escape(bytes([char])) for char in providers.PLACEHOLDER.format(name).encode())
+            for name in fields
+        )
+    )
