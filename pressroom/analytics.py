@@ -2,8 +2,9 @@
 
 `CountingMiddleware` counts views of public release pages and downloads of their files; the press kit
 view counts its downloads. No cookie is set, and no address, user agent or referrer is stored: a view is
-one added to a number. Counts go to a Redis hash first (one HINCRBY, no database write in the request),
-and `flush()`, run by a periodic task, adds them to `ReleaseStat` rows. Requests from obvious robots are
+one added to a number. Counts are gathered in the process for up to ANALYTICS_PUSH_SECONDS (1), then
+go to a Redis hash (HINCRBYs in one round trip, no database write in the request), and `flush()`, run by
+a periodic task, adds them to `ReleaseStat` rows. Requests from obvious robots are
 not counted.
 
 Email numbers (sent, delivered, bounces, complaints, unsubscribes) are not copied anywhere: they are
@@ -11,10 +12,12 @@ counted from the mailings' Delivery ledger when an editor looks. `purge()` delet
 ANALYTICS_RETENTION_DAYS.
 """
 
-import functools
+import atexit
 import logging
+import os
 import re
-from collections import defaultdict
+import threading
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import redis
@@ -23,7 +26,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
+from . import redisclient
 from .models import Attachment, Release, ReleaseStat
+from .redisclient import _client, client  # noqa: F401 - _client: its cache is cleared by tests
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +39,8 @@ ROBOTS = re.compile(
 )
 
 
-@functools.cache
-def _client(url):
-    # Short timeouts: a page is never held up for long by a counter.
-    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-
-
-def client():
-    return _client(settings.REDIS_URL)
-
-
 def key(name):
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'pressroom')}:analytics:{name}"
+    return redisclient.key(f"analytics:{name}")
 
 
 def is_robot(request):
@@ -57,11 +52,59 @@ def count(metric, *, release_id=None, attachment_id=None, request=None):
     if request is not None and is_robot(request):
         return
     subject = f"r:{release_id}" if release_id is not None else f"a:{attachment_id}"
+    field = f"{subject}:{timezone.localdate().isoformat()}:{metric}"
+    if settings.ANALYTICS_PUSH_SECONDS > 0:
+        _buffer.add(field)
+    else:
+        push({field: 1})
+
+
+def push(counts):
+    """Add COUNTS ({field: n}) to the pending hash in Redis, in one round trip. Never raises."""
     try:
-        client().hincrby(key("pending"), f"{subject}:{timezone.localdate().isoformat()}:{metric}", 1)
+        with client().pipeline(transaction=False) as pipe:
+            for field, n in counts.items():
+                pipe.hincrby(key("pending"), field, n)
+            pipe.execute()
     except redis.RedisError as exc:
-        # Statistics are not worth a failed page: the count is lost, the page is served.
-        log.warning("analytics: count not recorded: %s", exc)
+        # Statistics are not worth a failed page: the counts are lost, the page is served.
+        log.warning("analytics: %d counts not recorded: %s", sum(counts.values()), exc)
+
+
+class _Buffer:
+    """Counts gathered in this process and pushed to Redis ANALYTICS_PUSH_SECONDS after the first of
+    them, so that a page view costs no round trip of its own. A process killed outright loses at most
+    that long's counts; one that exits normally pushes them first."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.counts, self.timer = Counter(), None
+
+    def add(self, field):
+        with self.lock:
+            self.counts[field] += 1
+            if self.timer is None:
+                self.timer = threading.Timer(settings.ANALYTICS_PUSH_SECONDS, self.push)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def push(self):
+        with self.lock:
+            counts = self.counts
+            if self.timer is not None:
+                self.timer.cancel()
+            self.reset()
+        if counts:
+            push(counts)
+
+
+_buffer = _Buffer()
+atexit.register(_buffer.push)
+# A forked child (a worker process) starts with no counts and no timer of its parent's.
+os.register_at_fork(after_in_child=_buffer.reset)
 
 
 class CountingMiddleware:

@@ -24,21 +24,24 @@ PAGE_CACHE_SECONDS=0 turns it off. If Redis does not answer, pages are served un
 import hashlib
 import logging
 import math
+import pickle
 import re
 import time
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import has_vary_header
 
+from .redisclient import client
+from .redisclient import key as prefixed
+
 log = logging.getLogger(__name__)
 
-GENERATION_KEY = "pagecache:generation"
+GENERATION = "pagecache:generation"
 # Archive pagination is cached; other query strings (searches) are not: each would be a new entry.
 CACHEABLE_QUERY = re.compile(r"(page=\d{1,6})?")
 # Bookkeeping that no public page shows: saving it leaves the pages as they are.
@@ -54,7 +57,7 @@ _seen = {"generation": 0, "at": -math.inf}
 def generation():
     now = time.monotonic()
     if now - _seen["at"] >= settings.PAGE_CACHE_GENERATION_SECONDS:
-        _seen["generation"], _seen["at"] = cache.get(GENERATION_KEY, 0), now
+        _seen["generation"], _seen["at"] = int(client().get(prefixed(GENERATION)) or 0), now
     return _seen["generation"]
 
 
@@ -63,7 +66,7 @@ def invalidate():
     once, in the others within PAGE_CACHE_GENERATION_SECONDS)."""
     value = time.time_ns()
     try:
-        cache.set(GENERATION_KEY, value, None)
+        client().set(prefixed(GENERATION), value)
     except Exception as exc:  # noqa: BLE001 - the cache being down must not fail the edit
         log.warning("page cache: not invalidated: %s", exc)
     _seen["generation"], _seen["at"] = value, time.monotonic()
@@ -139,7 +142,7 @@ def response_is_cacheable(request, response):
 def key(request, generation):
     language = translation.get_language_from_request(request)
     digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    return f"pagecache:{generation}:{language}:{request.get_host()}:{digest}"
+    return prefixed(f"pagecache:{generation}:{language}:{request.get_host()}:{digest}")
 
 
 class PageCacheMiddleware:
@@ -153,7 +156,7 @@ class PageCacheMiddleware:
             return self.get_response(request)
         try:
             page_key = key(request, generation())
-            entry = cache.get(page_key)
+            entry = client().get(page_key)
         except Exception as exc:  # noqa: BLE001 - serve the page uncached rather than fail
             log.warning("page cache: not read: %s", exc)
             return self.get_response(request)
@@ -164,23 +167,25 @@ class PageCacheMiddleware:
             try:
                 seconds = seconds_to_keep()
                 if seconds > 0:
-                    cache.set(page_key, freeze(response), seconds)
+                    client().set(page_key, freeze(response), ex=seconds)
             except Exception as exc:  # noqa: BLE001
                 log.warning("page cache: not stored: %s", exc)
         return response
 
 
 def freeze(response):
-    return (
+    entry = (
         response.status_code,
         list(response.headers.items()),
         response.content,
         getattr(response, "release_id", None),
     )
+    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def restore(entry):
-    status, headers, content, release_id = entry
+    # Written by freeze() into the installation's own Redis, as Django's cache pickles its values.
+    status, headers, content, release_id = pickle.loads(entry)  # noqa: S301
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response.headers[name] = value

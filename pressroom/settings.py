@@ -377,6 +377,9 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # Issue 9: press pre-sends, corrections, press kits, analytics, health and scale-out (docs/scaling.md)
+# Page views are counted in each process and pushed to Redis this many seconds after the first (0: each
+# view at once, one Redis round trip per view).
+ANALYTICS_PUSH_SECONDS = envint("ANALYTICS_PUSH_SECONDS", 1)
 ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 395)  # daily counts kept this long
 CELERY_BEAT_SCHEDULE |= {
     "sweep-press-outboxes": {

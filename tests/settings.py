@@ -29,6 +29,8 @@ from pressroom.settings import *  # noqa: E402, F403
 # CELERY_TASK_ALWAYS_EAGER=false (tests/integration.py), so what they queue goes through the broker.
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "true")  # noqa: F405
 CELERY_TASK_EAGER_PROPAGATES = True
+# Views counted at once, so that tests read them straight away (test_analytics covers the buffer).
+ANALYTICS_PUSH_SECONDS = envint("ANALYTICS_PUSH_SECONDS", 0)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

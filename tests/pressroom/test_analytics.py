@@ -118,7 +118,7 @@ def test_a_page_is_served_when_the_counter_cannot_be_reached(client, release, ca
         assert client.get(release.get_absolute_url()).status_code == 200
     finally:
         analytics._client.cache_clear()
-    assert "analytics: count not recorded" in caplog.text
+    assert "analytics: 1 counts not recorded" in caplog.text
 
 
 @override_settings(ANALYTICS_RETENTION_DAYS=30)
@@ -206,3 +206,25 @@ def test_the_admin_period_falls_back_to_30_days(admin_client, release):
         reverse("admin:pressroom_releasestat_release", args=[release.pk]) + "?days=5000"
     )
     assert response.context["days"] == 30
+
+
+@override_settings(ANALYTICS_PUSH_SECONDS=1)
+def test_views_are_gathered_in_the_process_and_pushed_within_a_second(client, release):
+    """In production a view costs no Redis round trip of its own: counts go in one push a second later,
+    or when the process exits."""
+    import time
+
+    pending = analytics.key("pending")
+    for _ in range(3):
+        client.get(release.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert analytics.client().hgetall(pending) == {}  # gathered, not pushed yet
+
+    time.sleep(1.5)
+    field = f"r:{release.pk}:{timezone.localdate().isoformat()}:view".encode()
+    assert analytics.client().hgetall(pending) == {field: b"3"}
+
+    client.get(release.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    analytics._buffer.push()  # what the process does when it exits (atexit)
+    assert analytics.client().hgetall(pending) == {field: b"4"}
+    assert analytics.flush() == 1
+    assert counts(release) == {"view": 4}

@@ -5,13 +5,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pressroom import pagecache
+from pressroom import pagecache, redisclient
 from pressroom.models import Newsroom, Release, ReleaseStat
 from pressroom.services import publish_release, unpublish_release
 from tests.factories import NewsroomFactory, ReleaseFactory, full_release
@@ -139,7 +138,7 @@ def test_another_process_invalidating_is_seen_within_a_second(client):
     ReleaseFactory(published=True, title="Gammel tittel")
     client.get("/")
     Release.objects.update(title="Ny tittel")  # as if in another process: no signal here...
-    cache.set(pagecache.GENERATION_KEY, time.time_ns(), None)  # ...only its new generation in Redis
+    redisclient.client().set(redisclient.key(pagecache.GENERATION), time.time_ns())  # ...and its generation
     pagecache._seen["at"] = time.monotonic()  # this process read the generation just now
 
     assert "Gammel tittel" in client.get("/").content.decode()
@@ -154,15 +153,7 @@ def test_it_can_be_turned_off(client):
     assert queries > 0
 
 
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-)
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
 def test_pages_are_served_uncached_when_redis_does_not_answer(client):
     ReleaseFactory(published=True, title="Uten Redis")
     pagecache._seen["at"] = -float("inf")
