@@ -31,6 +31,7 @@ public_patterns = [
     path("feed/json/", jsonfeed.ReleasesJsonFeed(), name="feed_json"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/v1/", include("pressroom.api_urls")),
     # Issue 9: upcoming releases, press kits, embargoed pre-sends (personal links only), health.
     path("upcoming/", upcoming.upcoming, name="upcoming"),

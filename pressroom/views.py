@@ -10,11 +10,12 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.storage import default_storage
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractYear
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
@@ -354,6 +355,12 @@ def rendition(request, pk, name):
     if not obj.is_image or not field_file:
         raise Http404
     return image_response(field_file, cache="public, max-age=60" if public else "private, no-store")
+
+
+@require_GET
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the icon."""
+    return redirect(staticfiles_storage.url("pressroom/favicon.svg"))
 
 
 @require_GET

@@ -1,7 +1,9 @@
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,6 +167,16 @@ def test_robots_txt_disallows_private_paths_and_names_the_sitemap(client):
     assert "Disallow: /preview/" in lines
     assert "Disallow: /subscribe/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client):
+    html = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert icon, "no icon link"
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == icon.group(1)
+    assert icon.group(1) == "/static/pressroom/favicon.svg"  # collected and hashed in production
+    assert "<svg" in Path(finders.find("pressroom/favicon.svg")).read_text()
 
 
 def test_unknown_page_renders_the_404_template(client):
