@@ -141,9 +141,9 @@ class ReleaseMessage:
 
         The message is serialized once per mailing by Django, with placeholders for the recipient's
         address, Date, Message-ID and links; per recipient only these are put in, a bytes join rather
-        than the email package building a message. None where single() must build it instead: a part
-        that Django encodes as quoted-printable (a line over 998 bytes), or a line that the values
-        would take past 998.
+        than the email package building a message. None where single() must build it instead: a
+        part Django encodes otherwise than 7bit, 8bit or quoted-printable, a placeholder typed into
+        the subject, a value that is not ASCII, or a line that the values would take past 998.
         """
         if self._wire is None:
             self._wire = _Wire.build(self)
