@@ -3,9 +3,10 @@
 A public page is the same for every anonymous visitor who reads it in the same language, so it is
 rendered once and then served from the cache: a hit costs one Redis read and no query, template or
 view. What may be stored is decided by the response itself: a 200 to a GET that says `public` in its
-Cache-Control (pressroom/cache_headers.py), does not vary on Cookie and sets no cookie. Pages with a
-visitor's CSRF token or session, staff previews, private files and API answers to a token are never
-stored, and requests that carry a session cookie or an Authorization header are never served from it.
+Cache-Control (pressroom/cache_headers.py), varies on nothing but the language and sets no cookie.
+Pages with a visitor's CSRF token or session, staff previews, private files and API answers to a token
+are never stored, and requests that carry a session cookie or an Authorization header are never
+served from it.
 
 Freshness, which the embargo depends on:
 - every save or delete of the published content (releases, their files, contacts and topics, the
@@ -34,7 +35,6 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import has_vary_header
 
 from .redisclient import client
 from .redisclient import key as prefixed
@@ -134,9 +134,15 @@ def response_is_cacheable(request, response):
         and not response.cookies
         and "public" in cache_control
         and "no-store" not in cache_control
-        and not has_vary_header(response, "Cookie")
+        # Copies are keyed by language (and path, host): a response that varies on anything else
+        # (Cookie, Authorization, *) is not for everyone.
+        and varies_on(response) <= {"accept-language"}
         and getattr(response, "page_cache", True)
     )
+
+
+def varies_on(response):
+    return {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
 
 
 def key(request, generation):

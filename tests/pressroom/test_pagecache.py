@@ -117,6 +117,16 @@ def test_pages_not_meant_for_everyone_are_never_stored_or_served_from_the_cache(
         assert queries > 0, url
 
 
+def test_a_response_that_varies_on_more_than_the_language_is_not_stored(rf):
+    from django.http import HttpResponse
+
+    request = rf.get("/")
+    for vary, stored in [("Accept-Language", True), ("", True), ("Accept-Language, Origin", False),
+                         ("Cookie", False), ("*", False)]:  # fmt: skip
+        response = HttpResponse("x", headers={"Cache-Control": "public, max-age=60", "Vary": vary})
+        assert pagecache.response_is_cacheable(request, response) is stored, vary
+
+
 def test_a_conditional_request_is_answered_by_the_view(client):
     first = client.get("/api/v1/releases/")
     response = client.get("/api/v1/releases/", HTTP_IF_NONE_MATCH=first["ETag"])
