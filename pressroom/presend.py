@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -217,6 +217,8 @@ def embargo_page(request, token):
 
 @require_safe
 def embargo_file(request, token, pk, filename):
+    from .views import download_response
+
     row = recipient_for(token)
     release = row.presend.release
     attachment = get_object_or_404(Attachment, pk=pk, release=release)
@@ -226,14 +228,7 @@ def embargo_file(request, token, pk, filename):
         record_open(row, download=True)
     if release.is_public:
         return redirect(attachment.get_absolute_url())
-    response = FileResponse(
-        default_storage.open(attachment.file.name, "rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return private(response)
+    return private(download_response(attachment, cache="private, no-store"))
 
 
 @require_safe

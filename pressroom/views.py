@@ -300,6 +300,19 @@ def image_response(field_file, *, cache="public, max-age=3600"):
     return response
 
 
+def download_response(attachment, *, cache):
+    """An uploaded file, always as a download: an upload is never rendered by the browser on our origin."""
+    response = FileResponse(
+        default_storage.open(attachment.file.name, "rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = cache
+    return response
+
+
 @require_GET
 def contact_photo(request, pk):
     contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
@@ -333,17 +346,8 @@ def attachment(request, pk, filename):
     obj, public = visible_attachment(request, pk)
     if filename != obj.filename or not default_storage.exists(obj.file.name):
         raise Http404
-    # Always a download: an upload is never rendered by the browser on our origin.
-    response = FileResponse(
-        default_storage.open(obj.file.name, "rb"),
-        as_attachment=True,
-        filename=obj.filename,
-        content_type=obj.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
     # A minute at most in a shared cache: an unpublished release's files leave it as fast as its pages.
-    response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
-    return response
+    return download_response(obj, cache="public, max-age=60" if public else "private, no-store")
 
 
 @require_GET
