@@ -28,28 +28,28 @@ def sweep_webhooks():
 # presend.py, corrections.py, presskit.py and analytics.py; each takes ids and is idempotent.
 
 
+def _continue(task, object_id, progress):
+    """Queue TASK for OBJECT_ID again: at once if there is more to send now, later if a retry is due."""
+    if progress.more_now:
+        task.delay(object_id)
+    elif progress.retry_in is not None and not task.app.conf.task_always_eager:
+        # Run eagerly, the countdown would be ignored and the task would call itself at once, again and
+        # again; the sweeper queues the retry instead.
+        task.apply_async((object_id,), countdown=progress.retry_in)
+
+
 @shared_task
 def send_presend(presend_id):
     from . import presend
 
-    progress = presend.send_batches(presend_id)
-    if progress.more_now:
-        send_presend.delay(presend_id)
-    elif progress.retry_in is not None and not send_presend.app.conf.task_always_eager:
-        # Run eagerly, the countdown would be ignored and the task would call itself at once, again and
-        # again; the sweeper queues the retry instead.
-        send_presend.apply_async((presend_id,), countdown=progress.retry_in)
+    _continue(send_presend, presend_id, presend.send_batches(presend_id))
 
 
 @shared_task
 def send_correction_notices(correction_id):
     from . import corrections
 
-    progress = corrections.send_batches(correction_id)
-    if progress.more_now:
-        send_correction_notices.delay(correction_id)
-    elif progress.retry_in is not None and not send_correction_notices.app.conf.task_always_eager:
-        send_correction_notices.apply_async((correction_id,), countdown=progress.retry_in)
+    _continue(send_correction_notices, correction_id, corrections.send_batches(correction_id))
 
 
 @shared_task

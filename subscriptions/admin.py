@@ -21,6 +21,15 @@ CONSENT_FIELDS = [
     "consent_note",
 ]
 
+HISTORY_FIELDS = [
+    "created_at",
+    "confirmation_sent_at",
+    "confirmed_at",
+    "unsubscribed_at",
+    "unsubscribe_method",
+    "updated_at",
+]
+
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
@@ -40,19 +49,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["email", "status", "language", "all_topics", "topics", "frequency"]}),
         (_("Consent"), {"fields": CONSENT_FIELDS}),
-        (
-            _("History"),
-            {
-                "fields": [
-                    "created_at",
-                    "confirmation_sent_at",
-                    "confirmed_at",
-                    "unsubscribed_at",
-                    "unsubscribe_method",
-                    "updated_at",
-                ]
-            },
-        ),
+        (_("History"), {"fields": HISTORY_FIELDS}),
     ]
     # Editors change what a subscriber receives; who they are, their status and their consent are records.
     readonly_fields = [
@@ -60,12 +57,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "status",
         "all_topics",
         *CONSENT_FIELDS,
-        "created_at",
-        "confirmation_sent_at",
-        "confirmed_at",
-        "unsubscribed_at",
-        "unsubscribe_method",
-        "updated_at",
+        *HISTORY_FIELDS,
     ]
 
     def get_queryset(self, request):
