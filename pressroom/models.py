@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -101,10 +101,13 @@ class Contact(models.Model):
 class ReleaseQuerySet(models.QuerySet):
     def published(self, now=None):
         """The publication rule: what the public may see. Every public surface uses this."""
-        now = now or timezone.now()
-        return self.filter(
-            status__in=[Release.Status.SCHEDULED, Release.Status.PUBLISHED], published_at__lte=now
-        )
+        return self.filter(status__in=Release.PUBLIC_STATUSES, published_at__lte=now or timezone.now())
+
+    def next_publication_at(self, now=None):
+        """When the publication rule next lets a release in: the earliest time still to come of a
+        scheduled (or published) release, or None."""
+        upcoming = self.filter(status__in=Release.PUBLIC_STATUSES, published_at__gt=now or timezone.now())
+        return upcoming.aggregate(at=Min("published_at"))["at"]
 
     def due(self, now=None):
         """Scheduled releases whose time has come but that have not been marked published yet."""
@@ -148,6 +151,9 @@ class Release(models.Model):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
         PUBLISHED = "published", _("Published")
+
+    # Statuses the publication rule lets through once their time has come (see ReleaseQuerySet).
+    PUBLIC_STATUSES = (Status.SCHEDULED, Status.PUBLISHED)
 
     title = models.CharField(_("title"), max_length=250)
     slug = models.SlugField(
@@ -220,7 +226,7 @@ class Release(models.Model):
     @property
     def is_public(self):
         return (
-            self.status in (self.Status.SCHEDULED, self.Status.PUBLISHED)
+            self.status in self.PUBLIC_STATUSES
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )

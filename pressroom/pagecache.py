@@ -96,17 +96,8 @@ def connect_signals():
 
 def seconds_to_keep(now=None):
     """How long a page rendered now may be kept: PAGE_CACHE_SECONDS, cut at the next publication time."""
-    from django.db.models import Min
-
-    Release = apps.get_model("pressroom", "Release")
     now = now or timezone.now()
-    next_at = (
-        Release.objects.filter(
-            status__in=[Release.Status.SCHEDULED, Release.Status.PUBLISHED], published_at__gt=now
-        )
-        .aggregate(at=Min("published_at"))
-        .get("at")
-    )
+    next_at = apps.get_model("pressroom", "Release").objects.next_publication_at(now)
     seconds = settings.PAGE_CACHE_SECONDS
     if next_at is not None:
         seconds = min(seconds, math.floor((next_at - now).total_seconds()))
