@@ -42,7 +42,7 @@ BODY = (
 
 
 def setup(bench):
-    from pressroom.models import Newsroom
+    from pressroom.newsroom.models import Newsroom
 
     Newsroom.objects.update_or_create(
         pk=1,
@@ -82,7 +82,7 @@ def seed(bench, n):
 
 
 def new_release(title, language="nb"):
-    from pressroom.models import Release
+    from pressroom.newsroom.models import Release
 
     return Release.objects.create(title=title, lead=LEAD, body=BODY, language=language)
 
@@ -101,7 +101,7 @@ def cpu_groups(bench, worker):
 
 def mailing_run(bench, n, backend, *, py_spy=None):
     """Publish one release to the N seeded subscribers; return what was measured."""
-    from pressroom.services import publish_release
+    from pressroom.newsroom.services import publish_release
     from subscriptions.models import Delivery, Mailing
 
     bench.flush_redis()
@@ -223,7 +223,7 @@ def smtp(bench, n):
 
 def first_accepted_latency(bench):
     """Publish → first recipient accepted by the batch provider, over many small mailings (warm worker)."""
-    from pressroom.services import publish_release
+    from pressroom.newsroom.services import publish_release
 
     bench.flush_redis()
     worker = bench.start_worker("latency", "batch")

@@ -21,7 +21,7 @@ WRK = ["wrk", "--threads", "1", "--connections", "4", "--latency"]
 
 def seed_releases(start, stop):
     """Published releases START..STOP (newest first), each with a topic and two press contacts."""
-    from pressroom.models import Contact, Release, ReleaseContact, Topic
+    from pressroom.newsroom.models import Contact, Release, ReleaseContact, Topic
 
     if not Topic.objects.exists():
         for name in ("Integrering", "Bosetting", "Arbeid", "Statistikk", "Introduksjonsprogrammet"):
@@ -58,7 +58,7 @@ def seed_releases(start, stop):
 
 def queries_per_page(paths):
     """Queries to render each page (the page cache emptied first), and to serve it again from the cache."""
-    from pressroom import pagecache
+    from pressroom.newsroom import pagecache
 
     client = Client(HTTP_HOST="127.0.0.1")
     rendered, cached = {}, {}

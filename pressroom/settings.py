@@ -77,9 +77,17 @@ if not SITE_URL.startswith(("http://", "https://")):
 SITE_HTTPS = SITE_URL.startswith("https://")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
+# The project's apps, by concern (README's Development section has the map). Imports run one way: from
+# the project to the apps, and from press, api, analytics, subscriptions, ... down to newsroom and ops.
 INSTALLED_APPS = [
-    "pressroom",
+    "pressroom.ops",
+    "pressroom.newsroom",
     "subscriptions",
+    "pressroom.analytics",
+    "pressroom.press",
+    "pressroom.api",
+    "pressroom.portability",
+    "pressroom.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,12 +105,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts release page views, including those the page cache serves.
-    "pressroom.analytics.CountingMiddleware",
-    # Public pages rendered once and served from Redis (pressroom/pagecache.py); outside the
+    "pressroom.analytics.counts.CountingMiddleware",
+    # Public pages rendered once and served from Redis (pressroom/newsroom/pagecache.py); outside the
     # Cache-Control middleware, so that it stores the header with the page.
-    "pressroom.pagecache.PageCacheMiddleware",
+    "pressroom.newsroom.pagecache.PageCacheMiddleware",
     # Outside the session and CSRF middleware, so that it sees the Vary: Cookie they add.
-    "pressroom.cache_headers.CacheControlMiddleware",
+    "pressroom.ops.cache_headers.CacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,7 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "pressroom.context_processors.pressroom",
+                "pressroom.newsroom.context_processors.pressroom",
             ],
         },
     },
@@ -168,7 +176,7 @@ CACHES = {
 }
 
 # Public pages are rendered once and kept in the cache for at most this many seconds (0: off); any
-# change to the published content or an embargo lifting ends it sooner (pressroom/pagecache.py).
+# change to the published content or an embargo lifting ends it sooner (pressroom/newsroom/pagecache.py).
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60)
 PAGE_CACHE_GENERATION_SECONDS = envint("PAGE_CACHE_GENERATION_SECONDS", 1)
 
@@ -213,7 +221,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Email: Django's SMTP backend, any anymail backend, or (the demo default) files that staff read in the
 # browser at /dev/mail/.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "pressroom.devmail.EmailBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "pressroom.demo.devmail.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -257,7 +265,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BEAT_SCHEDULE = {
     "publish-due-releases": {
-        "task": "pressroom.tasks.publish_due_releases",
+        "task": "pressroom.newsroom.tasks.publish_due_releases",
         "schedule": envint("PRESSROOM_PUBLISH_INTERVAL", 15),
     },
     "purge-stale-signups": {
@@ -373,24 +381,27 @@ WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)  # doubled after every failure
 WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE |= {
-    "sweep-webhooks": {"task": "pressroom.tasks.sweep_webhooks", "schedule": 300},
+    "sweep-webhooks": {"task": "pressroom.api.tasks.sweep_webhooks", "schedule": 300},
 }
 
-# Issue 9: press pre-sends, corrections, press kits, analytics, health and scale-out (docs/scaling.md)
+# Press pre-sends, corrections, press kits, analytics, health and scale-out (docs/scaling.md)
 # Page views are counted in each process and pushed to Redis this many seconds after the first (0: each
 # view at once, one Redis round trip per view).
 ANALYTICS_PUSH_SECONDS = envint("ANALYTICS_PUSH_SECONDS", 1)
 ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 395)  # daily counts kept this long
 CELERY_BEAT_SCHEDULE |= {
     "sweep-press-outboxes": {
-        "task": "pressroom.tasks.sweep_press_outboxes",
+        "task": "pressroom.press.tasks.sweep_press_outboxes",
         "schedule": MAILING_SWEEP_SECONDS,
     },
     "flush-analytics": {
-        "task": "pressroom.tasks.flush_analytics",
+        "task": "pressroom.analytics.tasks.flush_analytics",
         "schedule": envint("ANALYTICS_FLUSH_SECONDS", 60),
     },
-    "purge-analytics": {"task": "pressroom.tasks.purge_analytics", "schedule": crontab(minute=41, hour=3)},
+    "purge-analytics": {
+        "task": "pressroom.analytics.tasks.purge_analytics",
+        "schedule": crontab(minute=41, hour=3),
+    },
 }
 
 # Queues: every task runs on Celery's default queue ("celery") unless these name others. Routing the
@@ -406,11 +417,11 @@ CELERY_TASK_ROUTES = {
             "subscriptions.tasks.send_mailing",
             "subscriptions.tasks.send_digests",
             "subscriptions.tasks.send_confirmation",
-            "pressroom.tasks.send_presend",
-            "pressroom.tasks.send_correction_notices",
+            "pressroom.press.tasks.send_presend",
+            "pressroom.press.tasks.send_correction_notices",
         ]
     },
-    "pressroom.tasks.build_presskit": {"queue": CELERY_FILES_QUEUE},
+    "pressroom.press.tasks.build_presskit": {"queue": CELERY_FILES_QUEUE},
 }
 
 # Media (uploads, renditions, press kits) on S3-compatible storage when a bucket is named; the local
@@ -435,12 +446,12 @@ if S3_BUCKET:
     }
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
 
-# Structured logs: LOG_FORMAT=json writes one JSON object per line (pressroom/logs.py), from the web
+# Structured logs: LOG_FORMAT=json writes one JSON object per line (pressroom/ops/logs.py), from the web
 # processes and from Celery, which otherwise installs its own text format.
 LOG_FORMAT = env("LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 if LOG_FORMAT == "json":
-    LOGGING["formatters"]["json"] = {"()": "pressroom.logs.JsonFormatter"}
+    LOGGING["formatters"]["json"] = {"()": "pressroom.ops.logs.JsonFormatter"}
     LOGGING["handlers"]["console"]["formatter"] = "json"
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,49 +1,29 @@
-"""The root URLconf: the admin, the subscription flow, the demo mailbox and the public pressroom."""
+"""The root URLconf: the admin, the subscription flow, the demo mailbox and the public pressroom.
+
+The public pages of the newsroom, press, API and health apps share the "pressroom" namespace, so that
+their names (pressroom:release, pressroom:embargo, ...) say where they are on the site, not which app
+serves them.
+"""
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from . import devmail, feeds, health, jsonfeed, login_throttle, presend, presskit, upcoming, views
-from .sitemaps import sitemaps
+from pressroom.newsroom import urls as newsroom_urls
+from pressroom.ops import login_throttle
+from pressroom.ops import urls as ops_urls
+from pressroom.press import urls as press_urls
 
 public_patterns = [
-    path("", views.home, name="home"),
-    path("releases/<slug:slug>/", views.release_page, name="release"),
-    path("preview/<int:pk>/", views.preview, name="preview"),
-    path("topics/<str:language>/<slug:slug>/", views.topic, name="topic"),
-    path("topics/<str:language>/<slug:slug>/rss/", feeds.TopicFeed(), name="topic_feed_rss"),
-    path("topics/<str:language>/<slug:slug>/atom/", feeds.TopicAtomFeed(), name="topic_feed_atom"),
-    path("archive/", views.archive, name="archive"),
-    path("archive/<int:year>/", views.archive_year, name="archive_year"),
-    path("search/", views.search, name="search"),
-    path("contacts/", views.contacts, name="contacts"),
-    path("contacts/<int:pk>.vcf", views.contact_vcard, name="contact_vcard"),
-    path("contacts/<int:pk>/photo/", views.contact_photo, name="contact_photo"),
-    path("logo/", views.newsroom_logo, name="newsroom_logo"),
-    path("files/<int:pk>/<str:filename>", views.attachment, name="attachment"),
-    path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
-    path("feed/rss/", feeds.ReleasesFeed(), name="feed_rss"),
-    path("feed/atom/", feeds.ReleasesAtomFeed(), name="feed_atom"),
-    path("feed/json/", jsonfeed.ReleasesJsonFeed(), name="feed_json"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots"),
-    path("favicon.ico", views.favicon, name="favicon"),
-    path("api/v1/", include("pressroom.api_urls")),
-    # Issue 9: upcoming releases, press kits, embargoed pre-sends (personal links only), health.
-    path("upcoming/", upcoming.upcoming, name="upcoming"),
-    path("upcoming.ics", upcoming.ical_feed, name="upcoming_ics"),
-    path("releases/<slug:slug>/presskit.zip", presskit.download, name="presskit"),
-    path("embargo/<str:token>/", presend.embargo_page, name="embargo"),
-    path("embargo/<str:token>/files/<int:pk>/<str:filename>", presend.embargo_file, name="embargo_file"),
-    path("embargo/<str:token>/images/<int:pk>/<str:name>/", presend.embargo_image, name="embargo_image"),
-    path("healthz", health.healthz, name="healthz"),
+    *newsroom_urls.urlpatterns,
+    path("api/v1/", include("pressroom.api.urls")),
+    *press_urls.urlpatterns,
+    *ops_urls.urlpatterns,
 ]
 
-# The admin's login stops checking passwords after repeated failures (pressroom/login_throttle.py).
+# The admin's login stops checking passwords after repeated failures (pressroom/ops/login_throttle.py).
 admin.site.login_form = login_throttle.ThrottledLoginForm
 
 urlpatterns = [
@@ -57,9 +37,5 @@ urlpatterns = [
     path("", include((public_patterns, "pressroom"))),
 ]
 
-if settings.EMAIL_BACKEND == "pressroom.devmail.EmailBackend":
-    urlpatterns += [
-        path("dev/mail/", devmail.mailbox, name="devmail"),
-        path("dev/mail/<str:message_id>/", devmail.message, name="devmail_message"),
-        path("dev/mail/<str:message_id>/html/", devmail.message_html, name="devmail_html"),
-    ]
+if settings.EMAIL_BACKEND == "pressroom.demo.devmail.EmailBackend":
+    urlpatterns += [path("", include("pressroom.demo.urls"))]

@@ -7,4 +7,5 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self):
-        from . import tracking  # noqa: F401 - connects the anymail tracking receiver
+        # Connect the anymail tracking receiver and the newsroom's publication receivers.
+        from . import receivers, tracking  # noqa: F401

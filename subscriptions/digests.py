@@ -8,7 +8,7 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from pressroom.models import Release
+from pressroom.newsroom.models import Release
 
 from . import emails
 from .models import Delivery, Digest, Subscriber

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from pressroom.models import Newsroom
+from pressroom.newsroom.models import Newsroom
 
 from . import tokens
 

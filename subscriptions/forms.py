@@ -6,7 +6,7 @@ from django.core import signing
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pressroom.models import Language, Topic
+from pressroom.newsroom.models import Language, Topic
 
 from .addresses import MAX_LENGTH, normalize_email
 from .models import Subscriber

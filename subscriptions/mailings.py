@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from pressroom.models import Release
+from pressroom.newsroom.models import Release
 
 from . import providers, smtp
 from .models import Delivery, Mailing, Subscriber
@@ -35,26 +35,13 @@ log = logging.getLogger(__name__)
 ACTIVE_MAILING = (Mailing.Status.PREPARING, Mailing.Status.SENDING)
 
 
-def create_for_release(*, release):
-    """Create the mailing of a just-published release, inside the publishing transaction (once)."""
-    from . import tasks
-
-    mailing, created = Mailing.objects.get_or_create(release=release, audience=Mailing.Audience.SUBSCRIBERS)
-    if created:
-        # Robust: when this runs the publication is committed, and a broker that is down must not turn
-        # it into a server error (or stop a bulk publish halfway). The error is logged; the sweeper
-        # prepares a mailing whose task never left. (A lambda: Django logs the callable's __qualname__.)
-        transaction.on_commit(lambda: tasks.prepare_mailing.delay(mailing.pk), robust=True)
-    return mailing
-
-
 def audience(release):
     """Who gets RELEASE straight away: active, matching subscribers who want every release at once."""
     return Subscriber.objects.for_release(release).filter(frequency=Subscriber.Frequency.IMMEDIATELY)
 
 
 def prepare_mailing(mailing_id):
-    """Write the ledger of MAILING set-wise and start sending. Idempotent."""
+    """Write the ledger of MAILING set-wise; the task then starts the senders. Idempotent."""
     mailing = Mailing.objects.select_related("release").get(pk=mailing_id)
     if mailing.status != Mailing.Status.PREPARING:
         return mailing
@@ -77,18 +64,9 @@ def prepare_mailing(mailing_id):
         Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.PREPARING).update(
             status=Mailing.Status.SENDING, recipients=recipients, prepared_at=now, last_activity_at=now
         )
-        transaction.on_commit(lambda: kick(mailing.pk))
     log.info("mailing %s prepared: %s recipients", mailing.pk, recipients)
     mailing.refresh_from_db()
     return mailing
-
-
-def kick(mailing_id):
-    """Queue the sender tasks of a mailing: as many as may run side by side."""
-    from . import tasks
-
-    for _ in range(settings.MAILING_PARALLELISM):
-        tasks.send_mailing.delay(mailing_id)
 
 
 # Claiming and sending
@@ -386,7 +364,9 @@ def send_batches(mailing_id, time_budget=None):
             if not Release.objects.published().filter(mailings=mailing_id).exists():
                 # Unpublished while it was being sent: nobody else gets it. The mailing waits, paused,
                 # for an editor to resume it once the release is public again.
-                pause(mailing=Mailing(pk=mailing_id))
+                Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).update(
+                    status=Mailing.Status.PAUSED
+                )
                 return Progress()
             if time.monotonic() >= deadline:
                 return Progress(more_now=True)
@@ -452,7 +432,8 @@ def finish(mailing_id, now=None):
 
 
 def sweep(now=None):
-    """Recover what crashes left behind; return counts of what was done."""
+    """Recover what crashes left behind; return counts of what was done, and the mailings to prepare
+    ("to_prepare") and to start sending ("to_start") again, which the sweeping task queues."""
     now = now or timezone.now()
     lease = now - timedelta(seconds=settings.MAILING_LEASE_SECONDS)
     stalled = now - timedelta(seconds=settings.MAILING_STALL_SECONDS)
@@ -465,64 +446,29 @@ def sweep(now=None):
     uncertain = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=lease, handed_over_at__isnull=False
     ).update(status=Delivery.Status.UNCERTAIN, error="no answer recorded (worker lost)")
-    prepared = 0
-    for mailing_id in Mailing.objects.filter(
-        status=Mailing.Status.PREPARING, created_at__lt=stalled
-    ).values_list("pk", flat=True):
-        from . import tasks
-
-        tasks.prepare_mailing.delay(mailing_id)
-        prepared += 1
-    kicked = 0
+    to_prepare = list(
+        Mailing.objects.filter(status=Mailing.Status.PREPARING, created_at__lt=stalled).values_list(
+            "pk", flat=True
+        )
+    )
+    to_start = []
     idle = Mailing.objects.filter(status=Mailing.Status.SENDING).filter(
         Q(last_activity_at__lt=stalled) | Q(last_activity_at__isnull=True)
     )
     for mailing_id in idle.values_list("pk", flat=True):
         if Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED).exists():
             Mailing.objects.filter(pk=mailing_id).update(last_activity_at=now)
-            kick(mailing_id)
-            kicked += 1
+            to_start.append(mailing_id)
         elif not Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.SENDING).exists():
             finish(mailing_id, now)
-    return {"requeued": requeued, "uncertain": uncertain, "prepared": prepared, "kicked": kicked}
-
-
-# Editors' controls
-
-
-def pause(*, mailing):
-    Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).update(status=Mailing.Status.PAUSED)
-
-
-def resume(*, mailing):
-    if Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.PAUSED).update(
-        status=Mailing.Status.SENDING, last_activity_at=timezone.now()
-    ):
-        transaction.on_commit(lambda: kick(mailing.pk))
-
-
-def cancel(*, mailing):
-    with transaction.atomic():
-        if Mailing.objects.filter(pk=mailing.pk, status__in=[*ACTIVE_MAILING, Mailing.Status.PAUSED]).update(
-            status=Mailing.Status.CANCELLED, finished_at=timezone.now()
-        ):
-            Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED).update(
-                status=Delivery.Status.SKIPPED, error="mailing cancelled"
-            )
-
-
-def retry_rows(*, mailing, status):
-    """Queue FAILED or UNCERTAIN rows again (an editor's decision) and restart the mailing."""
-    with transaction.atomic():
-        count = Delivery.objects.filter(mailing=mailing, status=status).update(
-            status=Delivery.Status.QUEUED, claim=None, handed_over_at=None, next_attempt_at=None, attempts=0
-        )
-        if count:
-            Mailing.objects.filter(pk=mailing.pk).exclude(status=Mailing.Status.CANCELLED).update(
-                status=Mailing.Status.SENDING, finished_at=None, last_activity_at=timezone.now()
-            )
-            transaction.on_commit(lambda: kick(mailing.pk))
-    return count
+    return {
+        "requeued": requeued,
+        "uncertain": uncertain,
+        "prepared": len(to_prepare),
+        "kicked": len(to_start),
+        "to_prepare": to_prepare,
+        "to_start": to_start,
+    }
 
 
 def progress(mailing):

@@ -1,11 +1,14 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pressroom.models import Language, Topic
+from pressroom.newsroom.models import Language, Topic
 
 
 def new_token():
@@ -27,6 +30,13 @@ class SubscriberQuerySet(models.QuerySet):
                 )
             )
         return self.active().filter(wants_topic, language=release.language)
+
+    def stale_signups(self, now=None):
+        """Sign-ups never confirmed within SUBSCRIPTIONS_PENDING_MAX_DAYS (they are purged daily)."""
+        cutoff = (now or timezone.now()) - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS)
+        # consent_at is renewed by every sign-up, so a restarted sign-up gets its full time to be confirmed.
+        stale = models.Q(consent_at__lt=cutoff) | models.Q(consent_at__isnull=True, created_at__lt=cutoff)
+        return self.filter(stale, status=Subscriber.Status.PENDING)
 
 
 class Subscriber(models.Model):
@@ -131,7 +141,7 @@ class Mailing(models.Model):
         DONE = "done", _("Done")
 
     release = models.ForeignKey(
-        "pressroom.Release", verbose_name=_("release"), on_delete=models.CASCADE, related_name="mailings"
+        "newsroom.Release", verbose_name=_("release"), on_delete=models.CASCADE, related_name="mailings"
     )
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.SUBSCRIBERS
@@ -211,7 +221,7 @@ class Digest(models.Model):
     frequency = models.CharField(max_length=20, choices=Subscriber.Frequency.choices)
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
-    releases = models.ManyToManyField("pressroom.Release", related_name="digests")
+    releases = models.ManyToManyField("newsroom.Release", related_name="digests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -9,8 +9,8 @@ from django.core.mail.message import sanitize_address
 from django.urls import reverse
 from django.utils import translation
 
-from pressroom import filelinks, richtext
-from pressroom.models import Newsroom
+from pressroom.newsroom import filelinks, richtext
+from pressroom.newsroom.models import Newsroom
 
 from . import emails, providers, tokens
 from .models import Subscriber

@@ -1,4 +1,5 @@
-"""Every change to a subscriber goes through these functions: views, admin, commands and tasks call them."""
+"""Every change to a subscriber or a mailing goes through these functions: views, admin, commands and the
+newsroom's receivers call them."""
 
 import enum
 from dataclasses import dataclass, field
@@ -7,16 +8,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pressroom.models import Language, Topic
+from pressroom.newsroom.models import Language, Topic
 
 from . import tasks
 from .addresses import normalize_email
-from .models import Subscriber, Suppression, email_hash
+from .mailings import ACTIVE_MAILING
+from .models import Delivery, Mailing, Subscriber, Suppression, email_hash
 
 
 class SignUp(enum.Enum):
@@ -185,13 +186,53 @@ def erase_subscriber(*, subscriber, reason="erased"):
         subscriber.delete()
 
 
-def purge_stale_signups(*, now=None):
-    """Delete sign-ups never confirmed within SUBSCRIPTIONS_PENDING_MAX_DAYS. Returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS)
-    # consent_at is renewed by every sign-up, so a restarted sign-up gets its full time to be confirmed.
-    stale = Q(consent_at__lt=cutoff) | Q(consent_at__isnull=True, created_at__lt=cutoff)
-    deleted, by_model = Subscriber.objects.filter(stale, status=Subscriber.Status.PENDING).delete()
-    return by_model.get(Subscriber._meta.label, 0)
+# Mailings: created by publishing, steered by editors; mailings.py sends them, in tasks.
+
+
+def create_for_release(*, release):
+    """Create the mailing of a just-published release, inside the publishing transaction (once)."""
+    mailing, created = Mailing.objects.get_or_create(release=release, audience=Mailing.Audience.SUBSCRIBERS)
+    if created:
+        # Robust: when this runs the publication is committed, and a broker that is down must not turn
+        # it into a server error (or stop a bulk publish halfway). The error is logged; the sweeper
+        # prepares a mailing whose task never left. (A lambda: Django logs the callable's __qualname__.)
+        transaction.on_commit(lambda: tasks.prepare_mailing.delay(mailing.pk), robust=True)
+    return mailing
+
+
+def pause(*, mailing):
+    Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).update(status=Mailing.Status.PAUSED)
+
+
+def resume(*, mailing):
+    if Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.PAUSED).update(
+        status=Mailing.Status.SENDING, last_activity_at=timezone.now()
+    ):
+        transaction.on_commit(lambda: tasks.start_sending(mailing.pk))
+
+
+def cancel(*, mailing):
+    with transaction.atomic():
+        if Mailing.objects.filter(pk=mailing.pk, status__in=[*ACTIVE_MAILING, Mailing.Status.PAUSED]).update(
+            status=Mailing.Status.CANCELLED, finished_at=timezone.now()
+        ):
+            Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED).update(
+                status=Delivery.Status.SKIPPED, error="mailing cancelled"
+            )
+
+
+def retry_rows(*, mailing, status):
+    """Queue FAILED or UNCERTAIN rows again (an editor's decision) and restart the mailing."""
+    with transaction.atomic():
+        count = Delivery.objects.filter(mailing=mailing, status=status).update(
+            status=Delivery.Status.QUEUED, claim=None, handed_over_at=None, next_attempt_at=None, attempts=0
+        )
+        if count:
+            Mailing.objects.filter(pk=mailing.pk).exclude(status=Mailing.Status.CANCELLED).update(
+                status=Mailing.Status.SENDING, finished_at=None, last_activity_at=timezone.now()
+            )
+            transaction.on_commit(lambda: tasks.start_sending(mailing.pk))
+    return count
 
 
 # Import

@@ -1,15 +1,18 @@
+"""Thin tasks over mailings.py, digests.py and emails.py. Every one takes ids and is idempotent;
+acks_late + reject_on_worker_lost (settings) mean a killed worker's task is delivered again."""
+
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 
-from .models import Subscriber
+from . import digests, emails, mailings
+from .models import Mailing, Subscriber
 
 
 @shared_task(autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, max_retries=5)
 def send_confirmation(subscriber_id):
     """Send the double opt-in email, unless the sign-up was confirmed, left or purged in the meantime."""
-    from . import emails
-
     subscriber = Subscriber.objects.filter(pk=subscriber_id, status=Subscriber.Status.PENDING).first()
     if subscriber is None:
         return False
@@ -19,26 +22,30 @@ def send_confirmation(subscriber_id):
 
 @shared_task
 def purge_stale_signups():
-    from . import services
+    """Delete sign-ups never confirmed in time; return how many."""
+    deleted, by_model = Subscriber.objects.stale_signups().delete()
+    return by_model.get(Subscriber._meta.label, 0)
 
-    return services.purge_stale_signups()
+
+# Release mailings
 
 
-# Release mailings: thin tasks over subscriptions.mailings. Every one takes ids and is idempotent;
-# acks_late + reject_on_worker_lost (settings) mean a killed worker's task is delivered again.
+def start_sending(mailing_id):
+    """Queue the sender tasks of a mailing: as many as may run side by side."""
+    for _ in range(settings.MAILING_PARALLELISM):
+        send_mailing.delay(mailing_id)
 
 
 @shared_task
 def prepare_mailing(mailing_id):
-    from . import mailings
-
-    mailings.prepare_mailing(mailing_id)
+    if not Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.PREPARING).exists():
+        return  # prepared already (a redelivered task): its senders were started then
+    if mailings.prepare_mailing(mailing_id).status == Mailing.Status.SENDING:
+        start_sending(mailing_id)
 
 
 @shared_task
 def send_mailing(mailing_id):
-    from . import mailings
-
     progress = mailings.send_batches(mailing_id)
     if progress.more_now:
         send_mailing.delay(mailing_id)
@@ -48,13 +55,15 @@ def send_mailing(mailing_id):
 
 @shared_task
 def sweep_mailings():
-    from . import mailings
-
-    return mailings.sweep()
+    """Recover what crashes left behind and restart what stalled; return counts of what was done."""
+    result = mailings.sweep()
+    for mailing_id in result.pop("to_prepare"):
+        prepare_mailing.delay(mailing_id)
+    for mailing_id in result.pop("to_start"):
+        start_sending(mailing_id)
+    return result
 
 
 @shared_task
 def send_digests(frequency):
-    from . import digests
-
     return digests.send_digests(frequency=frequency)

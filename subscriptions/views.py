@@ -14,7 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from . import emails, ratelimit, services, tokens
+from pressroom.ops import ratelimit
+
+from . import emails, services, tokens
 from .forms import PreferencesForm, SignUpForm
 from .models import Subscriber
 
@@ -40,7 +42,7 @@ def source_of(request):
 
 
 # No CSRF token: the sign-up box is on every public page, and a per-visitor token would make every
-# page private and uncacheable (pressroom/pagecache.py). A forged sign-up can do no more than anyone
+# page private and uncacheable (pressroom/newsroom/pagecache.py). A forged sign-up can do no more than anyone
 # posting the form: ask for a confirmation email, under the same rate limits, honeypot and stamp; the
 # address is added only when its owner confirms (double opt-in), and there is no session to fixate.
 @csrf_exempt

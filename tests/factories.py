@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from pressroom.management.commands.seed_demo import pdf_document
-from pressroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.demo.management.commands.seed_demo import pdf_document
+from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 
 
 def png_bytes(width=24, height=16, color=(200, 40, 40)):

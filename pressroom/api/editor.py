@@ -16,18 +16,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import services, uploads, webhooks
-from ..api_auth import READ, WRITE
-from ..forms import ReleaseAdminForm
-from ..models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
-from ..views import absolute
+from pressroom.newsroom import services, signals, uploads
+from pressroom.newsroom.forms import ReleaseAdminForm
+from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.newsroom.views import absolute
+
 from . import representations
-from .http import ApiError, editor_endpoint, json_response, not_found
+from .auth import READ, WRITE, editor_endpoint
+from .http import ApiError, json_response, not_found
 from .public import MAX_LIMIT, CursorField, QueryForm, encode_cursor, form_errors
 
-VIEW = (READ, "pressroom.view_release")
-ADD = (WRITE, "pressroom.add_release")
-CHANGE = (WRITE, "pressroom.change_release")
+VIEW = (READ, "newsroom.view_release")
+ADD = (WRITE, "newsroom.add_release")
+CHANGE = (WRITE, "newsroom.change_release")
 TEXT_FIELDS = ["title", "slug", "kind", "language", "lead", "body"]
 WRITABLE_FIELDS = [*TEXT_FIELDS, "translation_of", "topics", "contacts"]
 # Room for the multipart envelope and the text fields around the largest file we accept.
@@ -234,7 +235,7 @@ def save_release(request, release):
                     for order, contact in enumerate(contacts)
                 )
             if release is not None and saved.is_public:
-                webhooks.queue_event(webhooks.Event.UPDATED, saved)
+                signals.release_updated.send(sender=Release, release=saved)
     except IntegrityError:
         # Two requests took the same slug at the same moment: the second one may simply try again.
         raise ApiError(409, {"slug": [_("Another release took this address just now. Try again.")]}) from None
@@ -310,7 +311,7 @@ def attachments(request, pk):
     with transaction.atomic():
         attachment = form.save()
         if release.is_public:
-            webhooks.queue_event(webhooks.Event.UPDATED, release)
+            signals.release_updated.send(sender=Release, release=release)
     return json_response(representations.attachment_data(attachment), status=201)
 
 
@@ -323,19 +324,19 @@ def attachment(request, pk, attachment_pk):
     with transaction.atomic():
         obj.delete()
         if release.is_public:
-            webhooks.queue_event(webhooks.Event.UPDATED, release)
+            signals.release_updated.send(sender=Release, release=release)
     return HttpResponse(status=204)
 
 
 # What editors pick from
 
 
-@editor_endpoint({"GET": (READ, "pressroom.view_topic")})
+@editor_endpoint({"GET": (READ, "newsroom.view_topic")})
 def topics(request):
     return json_response({"results": [representations.topic_data(topic) for topic in Topic.objects.all()]})
 
 
-@editor_endpoint({"GET": (READ, "pressroom.view_contact")})
+@editor_endpoint({"GET": (READ, "newsroom.view_contact")})
 def contacts(request):
     results = [
         {**representations.contact_data(contact), "is_active": contact.is_active, "order": contact.order}

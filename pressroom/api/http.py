@@ -118,38 +118,3 @@ def public_endpoint(view):
         return with_cors(response)
 
     return wrapper
-
-
-def editor_endpoint(permissions):
-    """An endpoint for editors' tokens. PERMISSIONS maps each method to (scope, Django permission).
-
-    Only a token authenticates here, never the session cookie, which is why these views are exempt from
-    CSRF. Writes are rate limited per token."""
-    from .. import api_auth
-
-    allowed = list(permissions)
-
-    def decorator(view):
-        @csrf_exempt
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in permissions:
-                return not_allowed(allowed)
-            scope, permission = permissions[request.method]
-            try:
-                token = api_auth.authenticate(request)
-                api_auth.check_access(token, scope=scope, permission=permission)
-                if request.method not in ("GET", "HEAD"):
-                    api_auth.throttle(token)
-                request.api_token = token
-                response = view(request, *args, **kwargs)
-            except Http404:
-                response = error_response(404, not_found().errors)
-            except ApiError as exc:
-                response = error_response(exc.status, exc.errors, exc.headers)
-            response["Cache-Control"] = "private, no-store"
-            return response
-
-        return wrapper
-
-    return decorator

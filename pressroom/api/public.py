@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import Contact, Language, Newsroom, Release
-from ..views import absolute, public_topics, with_page_data
+from pressroom.newsroom.models import Contact, Language, Newsroom, Release
+from pressroom.newsroom.views import absolute, public_topics, with_page_data
+
 from . import representations
 from .http import ApiError, json_response, not_found, public_endpoint
 

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from ..models import Release, ReleaseContact
-from ..views import absolute, with_page_data
+from pressroom.newsroom.models import Release, ReleaseContact
+from pressroom.newsroom.views import absolute, with_page_data
 
 
 def iso(value):

@@ -1,6 +1,6 @@
 from django import template
 
-from ..forms import make_stamp
+from subscriptions.forms import make_stamp
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from pressroom.models import Topic
+from pressroom.newsroom.models import Topic
 from subscriptions import tokens
 from subscriptions.models import Subscriber
 from tests.subscriptions.factories import SubscriberFactory
@@ -56,7 +56,7 @@ def audit(new_page, axe_source):
 
 
 def seed_year():
-    from pressroom.models import Release
+    from pressroom.newsroom.models import Release
 
     return Release.objects.get(slug=SEED_SLUG).published_at.year
 

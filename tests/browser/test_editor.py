@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from pressroom import tasks
-from pressroom.models import Release
+from pressroom.newsroom import tasks
+from pressroom.newsroom.models import Release
 from subscriptions.models import Delivery, Mailing
 from tests.factories import pdf_bytes, png_bytes
 from tests.subscriptions.factories import SubscriberFactory
@@ -71,7 +71,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
 
     page.get_by_role("link", name="Releases").first.click()
     page.get_by_role("link", name="Add release").click()
-    page.wait_for_url("**/admin/pressroom/release/add/")
+    page.wait_for_url("**/admin/newsroom/release/add/")
     page.locator("#id_title").fill(TITLE)
     page.locator("#id_language").select_option("nb")
     page.locator("#id_lead").fill("IMDi legger fram nye tall for bosetting.")
@@ -113,7 +113,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
     screenshot(page, "admin-release-form")
 
     page.locator("input[name=_continue]").click()
-    page.wait_for_url(re.compile(r"/admin/pressroom/release/\d+/change/$"))
+    page.wait_for_url(re.compile(r"/admin/newsroom/release/\d+/change/$"))
     assert page.locator(".messagelist .success").count() == 1
     release = Release.objects.get(title=TITLE)
     assert release.status == Release.Status.DRAFT
@@ -153,7 +153,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
 
     # Sends a test to themselves: the real email, marked as a test, to the editor's own address only.
     page.get_by_role("button", name="Send test to me").click()
-    page.wait_for_url(re.compile(r"/admin/pressroom/release/\d+/change/$"))
+    page.wait_for_url(re.compile(r"/admin/newsroom/release/\d+/change/$"))
     assert page.locator(".messagelist .success").inner_text() == "A test was sent to editor@example.org."
     test_email = message_to(mail, "editor@example.org", subject=f"[TEST] {TITLE}")
     assert [str(m["To"]) for m in mail.messages] == ["editor@example.org"]
@@ -174,7 +174,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
     at = timezone.localtime(timezone.now() + timedelta(seconds=8)).replace(microsecond=0)
     page.locator("#id_publish_at").fill(at.strftime("%Y-%m-%dT%H:%M:%S"))
     page.locator("#content-main input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/pressroom/release/\d+/change/$"))
+    page.wait_for_url(re.compile(r"/admin/newsroom/release/\d+/change/$"))
     assert page.locator(".pressroom-badge--scheduled").count() == 1
     release.refresh_from_db()
     assert (release.status, release.published_at) == (Release.Status.SCHEDULED, at)

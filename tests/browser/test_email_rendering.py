@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from pressroom.management.commands.seed_demo import CHART_ALT, SEED_TITLE
-from pressroom.models import Release
-from pressroom.services import publish_release, unpublish_release
+from pressroom.demo.management.commands.seed_demo import CHART_ALT, SEED_TITLE
+from pressroom.newsroom.models import Release
+from pressroom.newsroom.services import publish_release, unpublish_release
 from subscriptions.services import sign_up
 from tests.subscriptions.factories import SubscriberFactory
 

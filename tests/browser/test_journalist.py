@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.management.commands.seed_demo import REPORT_TITLE, SEED_TITLE
-from pressroom.models import Newsroom
+from pressroom.demo.management.commands.seed_demo import REPORT_TITLE, SEED_TITLE
+from pressroom.newsroom.models import Newsroom
 
 from .conftest import DESKTOP, PHONE, SEED_SLUG, horizontal_overflow, screenshot
 

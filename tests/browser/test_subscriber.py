@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from pressroom.models import Topic
-from pressroom.services import publish_release
+from pressroom.newsroom.models import Topic
+from pressroom.newsroom.services import publish_release
 from subscriptions.models import Subscriber
 from tests.factories import AttachmentFactory, ReleaseFactory
 

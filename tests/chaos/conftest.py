@@ -1,9 +1,9 @@
 """Fault scenarios: a real mailing to a few thousand subscribers through real Celery workers, a broker of
 the scenario's own and the mock Mailgun provider on loopback, with something breaking on purpose.
 
-The test process plays the periodic sweeper: it calls `mailings.sweep()` (the code of the periodic task)
-between checks. At the end of every run the provider's log is compared with the ledger (audit.py) and the
-figures are added to the table printed after the run (and written to CHAOS_REPORT if set).
+The test process plays the periodic sweeper: it runs `tasks.sweep_mailings()` (the periodic task) in
+this process between checks. At the end of every run the provider's log is compared with the ledger
+(audit.py) and the figures are added to the table printed after the run (and written to CHAOS_REPORT if set).
 
 CHAOS_RUNS repeats each scenario (default 1); CHAOS_SUBSCRIBERS sets the audience (default 2,000);
 CHAOS_SEED replays the faults of a failed run.
@@ -20,8 +20,8 @@ import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
 from pressroom.celery import app
-from pressroom.services import publish_release
-from subscriptions import mailings
+from pressroom.newsroom.services import publish_release
+from subscriptions import mailings, tasks
 from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import ReleaseFactory
 
@@ -174,7 +174,7 @@ class Scenario:
     def sweep(self):
         """What the periodic sweeper task does; a broker that is down makes it fail, as it would."""
         try:
-            self.swept.update(mailings.sweep())
+            self.swept.update(tasks.sweep_mailings())
         except (BrokerError, OSError):
             self.swept["failed: broker down"] += 1
 

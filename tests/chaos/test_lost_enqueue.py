@@ -9,10 +9,10 @@ import time
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from pressroom.models import Release
+from pressroom.newsroom.models import Release
 from subscriptions.models import Mailing
 from tests.factories import ReleaseFactory
-from tests.pressroom.test_admin import CHANGELIST
+from tests.pressroom.newsroom.test_admin import CHANGELIST
 
 from .conftest import RUNS
 from .processes import BASE_DIR, worker_env
@@ -24,8 +24,8 @@ CRASH_AFTER_COMMIT = """
 import os, signal, sys
 import django
 django.setup()
-from pressroom.models import Release
-from pressroom.services import publish_release
+from pressroom.newsroom.models import Release
+from pressroom.newsroom.services import publish_release
 from subscriptions import tasks
 tasks.prepare_mailing.delay = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
 publish_release(release=Release.objects.get(pk=int(sys.argv[1])))

@@ -12,13 +12,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from pressroom import tasks as pressroom_tasks
-from pressroom.models import Release
-from pressroom.services import publish_release
+from pressroom.newsroom import tasks as pressroom_tasks
+from pressroom.newsroom.models import Release
+from pressroom.newsroom.services import publish_release
 from subscriptions import tasks
 from subscriptions.models import Mailing
 from tests.factories import ReleaseFactory
-from tests.pressroom.test_admin import CHANGELIST, change_url, form_data
+from tests.pressroom.newsroom.test_admin import CHANGELIST, change_url, form_data
 
 from .conftest import RUNS
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from pressroom.models import Release
+from pressroom.newsroom.models import Release
 from subscriptions import emails
 from tests.factories import NewsroomFactory, ReleaseFactory, full_release
 from tests.subscriptions.factories import SubscriberFactory

@@ -16,9 +16,9 @@ from django.core.files.storage import default_storage
 from django.test import override_settings
 from moto.server import ThreadedMotoServer
 
-from pressroom import presend
-from pressroom.models import Journalist, PressKit, PressList
-from pressroom.services import publish_release
+from pressroom.newsroom.services import publish_release
+from pressroom.press import services
+from pressroom.press.models import Journalist, PressKit, PressList
 from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, pdf_bytes, png_bytes
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def test_embargoed_files_stream_from_s3(s3_storages, client, django_capture_on_c
         press = PressList.objects.create(name="Press")
         press.members.add(Journalist.objects.create(name="Ola", email="ola@nrk.no"))
         with django_capture_on_commit_callbacks(execute=True):
-            sent = presend.send_presend(release=release, press_list=press)
+            sent = services.send_presend(release=release, press_list=press)
         token = sent.recipients.get().token
 
         assert client.get(document.get_absolute_url()).status_code == 404

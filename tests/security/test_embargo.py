@@ -1,5 +1,5 @@
-"""The embargo on the surfaces the view tests (tests/pressroom/test_views.py) leave out: the JSON feed,
-the API, press kits, the upcoming list and calendar, the OpenGraph image, the staff preview without a
+"""The embargo on the surfaces the view tests (tests/pressroom/newsroom/test_views.py) leave out: the JSON
+feed, the API, press kits, the upcoming list and calendar, the OpenGraph image, the staff preview without a
 staff login, file and image addresses guessed by id, what shared caches may keep, and the emails: the
 release mailing and the digests. Before the time: nothing. After it: everything, with nothing to run
 but the scheduler (every PRESSROOM_PUBLISH_INTERVAL seconds). Unpublished: nothing again.
@@ -13,13 +13,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from pressroom import pagecache
-from pressroom.models import Attachment, Release
-from pressroom.services import publish_due_releases, publish_release, unpublish_release
-from subscriptions import digests, mailings
+from pressroom.newsroom import pagecache
+from pressroom.newsroom.models import Attachment, Release
+from pressroom.newsroom.services import publish_due_releases, publish_release, unpublish_release
+from subscriptions import digests, mailings, services
 from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory, full_release
-from tests.pressroom.test_views import surfaces as page_surfaces
+from tests.pressroom.newsroom.test_views import surfaces as page_surfaces
 from tests.subscriptions.factories import SubscriberFactory
 from tests.subscriptions.test_mailings import send_all, subscriber
 
@@ -94,12 +94,12 @@ def test_a_scheduled_release_shows_nowhere_else_until_its_time_and_everywhere_af
     # PRESSROOM_PUBLISH_INTERVAL seconds, well within a minute) marks it published and starts its mailing.
     Release.objects.filter(pk__in=[scheduled.pk, draft.pk]).update(published_at=timezone.now())
     # The update stands in for time passing; the page cache ends its pages at the scheduled time
-    # itself (tests/pressroom/test_pagecache.py), so here they end with it.
+    # itself (tests/pressroom/newsroom/test_pagecache.py), so here they end with it.
     pagecache.invalidate()
     page = client.get(scheduled.get_absolute_url()).content.decode()
     assert OG_IMAGE.search(page).group(1) == og_image_url(scheduled)
     seen = more_surfaces(client, scheduled)
-    seen.pop("press kit")  # built by a task after publication: tests/pressroom/test_presskit.py
+    seen.pop("press kit")  # built by a task after publication: tests/pressroom/press/test_presskit.py
     for name in ("upcoming", "upcoming calendar", "preview without staff login"):
         seen[name] = not seen[name]  # never shown there, before or after
     assert all(seen.values()), {name for name, shown in seen.items() if not shown}
@@ -185,7 +185,7 @@ def test_unpublishing_stops_its_mailing_until_it_is_public_again(
     # Published again, and resumed by an editor: the others get it, each once.
     publish_release(release=release)
     with django_capture_on_commit_callbacks(execute=True):
-        mailings.resume(mailing=mailing)
+        services.resume(mailing=mailing)
     send_all(mailing)
     assert sorted(provider.recipients()) == sorted(p.email for p in people)
 

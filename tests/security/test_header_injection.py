@@ -2,7 +2,7 @@
 release title (the subject of the release email, its test send and its batch through the provider), the
 newsroom's name (digest subjects), a subscriber address written to the database by something other than
 the forms, and addresses in redirects. Nothing adds a header, a recipient or a line.
-(The sign-up form: tests/subscriptions/test_property.py; vCards: tests/pressroom/test_vcard.py.)
+(The sign-up form: tests/subscriptions/test_property.py; vCards: tests/pressroom/newsroom/test_vcard.py.)
 """
 
 import email
@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from pressroom.services import publish_release
+from pressroom.newsroom.services import publish_release
 from subscriptions import digests, mailings
 from subscriptions.models import Delivery, Mailing, Subscriber
 from subscriptions.release_email import send_test

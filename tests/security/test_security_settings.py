@@ -38,7 +38,7 @@ def pages(db):
 
 
 def test_every_response_carries_a_strict_csp_and_the_other_security_headers(client, admin_client, pages):
-    release_admin = "/admin/pressroom/release/add/"  # the rich-text editor, the most script of any page
+    release_admin = "/admin/newsroom/release/add/"  # the rich-text editor, the most script of any page
     for browser, url in [(client, url) for url in pages] + [(admin_client, release_admin)]:
         response = browser.get(url)
         csp = policy(response)

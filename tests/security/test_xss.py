@@ -17,8 +17,8 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from pressroom.feeds import xml_safe
-from pressroom.models import Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.newsroom.feeds import xml_safe
+from pressroom.newsroom.models import Contact, Newsroom, Release, ReleaseContact, Topic
 from subscriptions import digests, emails
 from subscriptions.models import Subscriber
 from subscriptions.release_email import ReleaseMessage
@@ -106,7 +106,7 @@ def hostile_content():
 
 
 def _field(name):
-    from pressroom.models import Attachment
+    from pressroom.newsroom.models import Attachment
 
     return Attachment._meta.get_field(name)
 

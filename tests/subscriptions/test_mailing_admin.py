@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from pressroom.services import publish_release
+from pressroom.newsroom.services import publish_release
 from subscriptions import mailings
 from subscriptions.models import Delivery, Mailing
 from tests.factories import ReleaseFactory
@@ -33,7 +33,7 @@ def test_send_test_emails_the_editor_and_writes_no_ledger(client, editor, mailou
     release = ReleaseFactory(title="Utkast til test")
     SubscriberFactory()
 
-    response = client.post(f"/admin/pressroom/release/{release.pk}/send-test/")
+    response = client.post(f"/admin/subscriptions/mailing/test/{release.pk}/")
 
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [["editor@example.no"]]
@@ -43,22 +43,22 @@ def test_send_test_emails_the_editor_and_writes_no_ledger(client, editor, mailou
 
 def test_send_test_is_post_only_and_needs_an_address(client, editor, mailoutbox):
     release = ReleaseFactory()
-    assert client.get(f"/admin/pressroom/release/{release.pk}/send-test/").status_code == 405
+    assert client.get(f"/admin/subscriptions/mailing/test/{release.pk}/").status_code == 405
     User.objects.filter(pk=editor.pk).update(email="")
-    client.post(f"/admin/pressroom/release/{release.pk}/send-test/")
+    client.post(f"/admin/subscriptions/mailing/test/{release.pk}/")
     assert mailoutbox == []
 
 
 def test_send_test_needs_staff(client, mailoutbox):
     release = ReleaseFactory()
-    response = client.post(f"/admin/pressroom/release/{release.pk}/send-test/")
+    response = client.post(f"/admin/subscriptions/mailing/test/{release.pk}/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert mailoutbox == []
 
 
 def test_the_release_page_links_to_its_mailing(client, editor):
     release, mailing = published_with_mailing()
-    page = client.get(f"/admin/pressroom/release/{release.pk}/change/").content.decode()
+    page = client.get(f"/admin/newsroom/release/{release.pk}/change/").content.decode()
     assert f"/admin/subscriptions/mailing/{mailing.pk}/change/" in page
 
 
@@ -128,13 +128,13 @@ def test_a_test_send_of_a_draft_carries_file_links_that_work_without_login(clien
 
     from django.test import Client
 
-    from pressroom import filelinks
+    from pressroom.newsroom import filelinks
     from tests.factories import AttachmentFactory
 
     release = ReleaseFactory(title="Utkast med bilde")
     image = AttachmentFactory(release=release)
     other = AttachmentFactory(release=ReleaseFactory())
-    client.post(f"/admin/pressroom/release/{release.pk}/send-test/")
+    client.post(f"/admin/subscriptions/mailing/test/{release.pk}/")
 
     html = mailoutbox[0].alternatives[0][0]
     src = re.search(r'<img src="http://testserver([^"]+)"', html).group(1).replace("&amp;", "&")

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.test import Client
 
-from pressroom.services import publish_release
+from pressroom.newsroom.services import publish_release
 from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import ReleaseFactory, TopicFactory
 from tests.integration import celery_worker, smtp_sink
@@ -131,7 +131,7 @@ def test_a_scheduled_release_is_published_and_sent_by_the_worker(queued_tasks):
         ),
     ):
         time.sleep(2.5)
-        from pressroom.tasks import publish_due_releases
+        from pressroom.newsroom.tasks import publish_due_releases
 
         publish_due_releases.delay()  # what beat does every PRESSROOM_PUBLISH_INTERVAL seconds
         wait_until_done(release)

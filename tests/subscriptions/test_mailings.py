@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from pressroom.services import publish_release
-from subscriptions import mailings
+from pressroom.newsroom.services import publish_release
+from subscriptions import mailings, services, tasks
 from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import ReleaseFactory, TopicFactory
 from tests.mockprovider import Fault, MockProvider
@@ -158,7 +158,7 @@ def test_a_batch_is_claimed_once_and_a_taken_back_claim_sends_nothing(provider):
 
     # The sweeper takes the first claim back before it was handed over: its sender gets nothing.
     Delivery.objects.filter(claim=first).update(claimed_at=timezone.now() - timedelta(hours=1))
-    mailings.sweep()
+    tasks.sweep_mailings()
     assert mailings.hand_over(first) == []
     assert Delivery.objects.filter(id__in=first_ids, status=Delivery.Status.QUEUED).count() == 10
 
@@ -248,7 +248,7 @@ def test_a_batch_accepted_with_its_answer_lost_is_uncertain_until_an_editor_rese
     send_all(mailing)
     assert len(provider.recipients()) == 3  # nothing is resent by itself
 
-    assert mailings.retry_rows(mailing=mailing, status=Delivery.Status.UNCERTAIN) == 3
+    assert services.retry_rows(mailing=mailing, status=Delivery.Status.UNCERTAIN) == 3
     send_all(mailing)
     assert len(provider.recipients()) == 6
     assert set(statuses(mailing).values()) == {Delivery.Status.SENT}
@@ -335,7 +335,7 @@ def test_the_sweeper_recovers_a_mailing_whose_task_was_never_queued(
     Mailing.objects.filter(pk=mailing.pk).update(created_at=timezone.now() - timedelta(minutes=10))
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = mailings.sweep()
+        result = tasks.sweep_mailings()
 
     assert result["prepared"] == 1
     mailing.refresh_from_db()
@@ -353,7 +353,7 @@ def test_the_sweeper_requeues_claims_never_handed_over_and_marks_handed_over_one
     mailings.hand_over(handed)  # the worker died during the provider call
     Delivery.objects.update(claimed_at=timezone.now() - timedelta(hours=1))
 
-    result = mailings.sweep()
+    result = tasks.sweep_mailings()
 
     assert result["requeued"] == 2 and result["uncertain"] == 2
     assert set(Delivery.objects.filter(claim=handed).values_list("status", flat=True)) == {"uncertain"}
@@ -366,18 +366,18 @@ def test_pause_resume_and_cancel(provider, django_capture_on_commit_callbacks):
     for i in range(12):
         subscriber(f"s{i}@example.org")
     mailing = publish(release)
-    mailings.pause(mailing=mailing)
+    services.pause(mailing=mailing)
     send_all(mailing)
     assert provider.recipients() == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        mailings.resume(mailing=mailing)
+        services.resume(mailing=mailing)
     mailing.refresh_from_db()
     assert mailing.status == Mailing.Status.DONE
     assert len(provider.recipients()) == 12
 
     second = publish(ReleaseFactory())
-    mailings.cancel(mailing=second)
+    services.cancel(mailing=second)
     send_all(second)
     assert len(provider.recipients()) == 12
     assert set(statuses(second).values()) == {Delivery.Status.SKIPPED}
@@ -391,7 +391,7 @@ def test_retrying_failed_rows_sends_them(provider):
     send_all(mailing)
     assert statuses(mailing) == {"a@example.org": Delivery.Status.FAILED}
 
-    assert mailings.retry_rows(mailing=mailing, status=Delivery.Status.FAILED) == 1
+    assert services.retry_rows(mailing=mailing, status=Delivery.Status.FAILED) == 1
     send_all(mailing)
     assert statuses(mailing) == {"a@example.org": Delivery.Status.SENT}
 

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from subscriptions import ratelimit
+from pressroom.ops import ratelimit
 from subscriptions.models import Subscriber
 
 from .conftest import signup_data

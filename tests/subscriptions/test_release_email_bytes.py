@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from django.core.mail import get_connection
 from django.test import override_settings
 
-from pressroom.services import publish_release
+from pressroom.newsroom.services import publish_release
 from subscriptions import mailings, providers, tokens
 from subscriptions.models import Delivery, Mailing
 from subscriptions.release_email import ReleaseMessage

@@ -286,7 +286,7 @@ def test_every_public_page_has_the_sign_up_box(client, newsroom):
     assert "You can unsubscribe at any time." in body
     assert '<form class="signup__form" method="post" action="/subscribe/">' in body
     assert '<label for="signup-email">' in body
-    # No per-visitor token, so that the page can be cached and shared (pressroom/pagecache.py).
+    # No per-visitor token, so that the page can be cached and shared (pressroom/newsroom/pagecache.py).
     assert "csrfmiddlewaretoken" not in body
     assert 'name="stamp" value="' in body
     # The honeypot is hidden from people (and screen readers) and labelled for anyone who meets it.

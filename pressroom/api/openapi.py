@@ -1,0 +1,529 @@
+"""The API's OpenAPI 3.1 description, served at /api/v1/openapi.json and shown at /api/v1/docs/.
+
+Written by hand next to the views it describes (pressroom/api/); tests/pressroom/api/test_api_schema.py runs
+schemathesis against it, so a response that drifts from this description fails the suite.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+
+from pressroom.newsroom.models import Attachment, Language, Release
+
+from .http import json_response
+
+API_VERSION = "1.0.0"
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema):
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties, *, required=None, extra=False):
+    """An object schema; every property is required unless REQUIRED says otherwise (responses)."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": extra,
+    }
+
+
+STRING = {"type": "string"}
+URL = {"type": "string", "format": "uri"}
+DATETIME = {"type": "string", "format": "date-time"}
+ID = {"type": "integer", "minimum": 1}
+KINDS = [choice.value for choice in Release.Kind]
+LANGUAGES = [choice.value for choice in Language]
+STATUSES = [choice.value for choice in Release.Status]
+
+SCHEMAS = {
+    "Errors": obj(
+        {
+            "errors": {
+                "type": "object",
+                "description": 'Messages by field; "__all__" for the request as a whole.',
+                "additionalProperties": {"type": "array", "items": STRING},
+            }
+        }
+    ),
+    "Topic": obj({"slug": STRING, "name": STRING, "language": {"type": "string", "enum": LANGUAGES}}),
+    "TopicListItem": obj(
+        {
+            "slug": STRING,
+            "name": STRING,
+            "language": {"type": "string", "enum": LANGUAGES},
+            "url": URL,
+            "releases_url": URL,
+            "feeds": obj({"rss": URL, "atom": URL}),
+        }
+    ),
+    "Contact": obj(
+        {
+            "id": ID,
+            "name": STRING,
+            "role": STRING,
+            "email": STRING,
+            "phone": STRING,
+            "photo_url": nullable(URL),
+            "vcard_url": URL,
+        }
+    ),
+    "EditorContact": obj(
+        {
+            "id": ID,
+            "name": STRING,
+            "role": STRING,
+            "email": STRING,
+            "phone": STRING,
+            "photo_url": nullable(URL),
+            "vcard_url": URL,
+            "is_active": {"type": "boolean"},
+            "order": {"type": "integer", "minimum": 0},
+        }
+    ),
+    "Attachment": obj(
+        {
+            "id": ID,
+            "kind": {"type": "string", "enum": [choice.value for choice in Attachment.Kind]},
+            "filename": STRING,
+            "title": STRING,
+            "caption": STRING,
+            "alt_text": STRING,
+            "credit": STRING,
+            "licence": STRING,
+            "content_type": STRING,
+            "size": {"type": "integer", "minimum": 0},
+            "width": nullable({"type": "integer"}),
+            "height": nullable({"type": "integer"}),
+            "order": {"type": "integer", "minimum": 0},
+            "url": {**URL, "description": "The download. For a draft's files it answers only to staff."},
+            "renditions": obj(
+                {"web": nullable(URL), "thumb": nullable(URL)},
+            )
+            | {"description": "Web (1600 px) and thumbnail (640 px) versions of an image; null otherwise."},
+        }
+    ),
+    "Translation": obj(
+        {
+            "id": ID,
+            "slug": STRING,
+            "language": {"type": "string", "enum": LANGUAGES},
+            "title": STRING,
+            "url": URL,
+            "api_url": URL,
+        }
+    ),
+    "Release": obj(
+        {
+            "id": ID,
+            "slug": STRING,
+            "url": URL,
+            "api_url": URL,
+            "title": STRING,
+            "kind": {"type": "string", "enum": KINDS},
+            "language": {"type": "string", "enum": LANGUAGES},
+            "lead": STRING,
+            "body": {**STRING, "description": "Sanitized HTML."},
+            "published_at": DATETIME,
+            "updated_at": DATETIME,
+            "topics": {"type": "array", "items": ref("Topic")},
+            "attachments": {"type": "array", "items": ref("Attachment")},
+            "contacts": {"type": "array", "items": ref("Contact")},
+            "translations": {"type": "array", "items": ref("Translation")},
+        }
+    ),
+    "ReleasePage": obj(
+        {
+            "results": {"type": "array", "items": ref("Release")},
+            "next": nullable({**URL, "description": "The next page, or null on the last one."}),
+        }
+    ),
+    "TopicList": obj({"results": {"type": "array", "items": ref("TopicListItem")}}),
+    "ContactList": obj({"results": {"type": "array", "items": ref("Contact")}}),
+    "EditorTopicList": obj({"results": {"type": "array", "items": ref("Topic")}}),
+    "EditorContactList": obj({"results": {"type": "array", "items": ref("EditorContact")}}),
+    "Newsroom": obj(
+        {
+            "name": STRING,
+            "tagline": STRING,
+            "about": {**STRING, "description": "Sanitized HTML."},
+            "logo_url": nullable(URL),
+            "website": STRING,
+            "email": STRING,
+            "phone": STRING,
+            "default_language": {"type": "string", "enum": LANGUAGES},
+            "url": URL,
+            "feeds": obj({"rss": URL, "atom": URL, "json": URL}),
+            "api": obj({"releases": URL, "topics": URL, "contacts": URL, "openapi": URL}),
+        }
+    ),
+    "EditorRelease": obj(
+        {
+            "id": ID,
+            "slug": STRING,
+            "status": {"type": "string", "enum": STATUSES},
+            "is_public": {"type": "boolean", "description": "Whether the public sees it now."},
+            "url": URL,
+            "preview_url": URL,
+            "api_url": URL,
+            "title": STRING,
+            "kind": {"type": "string", "enum": KINDS},
+            "language": {"type": "string", "enum": LANGUAGES},
+            "lead": STRING,
+            "body": STRING,
+            "translation_of": nullable(ID),
+            "published_at": nullable(DATETIME),
+            "first_published_at": nullable(DATETIME),
+            "created_at": DATETIME,
+            "updated_at": DATETIME,
+            "topics": {"type": "array", "items": ref("Topic")},
+            "contacts": {
+                "type": "array",
+                "items": obj({"id": ID, "name": STRING, "order": {"type": "integer", "minimum": 0}}),
+            },
+            "attachments": {"type": "array", "items": ref("Attachment")},
+        }
+    ),
+    "EditorReleasePage": obj(
+        {"results": {"type": "array", "items": ref("EditorRelease")}, "next": nullable(URL)}
+    ),
+    "ReleaseInput": obj(
+        {
+            "title": {"type": "string", "minLength": 1, "maxLength": 250, "pattern": r"\S"},
+            "slug": {
+                "type": "string",
+                "maxLength": 120,
+                "pattern": "^[-a-zA-Z0-9_]*$",
+                "description": "Made from the title when empty. Fixed once the release has been published.",
+            },
+            "kind": {"type": "string", "enum": KINDS},
+            "language": {"type": "string", "enum": LANGUAGES},
+            "lead": STRING,
+            "body": {
+                **STRING,
+                "description": "HTML; sanitized on save (paragraphs, headings, lists, links).",
+            },
+            "translation_of": nullable({**ID, "description": "The release in the other language."}),
+            "topics": {"type": "array", "items": STRING, "description": "Topic slugs; replaces the list."},
+            "contacts": {
+                "type": "array",
+                "items": ID,
+                "description": "Contact ids in the order to show them; replaces the list.",
+            },
+        },
+        required=[],
+    ),
+    "PublishInput": obj(
+        {
+            "at": nullable(
+                {
+                    **DATETIME,
+                    "description": "Schedule for this time (with a UTC offset). Leave out, or give a "
+                    "time that has passed, to publish now.",
+                }
+            )
+        },
+        required=[],
+    ),
+    "AttachmentUpload": obj(
+        {
+            "file": {"type": "string", "format": "binary"},
+            "title": {"type": "string", "maxLength": 200},
+            "caption": STRING,
+            "alt_text": {"type": "string", "maxLength": 300, "description": "Required for images."},
+            "credit": {"type": "string", "maxLength": 200},
+            "licence": {"type": "string", "maxLength": 200},
+            "order": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+        },
+        required=["file"],
+    ),
+}
+SCHEMAS["ReleaseCreate"] = {**SCHEMAS["ReleaseInput"], "required": ["title"]}
+
+
+def error(description):
+    return {"description": description, "content": {"application/json": {"schema": ref("Errors")}}}
+
+
+RESPONSES = {
+    "BadRequest": error("The request is not valid; `errors` says why, by field."),
+    "Unauthorized": error("No token, or a token that is not valid or has been revoked."),
+    "Forbidden": error("The token's scope or its user's permissions do not allow this."),
+    "NotFound": error("There is no such resource (for the public API: no such public release)."),
+    "Conflict": error("The request conflicts with the release's state (taken or fixed address, published)."),
+    "TooLarge": error("The upload or the request body is larger than the limit."),
+    "UnsupportedMediaType": error("The body is not in the media type this endpoint takes."),
+    "TooManyRequests": {
+        **error("Too many writes with this token; wait for the number of seconds in Retry-After."),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+    "NotModified": {"description": "The client's copy (If-None-Match / If-Modified-Since) is current."},
+}
+
+CONDITIONAL_PARAMETERS = [
+    {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING},
+    {"name": "If-Modified-Since", "in": "header", "required": False, "schema": STRING},
+]
+
+
+def response_ref(name):
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def public_get(summary, schema, *, description="", parameters=(), errors=()):
+    responses = {
+        "200": {
+            "description": "OK",
+            "headers": {
+                "ETag": {"schema": STRING},
+                "Access-Control-Allow-Origin": {"schema": {"type": "string", "enum": ["*"]}},
+            },
+            "content": {"application/json": {"schema": ref(schema)}},
+        },
+        "304": response_ref("NotModified"),
+    }
+    for status, name in errors:
+        responses[status] = response_ref(name)
+    return {
+        "tags": ["Public"],
+        "summary": summary,
+        "description": description,
+        "parameters": [*parameters, *CONDITIONAL_PARAMETERS],
+        "responses": responses,
+        "security": [],
+    }
+
+
+def editor_operation(summary, *, ok, ok_status="200", description="", body=None, parameters=(), errors=()):
+    responses = {ok_status: ok} if isinstance(ok, dict) else {ok_status: {"description": ok}}
+    for status, name in [("401", "Unauthorized"), ("403", "Forbidden"), *errors]:
+        responses[status] = response_ref(name)
+    operation = {
+        "tags": ["Editors"],
+        "summary": summary,
+        "description": description,
+        "parameters": list(parameters),
+        "responses": responses,
+        "security": [{"token": []}],
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def json_ok(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def json_body(schema, required=True):
+    return {"required": required, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def path_parameter(name, schema, description=""):
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+
+def query(name, schema, description):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+RELEASE_ID = path_parameter("id", ID, "The release's id.")
+LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Releases per page (default 20).")
+CURSOR_HELP = "Opaque: copy it from the `next` link of the previous page."
+CURSOR = query("cursor", {"type": "string", "format": "release-cursor"}, CURSOR_HELP)
+EDITOR_CURSOR = query("cursor", {"type": "string", "format": "editor-cursor"}, CURSOR_HELP)
+WRITE_ERRORS = [("400", "BadRequest"), ("404", "NotFound"), ("429", "TooManyRequests")]
+
+PATHS = {
+    "/releases/": {
+        "get": public_get(
+            "Published releases, newest first",
+            "ReleasePage",
+            description="Exactly the releases the public pages show. Follow `next` for older ones.",
+            parameters=[
+                query("topic", STRING, "A topic's slug."),
+                query("kind", {"type": "string", "enum": KINDS}, "The kind of release."),
+                query("language", {"type": "string", "enum": LANGUAGES}, "The release's language."),
+                query("year", {"type": "integer", "minimum": 1900, "maximum": 9000}, "The year published."),
+                query("q", STRING, "Words to search for in title, lead and body."),
+                LIMIT,
+                CURSOR,
+            ],
+            errors=[("400", "BadRequest")],
+        )
+    },
+    "/releases/{slug}/": {
+        "get": public_get(
+            "One published release, with its full content",
+            "Release",
+            parameters=[path_parameter("slug", STRING, "The release's slug (its address).")],
+            errors=[("404", "NotFound")],
+        )
+    },
+    "/topics/": {"get": public_get("Topics that have published releases", "TopicList")},
+    "/contacts/": {"get": public_get("Press contacts", "ContactList")},
+    "/newsroom/": {"get": public_get("The newsroom's profile, feeds and API addresses", "Newsroom")},
+    "/editor/releases/": {
+        "get": editor_operation(
+            "All releases, drafts and scheduled ones included, newest first",
+            ok=json_ok("EditorReleasePage"),
+            parameters=[
+                query("status", {"type": "string", "enum": STATUSES}, "Only this status."),
+                LIMIT,
+                EDITOR_CURSOR,
+            ],
+            errors=[("400", "BadRequest")],
+        ),
+        "post": editor_operation(
+            "Create a draft",
+            ok=json_ok("EditorRelease", "Created"),
+            ok_status="201",
+            description="Needs a token with write scope whose user may add releases.",
+            body=json_body("ReleaseCreate"),
+            errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
+        ),
+    },
+    "/editor/releases/{id}/": {
+        "get": editor_operation(
+            "One release, whatever its status",
+            ok=json_ok("EditorRelease"),
+            parameters=[RELEASE_ID],
+            errors=[("404", "NotFound")],
+        ),  # fmt: skip
+        "patch": editor_operation(
+            "Change a release",
+            ok=json_ok("EditorRelease"),
+            description="Only the fields sent change. Changing a published release notifies the webhooks.",
+            parameters=[RELEASE_ID],
+            body=json_body("ReleaseInput", required=False),
+            errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
+        ),
+    },
+    "/editor/releases/{id}/publish/": {
+        "post": editor_operation(
+            "Publish now, or schedule",
+            ok=json_ok("EditorRelease"),
+            description="Publishing a published release changes nothing. With `at`, the release is "
+            "scheduled; a published release must be unpublished before it can be scheduled (409).",
+            parameters=[RELEASE_ID],
+            body=json_body("PublishInput", required=False),
+            errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
+        )
+    },
+    "/editor/releases/{id}/unpublish/": {
+        "post": editor_operation(
+            "Unpublish: a draft again, hidden from the public; the address stays reserved",
+            ok=json_ok("EditorRelease"),
+            parameters=[RELEASE_ID],
+            errors=WRITE_ERRORS,
+        )
+    },
+    "/editor/releases/{id}/attachments/": {
+        "post": editor_operation(
+            "Upload an image or a document",
+            ok={
+                "description": "Created",
+                "content": {"application/json": {"schema": ref("Attachment")}},
+            },
+            ok_status="201",
+            description="Checked like an upload in the admin: type by content, size limit, alt text for "
+            "images. Images get web and thumbnail renditions.",
+            parameters=[RELEASE_ID],
+            body={"required": True, "content": {"multipart/form-data": {"schema": ref("AttachmentUpload")}}},
+            errors=[*WRITE_ERRORS, ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
+        )
+    },
+    "/editor/releases/{id}/attachments/{attachment_id}/": {
+        "delete": editor_operation(
+            "Remove an attachment",
+            ok="Deleted",
+            ok_status="204",
+            parameters=[RELEASE_ID, path_parameter("attachment_id", ID, "The attachment's id.")],
+            errors=WRITE_ERRORS,
+        )
+    },
+    "/editor/topics/": {
+        "get": editor_operation("All topics, to choose from by slug", ok=json_ok("EditorTopicList"))
+    },
+    "/editor/contacts/": {
+        "get": editor_operation("All press contacts, to choose from by id", ok=json_ok("EditorContactList"))
+    },
+}
+
+
+def build_schema():
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pressroom API",
+            "version": API_VERSION,
+            "description": (
+                "Read the published releases, topics, contacts and newsroom profile (public, CORS, "
+                "ETag/Last-Modified), and write drafts, attachments and publication with a token "
+                "(`Authorization: Bearer <token>`, created in the admin under API tokens)."
+            ),
+        },
+        "servers": [{"url": "/api/v1", "description": settings.SITE_URL}],
+        "tags": [
+            {"name": "Public", "description": "No authentication. Exactly what the public pages show."},
+            {
+                "name": "Editors",
+                "description": "A token with read or write scope; the user's permissions apply.",
+            },
+        ],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": RESPONSES,
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def schema_view(request):
+    response = json_response(build_schema())
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def docs_view(request):
+    """The endpoints listed from the schema, server-rendered: no scripts, nothing from a CDN."""
+    schema = build_schema()
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": "/api/v1" + path,
+                    "summary": operation["summary"],
+                    "description": operation.get("description", ""),
+                    "tag": operation["tags"][0],
+                    "needs_token": bool(operation["security"]),
+                    "parameters": [p for p in operation["parameters"] if p["in"] != "header"],
+                    "body": _body_fields(schema, operation.get("requestBody")),
+                    "responses": sorted(operation["responses"]),
+                }
+            )
+    return render(request, "api/docs.html", {"info": schema["info"], "operations": operations})
+
+
+def _body_fields(schema, body):
+    if not body:
+        return []
+    media_type, content = next(iter(body["content"].items()))
+    name = content["schema"]["$ref"].rsplit("/", 1)[1]
+    definition = schema["components"]["schemas"][name]
+    return [
+        {
+            "name": field,
+            "media_type": media_type,
+            "required": field in definition["required"],
+            "description": spec.get("description", ""),
+        }
+        for field, spec in definition["properties"].items()
+    ]

@@ -1,0 +1,166 @@
+"""Outbound webhooks: a signed JSON POST to every registered endpoint when a release is published, when a
+published release is updated and when it is unpublished.
+
+`events.queue_event()` writes one `WebhookDelivery` per endpoint inside the transaction that caused the
+event and queues the delivery task when that transaction commits. The task does the HTTP
+(`deliver()`), so a slow or failing endpoint never slows publishing; it retries with exponential backoff
+up to WEBHOOK_MAX_ATTEMPTS and logs every attempt on the delivery row.
+
+Every request carries
+
+    X-Pressroom-Event: release.published
+    X-Pressroom-Delivery: <uuid, the same on every attempt of one delivery>
+    X-Pressroom-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the endpoint's secret>
+
+Receivers recompute the HMAC over the raw body, compare in constant time and reject old timestamps
+(`verify_signature()` does exactly that).
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+Event = WebhookEndpoint.Event
+USER_AGENT = "Pressroom-Webhooks/1"
+SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept between our timestamp and its clock
+# A delivery that was claimed or queued this long ago without a result lost its task (worker killed,
+# broker restarted): the sweeper queues it again.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def body_bytes(payload):
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def sign(secret, timestamp, body):
+    """The X-Pressroom-Signature header value for BODY (bytes) sent at TIMESTAMP (unix seconds)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(secret, header, body, *, tolerance=SIGNATURE_TOLERANCE, now=None):
+    """Whether HEADER is a valid signature of BODY (bytes) with SECRET, made within TOLERANCE seconds."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+        received = parts["v1"]
+    except (KeyError, ValueError, AttributeError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+        return False
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, received)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a delivery: the endpoint's URL should be the final one."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def post(endpoint, delivery):
+    """POST the delivery once. Returns (HTTP status or None, error text)."""
+    body = body_bytes(delivery.payload)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Pressroom-Event": delivery.event,
+        "X-Pressroom-Delivery": str(delivery.uuid),
+        "X-Pressroom-Signature": sign(endpoint.secret, int(time.time()), body),
+    }
+    request = urllib.request.Request(endpoint.url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(300).decode("utf-8", "replace").strip() if exc.fp else ""
+        return exc.code, f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+
+
+def is_retryable(code):
+    """Network errors, timeouts, 408, 429 and 5xx may pass later; other answers will not."""
+    return code is None or code in (408, 429) or code >= 500
+
+
+def backoff(attempts):
+    """Seconds before the next attempt after ATTEMPTS failures: doubling from the base, capped."""
+    return min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.WEBHOOK_RETRY_MAX_SECONDS)
+
+
+def deliver(delivery_id):
+    """Make one attempt at a pending delivery and record the result.
+
+    Returns the seconds to wait before the next attempt, or None when the delivery is finished (or was
+    not pending: another worker has it, or it is done)."""
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now,
+        next_attempt_at=None,
+    )  # fmt: skip
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    held = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.SENDING)
+    if not delivery.endpoint.is_active:
+        held.update(status=WebhookDelivery.Status.FAILED, error="The webhook was deactivated.")
+        return None
+
+    code, error = post(delivery.endpoint, delivery)
+    now = timezone.now()
+    if code is not None and 200 <= code < 300:
+        held.update(status=WebhookDelivery.Status.DELIVERED, response_code=code, error="", delivered_at=now)
+        return None
+    if is_retryable(code) and delivery.attempts < settings.WEBHOOK_MAX_ATTEMPTS:
+        delay = backoff(delivery.attempts)
+        held.update(
+            status=WebhookDelivery.Status.PENDING, response_code=code, error=error,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )  # fmt: skip
+        log.info("webhook delivery %s failed (%s); next attempt in %ss", delivery_id, error, delay)
+        return delay
+    if is_retryable(code):
+        error = f"Gave up after {delivery.attempts} attempts. Last error: {error}"
+    held.update(status=WebhookDelivery.Status.FAILED, response_code=code, error=error)
+    log.warning("webhook delivery %s failed: %s", delivery_id, error)
+    return None
+
+
+def recover(now=None):
+    """The ids of deliveries whose task was lost, to be queued again.
+
+    A delivery claimed long ago with no result counts as a failed attempt: the receiver may have got it,
+    which is why X-Pressroom-Delivery lets it ignore a repeat."""
+    now = now or timezone.now()
+    stale = now - STUCK_AFTER
+    stuck = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.SENDING, last_attempt_at__lt=stale)
+    stuck.filter(attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS).update(
+        status=WebhookDelivery.Status.FAILED, error="No result recorded (worker lost); no attempts left."
+    )
+    stuck_ids = list(stuck.values_list("pk", flat=True)[:1000])
+    WebhookDelivery.objects.filter(pk__in=stuck_ids, status=WebhookDelivery.Status.SENDING).update(
+        status=WebhookDelivery.Status.PENDING, error="No result recorded (worker lost).", next_attempt_at=now
+    )
+    lost = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
+        Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
+    )
+    return stuck_ids + list(lost.values_list("pk", flat=True)[:1000])

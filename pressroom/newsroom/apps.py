@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NewsroomConfig(AppConfig):
+    name = "pressroom.newsroom"
+    verbose_name = _("Pressroom")
+
+    def ready(self):
+        from . import pagecache
+
+        pagecache.connect_signals()

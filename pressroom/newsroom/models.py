@@ -1,0 +1,342 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Min, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorField
+
+from . import pagecache, uploads
+from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
+from .text import slugify
+
+
+class Language(models.TextChoices):
+    NB = "nb", _("Norwegian bokmål")
+    EN = "en", _("English")
+
+
+class Newsroom(models.Model):
+    """The organisation's own profile. One per installation: `Newsroom.load()` returns it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    tagline = models.CharField(_("tagline"), max_length=300, blank=True)
+    about = ProseEditorField(
+        _("about us"), config={"extensions": PROSE_EDITOR_EXTENSIONS}, sanitize=sanitize_html, blank=True,
+        help_text=_('The "About us" boilerplate shown under every release.'),
+    )  # fmt: skip
+    logo = models.ImageField(_("logo"), upload_to="newsroom/", blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("press email"), blank=True)
+    phone = models.CharField(_("press phone"), max_length=50, blank=True)
+    default_language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.NB
+    )
+
+    class Meta:
+        verbose_name = _("newsroom profile")
+        verbose_name_plural = _("newsroom profile")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        self.about = sanitize_html(self.about)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        newsroom = cls.objects.filter(pk=1).first()
+        return newsroom or cls(pk=1, name="Pressroom")
+
+
+class Topic(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.NB)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        constraints = [models.UniqueConstraint(fields=["language", "slug"], name="topic_unique_slug")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.slug = self.slug or slugify(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("pressroom:topic", kwargs={"language": self.language, "slug": self.slug})
+
+
+class Contact(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="contacts/", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("press contact")
+        verbose_name_plural = _("press contacts")
+
+    def __str__(self):
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+    def get_vcard_url(self):
+        return reverse("pressroom:contact_vcard", kwargs={"pk": self.pk})
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """The publication rule: what the public may see. Every public surface uses this."""
+        return self.filter(status__in=Release.PUBLIC_STATUSES, published_at__lte=now or timezone.now())
+
+    def next_publication_at(self, now=None):
+        """When the publication rule next lets a release in: the earliest time still to come of a
+        scheduled (or published) release, or None."""
+        upcoming = self.filter(status__in=Release.PUBLIC_STATUSES, published_at__gt=now or timezone.now())
+        return upcoming.aggregate(at=Min("published_at"))["at"]
+
+    def due(self, now=None):
+        """Scheduled releases whose time has come but that have not been marked published yet."""
+        return self.filter(status=Release.Status.SCHEDULED, published_at__lte=now or timezone.now())
+
+    def for_listing(self):
+        return self.prefetch_related("topics").order_by("-published_at", "-pk")
+
+    def search(self, query):
+        query = (query or "").strip()[:200]
+        if not query:
+            return self.none()
+        if settings.USING_POSTGRES:
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = (
+                SearchVector("title", weight="A", config="simple")
+                + SearchVector("lead", weight="B", config="simple")
+                + SearchVector("body", weight="C", config="simple")
+            )
+            search_query = SearchQuery(query, config="simple", search_type="websearch")
+            # Match with @@, not rank > 0: ts_rank gives non-matching rows a tiny positive rank.
+            return (
+                self.annotate(search=vector, rank=SearchRank(vector, search_query))
+                .filter(search=search_query)
+                .order_by("-rank", "-published_at")
+            )
+        condition = Q()
+        for word in query.split()[:10]:
+            condition &= Q(title__icontains=word) | Q(lead__icontains=word) | Q(body__icontains=word)
+        return self.filter(condition).order_by("-published_at")
+
+
+class Release(models.Model):
+    class Kind(models.TextChoices):
+        PRESS_RELEASE = "press_release", _("Press release")
+        NEWS = "news", _("News")
+        STATEMENT = "statement", _("Statement")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+
+    # Statuses the publication rule lets through once their time has come (see ReleaseQuerySet).
+    PUBLIC_STATUSES = (Status.SCHEDULED, Status.PUBLISHED)
+
+    title = models.CharField(_("title"), max_length=250)
+    slug = models.SlugField(
+        _("slug"), max_length=120, unique=True, blank=True,
+        help_text=_("The address of the release. Fixed once the release is published."),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PRESS_RELEASE)
+    lead = models.TextField(_("lead"), blank=True)
+    body = ProseEditorField(
+        _("body"),
+        config={"extensions": PROSE_EDITOR_EXTENSIONS},
+        sanitize=sanitize_html,
+        blank=True,
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.NB)
+    translation_of = models.OneToOneField(
+        "self", verbose_name=_("translation of"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="translation",
+    )  # fmt: skip
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="releases")
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("press contacts"), through="ReleaseContact", blank=True,
+        related_name="releases",
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("publish time"), null=True, blank=True, db_index=True)
+    first_published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        indexes = [models.Index(fields=["status", "published_at"], name="release_status_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="release_scheduled_has_time",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = self.unique_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("pressroom:release", kwargs={"slug": self.slug})
+
+    def unique_slug(self):
+        base = slugify(self.title)[:100] or "release"
+        slug, n = base, 2
+        while Release.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+    def clean(self):
+        if self.pk and self.slug:
+            old = Release.objects.filter(pk=self.pk).values_list("slug", "first_published_at").first()
+            if old and old[1] and old[0] != self.slug:
+                raise ValidationError({"slug": _("The address cannot change after publication.")})
+
+    @property
+    def is_public(self):
+        return (
+            self.status in self.PUBLIC_STATUSES
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def images(self):
+        return [a for a in self.attachments.all() if a.kind == Attachment.Kind.IMAGE]
+
+    @property
+    def documents(self):
+        return [a for a in self.attachments.all() if a.kind == Attachment.Kind.DOCUMENT]
+
+    @property
+    def header_image(self):
+        """The first image attachment, in the editors' order."""
+        images = self.images
+        return images[0] if images else None
+
+
+class ReleaseContact(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="release_contacts")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, verbose_name=_("contact"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("press contact")
+        verbose_name_plural = _("press contacts")
+        constraints = [models.UniqueConstraint(fields=["release", "contact"], name="release_contact_unique")]
+
+    def __str__(self):
+        return str(self.contact)
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        DOCUMENT = "document", _("Document")
+
+    release = models.ForeignKey(
+        Release, verbose_name=_("release"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=uploads.upload_to, max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, editable=False)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    caption = models.TextField(_("caption"), blank=True)
+    alt_text = models.CharField(
+        _("alt text"), max_length=300, blank=True,
+        help_text=_("Describes the image for people who cannot see it. Required for images."),
+    )  # fmt: skip
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(_("size"), default=0, editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    web = models.ImageField(upload_to=uploads.rendition_upload_to, blank=True, editable=False)
+    thumb = models.ImageField(upload_to=uploads.rendition_upload_to, blank=True, editable=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("image or document")
+        verbose_name_plural = _("images and documents")
+
+    def __str__(self):
+        return self.title or self.filename
+
+    def save(self, *args, **kwargs):
+        new_file = self.file and not self.file._committed
+        if new_file and not self.content_type:
+            self.full_clean(exclude=["release"])
+        super().save(*args, **kwargs)
+        if new_file and self.kind == self.Kind.IMAGE:
+            self.make_renditions()
+
+    def get_absolute_url(self):
+        return reverse("pressroom:attachment", kwargs={"pk": self.pk, "filename": self.filename})
+
+    @property
+    def filename(self):
+        return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+    @property
+    def is_image(self):
+        return self.kind == self.Kind.IMAGE
+
+    def clean(self):
+        upload = self.file.file if self.file and not self.file._committed else None
+        if upload is not None:
+            try:
+                detected = uploads.detect(upload)
+            except ValidationError as exc:
+                raise ValidationError({"file": exc.messages}) from None
+            self.kind = detected.kind
+            self.content_type = detected.content_type
+            self.size = upload.size
+            self.width, self.height = detected.width, detected.height
+            self.file.name = uploads.safe_filename(self.file.name, detected.extension)
+        if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
+            raise ValidationError({"alt_text": _("Images need an alt text.")})
+
+    def make_renditions(self):
+        with self.file.open("rb") as source:
+            for field, width in uploads.RENDITION_WIDTHS.items():
+                content, ext = uploads.make_rendition(source, width)
+                base = self.filename.rsplit(".", 1)[0]
+                getattr(self, field).save(f"{base}-{field}.{ext}", content, save=False)
+        Attachment.objects.filter(pk=self.pk).update(web=self.web.name, thumb=self.thumb.name)
+        pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
+
+    def get_rendition_url(self, name="web"):
+        if not self.is_image:
+            return ""
+        return reverse("pressroom:rendition", kwargs={"pk": self.pk, "name": name})

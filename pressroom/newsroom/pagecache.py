@@ -1,0 +1,192 @@
+"""A server-side cache of the public pages, shared by every web process through Redis.
+
+A public page is the same for every anonymous visitor who reads it in the same language, so it is
+rendered once and then served from the cache: a hit costs one Redis read and no query, template or
+view. What may be stored is decided by the response itself: a 200 to a GET that says `public` in its
+Cache-Control (pressroom/ops/cache_headers.py), varies on nothing but the language and sets no cookie.
+Pages with a visitor's CSRF token or session, staff previews, private files and API answers to a token
+are never stored, and requests that carry a session cookie or an Authorization header are never
+served from it.
+
+Freshness, which the embargo depends on:
+- every save or delete of the published content (releases, their files, contacts and topics, the
+  newsroom profile, corrections...) moves the cache to a new generation, so the next request renders
+  afresh; the move happens at once and again when the transaction commits, so a page rendered from
+  data that was about to change is not kept;
+- an entry never outlives the next scheduled publication time: a page rendered before an embargo
+  lifts expires when it lifts, even if the beat task that marks the release published is late;
+- and never more than PAGE_CACHE_SECONDS (default 60, the most a shared cache may keep a page too).
+Each process reads the generation at most once a second (PAGE_CACHE_GENERATION_SECONDS), so an edit
+shows in the process that made it at once and in the others within that second.
+
+PAGE_CACHE_SECONDS=0 turns it off. If Redis does not answer, pages are served uncached.
+"""
+
+import hashlib
+import logging
+import math
+import pickle
+import re
+import time
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone, translation
+
+from pressroom.ops.redisclient import client
+from pressroom.ops.redisclient import key as prefixed
+
+log = logging.getLogger(__name__)
+
+GENERATION = "pagecache:generation"
+# Archive pagination is cached; other query strings (searches) are not: each would be a new entry.
+CACHEABLE_QUERY = re.compile(r"(page=\d{1,6})?")
+# The apps whose rows public pages show (the press app's announcements and corrections among them), less
+# the bookkeeping that no public page shows: saving it leaves the pages as they are.
+CONTENT_APPS = {"newsroom", "press"}
+NOT_CONTENT = {"Journalist", "PressList"}
+NOT_CONTENT_BASES = ("OutboxRow",)
+
+
+# This process's copy of the generation and when it was read: Redis is asked again after
+# PAGE_CACHE_GENERATION_SECONDS, so a hit costs one Redis read, not two.
+_seen = {"generation": 0, "at": -math.inf}
+
+
+def generation():
+    now = time.monotonic()
+    if now - _seen["at"] >= settings.PAGE_CACHE_GENERATION_SECONDS:
+        _seen["generation"], _seen["at"] = int(client().get(prefixed(GENERATION)) or 0), now
+    return _seen["generation"]
+
+
+def invalidate():
+    """Start a new generation: every page is rendered afresh on its next request (in this process at
+    once, in the others within PAGE_CACHE_GENERATION_SECONDS)."""
+    value = time.time_ns()
+    try:
+        client().set(prefixed(GENERATION), value)
+    except Exception as exc:  # noqa: BLE001 - the cache being down must not fail the edit
+        log.warning("page cache: not invalidated: %s", exc)
+    _seen["generation"], _seen["at"] = value, time.monotonic()
+
+
+def invalidate_now_and_on_commit():
+    invalidate()
+    transaction.on_commit(invalidate)
+
+
+def is_content(model):
+    if model._meta.app_label not in CONTENT_APPS or model.__name__ in NOT_CONTENT:
+        return False
+    return not any(base.__name__ in NOT_CONTENT_BASES for base in model.__mro__[1:])
+
+
+def content_changed(sender, **kwargs):
+    if is_content(sender):
+        invalidate_now_and_on_commit()
+
+
+def connect_signals():
+    post_save.connect(content_changed, dispatch_uid="pagecache-save")
+    post_delete.connect(content_changed, dispatch_uid="pagecache-delete")
+    m2m_changed.connect(content_changed, dispatch_uid="pagecache-m2m")
+
+
+def seconds_to_keep(now=None):
+    """How long a page rendered now may be kept: PAGE_CACHE_SECONDS, cut at the next publication time."""
+    now = now or timezone.now()
+    next_at = apps.get_model("newsroom", "Release").objects.next_publication_at(now)
+    seconds = settings.PAGE_CACHE_SECONDS
+    if next_at is not None:
+        seconds = min(seconds, math.floor((next_at - now).total_seconds()))
+    return seconds
+
+
+def request_is_cacheable(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+        # Conditional requests go to the views, which answer 304 Not Modified themselves.
+        and "HTTP_IF_NONE_MATCH" not in request.META
+        and "HTTP_IF_MODIFIED_SINCE" not in request.META
+        and CACHEABLE_QUERY.fullmatch(request.META.get("QUERY_STRING", "")) is not None
+    )
+
+
+def response_is_cacheable(request, response):
+    cache_control = response.get("Cache-Control", "")
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "public" in cache_control
+        and "no-store" not in cache_control
+        # Copies are keyed by language (and path, host): a response that varies on anything else
+        # (Cookie, Authorization, *) is not for everyone.
+        and varies_on(response) <= {"accept-language"}
+        and getattr(response, "page_cache", True)
+    )
+
+
+def varies_on(response):
+    return {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
+
+
+def key(request, generation):
+    language = translation.get_language_from_request(request)
+    digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return prefixed(f"pagecache:{generation}:{language}:{request.get_host()}:{digest}")
+
+
+class PageCacheMiddleware:
+    """Serves stored public pages; stores the public pages it lets through. See the module docstring."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.PAGE_CACHE_SECONDS or not request_is_cacheable(request):
+            return self.get_response(request)
+        try:
+            page_key = key(request, generation())
+            entry = client().get(page_key)
+        except Exception as exc:  # noqa: BLE001 - serve the page uncached rather than fail
+            log.warning("page cache: not read: %s", exc)
+            return self.get_response(request)
+        if entry is not None:
+            return restore(entry)
+        response = self.get_response(request)
+        if response_is_cacheable(request, response):
+            try:
+                seconds = seconds_to_keep()
+                if seconds > 0:
+                    client().set(page_key, freeze(response), ex=seconds)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("page cache: not stored: %s", exc)
+        return response
+
+
+def freeze(response):
+    entry = (
+        response.status_code,
+        list(response.headers.items()),
+        response.content,
+        getattr(response, "release_id", None),
+    )
+    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def restore(entry):
+    # Written by freeze() into the installation's own Redis, as Django's cache pickles its values.
+    status, headers, content, release_id = pickle.loads(entry)  # noqa: S301
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response.headers[name] = value
+    response.release_id = release_id
+    return response

@@ -1,0 +1,64 @@
+"""Writes to releases. The admin, the commands, the API and the tasks all call these."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import signals
+from .models import Release
+
+log = logging.getLogger(__name__)
+
+
+def publish_release(*, release, at=None):
+    """Publish RELEASE now, or schedule it for AT when AT is in the future.
+
+    Idempotent: publishing a published release changes nothing and starts no second mailing. A
+    scheduled release whose time has come is marked published with its scheduled time kept.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if at is not None and at > now:
+            release.status = Release.Status.SCHEDULED
+            release.published_at = at
+            release.save(update_fields=["status", "published_at", "updated_at"])
+            log.info("release %s scheduled for %s", release.pk, at.isoformat())
+            return release
+        if release.status == Release.Status.PUBLISHED:
+            return release
+        if (
+            release.status != Release.Status.SCHEDULED
+            or release.published_at is None
+            or release.published_at > now
+        ):
+            release.published_at = now
+        release.status = Release.Status.PUBLISHED
+        release.first_published_at = release.first_published_at or release.published_at
+        release.save(update_fields=["status", "published_at", "first_published_at", "updated_at"])
+        log.info("release %s published", release.pk)
+        # Mailings and webhooks are recorded by the receivers, inside this transaction.
+        signals.release_published.send(sender=Release, release=release)
+    return release
+
+
+def unpublish_release(*, release):
+    """Take RELEASE off every public surface. Its address stays reserved."""
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        was_public = release.is_public
+        release.status = Release.Status.DRAFT
+        release.save(update_fields=["status", "updated_at"])
+        if was_public:
+            signals.release_unpublished.send(sender=Release, release=release)
+    return release
+
+
+def publish_due_releases(now=None):
+    """Mark scheduled releases whose time has come as published; return how many."""
+    count = 0
+    for pk in Release.objects.due(now).values_list("pk", flat=True):
+        publish_release(release=Release(pk=pk))
+        count += 1
+    return count

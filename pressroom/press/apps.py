@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PressConfig(AppConfig):
+    name = "pressroom.press"
+    verbose_name = _("Press")
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - press kits are rebuilt when their content changes

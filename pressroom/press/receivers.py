@@ -1,0 +1,39 @@
+"""What the press app does when the newsroom's content changes: press kits are rebuilt."""
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from pressroom.newsroom.models import Attachment, Release
+
+from . import tasks
+from .models import PressKit
+
+# Rebuild when what goes into a kit changes. The check runs after the commit, so an editor's save of a
+# release and its attachments queues builds that find one current kit and stop.
+
+
+def queue_build(release_id):
+    # Robust: a broker that is down must not turn the editor's committed save into a server error.
+    transaction.on_commit(lambda: tasks.build_presskit.delay(release_id), robust=True)
+
+
+@receiver(post_save, sender=Release, dispatch_uid="presskit-release-saved")
+def release_saved(sender, instance, raw=False, **kwargs):
+    if not raw and instance.is_public:
+        queue_build(instance.pk)
+
+
+@receiver(post_save, sender=Attachment, dispatch_uid="presskit-attachment-saved")
+@receiver(post_delete, sender=Attachment, dispatch_uid="presskit-attachment-deleted")
+def attachment_changed(sender, instance, raw=False, **kwargs):
+    if not raw and instance.release_id:
+        queue_build(instance.release_id)
+
+
+@receiver(post_delete, sender=PressKit, dispatch_uid="presskit-file-deleted")
+def kit_deleted(sender, instance, **kwargs):
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))

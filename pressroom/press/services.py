@@ -1,0 +1,78 @@
+"""Editors' press work: embargoed pre-sends to press lists and corrections of published releases. The
+admin calls these; the sending is the tasks' (presend.py and corrections.py build the messages)."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pressroom.newsroom.models import Release
+
+from . import outbox, tasks
+from .corrections import write_notices
+from .models import Correction, CorrectionNotice, PreSend, PreSendRecipient
+from .presend import check_presendable
+
+log = logging.getLogger(__name__)
+
+
+def send_presend(*, release, press_list, user=None):
+    """Send RELEASE to PRESS_LIST under embargo: write the ledger, send after the commit.
+
+    Journalists who already have a copy of this release (from another list) are left out.
+    """
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        check_presendable(release)
+        presend = PreSend.objects.create(
+            release=release, press_list=press_list, sent_by=user, embargo_at=release.published_at
+        )
+        already = PreSendRecipient.objects.filter(presend__release=release).values("journalist_id")
+        journalists = press_list.members.exclude(pk__in=already).order_by("pk")
+        PreSendRecipient.objects.bulk_create(
+            [PreSendRecipient(presend=presend, journalist=journalist) for journalist in journalists]
+        )
+        presend.recipient_count = presend.recipients.count()
+        presend.save(update_fields=["recipient_count"])
+        tasks.send_presend.delay_on_commit(presend.pk)
+    log.info("release %s pre-sent to %s journalists", release.pk, presend.recipient_count)
+    return presend
+
+
+def add_correction(*, release, kind, note, notify=False, user=None):
+    """Record a correction or update of the published RELEASE; with NOTIFY, tell those who received it."""
+    note = note.strip()
+    if not note:
+        raise ValidationError(_("Say in a sentence what was corrected or updated."), code="empty")
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if not Release.objects.published().filter(pk=release.pk).exists():
+            raise ValidationError(
+                _("Only a published release can be corrected: edit a draft or a scheduled one instead."),
+                code="not_published",
+            )
+        correction = Correction.objects.create(
+            release=release, kind=kind, note=note, notify=notify, created_by=user
+        )
+        if notify:
+            count = write_notices(correction)
+            tasks.send_correction_notices.delay_on_commit(correction.pk)
+            log.info("correction %s of release %s: %s notices", correction.pk, release.pk, count)
+    return correction
+
+
+def retry_copies(*, presend, status):
+    """Queue PRESEND's copies in STATUS (failed, or uncertain: an editor's decision) again."""
+    count = outbox.retry(PreSendRecipient.objects.filter(presend=presend), status)
+    tasks.send_presend.delay_on_commit(presend.pk)
+    return count
+
+
+def retry_notices(*, correction):
+    """Queue CORRECTION's failed notices again."""
+    count = outbox.retry(
+        CorrectionNotice.objects.filter(correction=correction), CorrectionNotice.Status.FAILED
+    )
+    tasks.send_correction_notices.delay_on_commit(correction.pk)
+    return count

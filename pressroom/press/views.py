@@ -1,0 +1,147 @@
+"""The press app's public views: the personal embargo pages, upcoming releases and press kits."""
+
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_safe
+from django.views.generic import TemplateView
+
+from pressroom.analytics import counts as analytics
+from pressroom.analytics.models import ReleaseStat
+from pressroom.newsroom.models import Attachment, Newsroom, Release
+from pressroom.newsroom.views import DOCUMENT_LABELS, download_response, image_response, with_page_data
+
+from .models import Announcement
+from .presend import file_url, local_time_text, recipient_for, record_open
+from .presskit import current_kit
+from .upcoming import CALENDAR_PAST_DAYS, RECENT_DAYS, calendar, with_public_releases
+
+# Embargoed pre-sends: each journalist's own links
+
+
+def private(response):
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # The token is in the address: links on the page must not carry it to other sites.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_safe
+def embargo_page(request, token):
+    row = recipient_for(token)
+    release = row.presend.release
+    if request.method == "GET":
+        record_open(row)
+    if release.is_public:
+        return redirect(release.get_absolute_url())
+    release = with_page_data(Release.objects.filter(pk=release.pk)).get()
+    documents = release.documents
+    for document in documents:
+        document.type_label = DOCUMENT_LABELS.get(document.content_type, document.content_type)
+    with translation.override(release.language):
+        context = {
+            "release": release,
+            "journalist": row.journalist,
+            "token": token,
+            "embargo": local_time_text(release.published_at),
+            "images": [(image, file_url(token, image)) for image in release.images],
+            "documents": [(document, file_url(token, document)) for document in documents],
+            "contacts": [rc.contact for rc in release.release_contacts.all()],
+        }
+        response = TemplateResponse(request, "pressroom/embargo.html", context)
+        response.render()
+    response["Content-Language"] = release.language
+    return private(response)
+
+
+@require_safe
+def embargo_file(request, token, pk, filename):
+    row = recipient_for(token)
+    release = row.presend.release
+    attachment = get_object_or_404(Attachment, pk=pk, release=release)
+    if filename != attachment.filename or not default_storage.exists(attachment.file.name):
+        raise Http404
+    if request.method == "GET":
+        record_open(row, download=True)
+    if release.is_public:
+        return redirect(attachment.get_absolute_url())
+    return private(download_response(attachment, cache="private, no-store"))
+
+
+@require_safe
+def embargo_image(request, token, pk, name):
+    """The page's image renditions (not counted: the page open already is)."""
+    if name not in ("web", "thumb"):
+        raise Http404
+    row = recipient_for(token)
+    attachment = get_object_or_404(Attachment, pk=pk, release=row.presend.release, kind=Attachment.Kind.IMAGE)
+    field_file = getattr(attachment, name)
+    if not field_file:
+        raise Http404
+    return private(image_response(field_file, cache="private, no-store"))
+
+
+# Upcoming releases
+
+
+class UpcomingView(TemplateView):
+    template_name = "pressroom/upcoming.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        recent = (
+            Announcement.objects.turned(now)
+            .filter(release__published_at__gte=now - timedelta(days=RECENT_DAYS))
+            .select_related("topic")
+            .order_by("-release__published_at")
+        )
+        return super().get_context_data(
+            upcoming=Announcement.objects.upcoming(now).select_related("topic"),
+            recent=with_public_releases(recent, now),
+            **kwargs,
+        )
+
+
+upcoming = UpcomingView.as_view()
+
+
+@require_safe
+def ical_feed(request):
+    now = timezone.now()
+    announcements = with_public_releases(
+        Announcement.objects.filter(date__gte=timezone.localdate(now) - timedelta(days=CALENDAR_PAST_DAYS))
+        .select_related("topic")
+        .order_by("date", "time", "pk"),
+        now,
+    )
+    response = HttpResponse(
+        calendar(announcements, Newsroom.load()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="upcoming.ics"'
+    response["Cache-Control"] = "public, max-age=60"  # it links releases: gone a minute after unpublishing
+    return response
+
+
+# Press kits
+
+
+@require_safe
+def download(request, slug):
+    release = get_object_or_404(Release.objects.published().prefetch_related("attachments"), slug=slug)
+    kit = current_kit(release)
+    response = FileResponse(
+        default_storage.open(kit.file.name, "rb"),
+        as_attachment=True,
+        filename=f"{release.slug}-presskit.zip",
+        content_type="application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=60"  # an unpublished release's kit leaves shared caches fast
+    if request.method == "GET":
+        analytics.count(ReleaseStat.Metric.PRESSKIT, release_id=release.pk, request=request)
+    return response

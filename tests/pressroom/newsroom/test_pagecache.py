@@ -1,0 +1,173 @@
+"""The page cache (pressroom/newsroom/pagecache.py): public pages served from Redis, never a page that is not
+for everyone, and never a page older than the content or than the next embargo."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pressroom.analytics.models import ReleaseStat
+from pressroom.newsroom import pagecache
+from pressroom.newsroom.models import Newsroom, Release
+from pressroom.newsroom.services import publish_release, unpublish_release
+from pressroom.ops import redisclient
+from tests.factories import NewsroomFactory, ReleaseFactory, full_release
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def newsroom():
+    return NewsroomFactory()
+
+
+def get(client, url, **extra):
+    """A GET and the number of queries it made."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    return response, len(queries)
+
+
+def test_a_public_page_is_rendered_once_and_then_served_whole_from_the_cache(client):
+    release = full_release(published=True, title="Fra hurtigbufferen")
+    for url in ["/", release.get_absolute_url(), "/feed/rss/", "/archive/", "/contacts/", "/sitemap.xml"]:
+        first, rendering = get(client, url)
+        second, serving = get(client, url)
+        assert first.status_code == second.status_code == 200, url
+        assert rendering > 0 and serving == 0, (url, rendering, serving)
+        assert second.content == first.content, url
+        for header in ("Content-Type", "Cache-Control", "Content-Language", "Content-Security-Policy"):
+            assert second.get(header) == first.get(header), (url, header)
+        assert not second.cookies and not first.cookies, url
+    assert "Fra hurtigbufferen" in client.get("/").content.decode()
+
+
+def test_each_language_has_its_own_copy(client):
+    english, _ = get(client, "/archive/", HTTP_ACCEPT_LANGUAGE="en")
+    norwegian, _ = get(client, "/archive/", HTTP_ACCEPT_LANGUAGE="nb")
+    again, queries = get(client, "/archive/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en">' in english.content.decode()
+    assert '<html lang="nb">' in norwegian.content.decode()
+    assert queries == 0 and again.content == english.content
+
+
+def test_an_edit_shows_on_the_next_request(client):
+    release = ReleaseFactory(published=True, title="Før endringen")
+    client.get("/"), client.get(release.get_absolute_url())
+
+    release.title = "Etter endringen"
+    release.save()
+
+    assert "Etter endringen" in client.get("/").content.decode()
+    assert "Etter endringen" in client.get(release.get_absolute_url()).content.decode()
+    # Not only releases: the newsroom profile is on every page.
+    profile = Newsroom.load()
+    profile.name = "Et nytt navn på direktoratet"
+    profile.save()
+    assert "Et nytt navn på direktoratet" in client.get("/").content.decode()
+
+
+def test_unpublishing_takes_the_page_down_at_once(client):
+    release = ReleaseFactory(published=True, title="Snart borte")
+    assert client.get(release.get_absolute_url()).status_code == 200
+    assert "Snart borte" in client.get("/").content.decode()
+
+    unpublish_release(release=release)
+
+    assert client.get(release.get_absolute_url()).status_code == 404
+    assert "Snart borte" not in client.get("/").content.decode()
+    assert "Snart borte" not in client.get("/feed/rss/").content.decode()
+
+
+def test_a_page_kept_before_an_embargo_lifts_ends_when_it_lifts(client):
+    """Nothing is saved when the time comes: the cached pages expire at the scheduled time itself."""
+    at = timezone.now() + timedelta(seconds=3)
+    release = ReleaseFactory(title="Under embargo til straks")
+    publish_release(release=release, at=at)
+    assert Release.objects.get(pk=release.pk).status == Release.Status.SCHEDULED
+    assert pagecache.seconds_to_keep() <= 3
+
+    before, _ = get(client, "/")
+    kept, queries = get(client, "/")
+    assert queries == 0  # kept, until the time
+    assert "Under embargo til straks" not in before.content.decode() + kept.content.decode()
+    assert client.get(release.get_absolute_url()).status_code == 404  # not kept: only 200s are
+
+    time.sleep(max(0, (at - timezone.now()).total_seconds()) + 0.1)
+
+    assert "Under embargo til straks" in client.get("/").content.decode()
+    assert client.get(release.get_absolute_url()).status_code == 200
+
+
+def test_pages_not_meant_for_everyone_are_never_stored_or_served_from_the_cache(client, admin_client):
+    draft = ReleaseFactory(title="Et utkast")
+    public = ReleaseFactory(published=True, title="Offentlig")
+    cases = [
+        (admin_client, f"/preview/{draft.pk}/", {}),  # staff: private, no-store
+        (client, "/search/?q=Offentlig", {}),  # searches: any query string but ?page=
+        (client, "/subscribe/", {"HTTP_AUTHORIZATION": "Bearer x"}),  # an API client's token
+        (admin_client, public.get_absolute_url(), {}),  # a visitor with a session
+        (client, "/finnes-ikke/", {}),  # not a 200
+    ]
+    for who, url, extra in cases:
+        who.get(url, **extra)
+        _, queries = get(who, url, **extra)
+        assert queries > 0, url
+
+
+def test_a_response_that_varies_on_more_than_the_language_is_not_stored(rf):
+    from django.http import HttpResponse
+
+    request = rf.get("/")
+    for vary, stored in [("Accept-Language", True), ("", True), ("Accept-Language, Origin", False),
+                         ("Cookie", False), ("*", False)]:  # fmt: skip
+        response = HttpResponse("x", headers={"Cache-Control": "public, max-age=60", "Vary": vary})
+        assert pagecache.response_is_cacheable(request, response) is stored, vary
+
+
+def test_a_conditional_request_is_answered_by_the_view(client):
+    first = client.get("/api/v1/releases/")
+    response = client.get("/api/v1/releases/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 304
+
+
+def test_bookkeeping_does_not_empty_the_cache(client):
+    release = ReleaseFactory(published=True)
+    client.get("/")
+    before = pagecache.generation()
+    ReleaseStat.objects.create(release=release, day=timezone.localdate(), metric="view", count=1)
+    assert pagecache.generation() == before
+    _, queries = get(client, "/")
+    assert queries == 0
+
+
+@override_settings(PAGE_CACHE_GENERATION_SECONDS=1)
+def test_another_process_invalidating_is_seen_within_a_second(client):
+    ReleaseFactory(published=True, title="Gammel tittel")
+    client.get("/")
+    Release.objects.update(title="Ny tittel")  # as if in another process: no signal here...
+    redisclient.client().set(redisclient.key(pagecache.GENERATION), time.time_ns())  # ...and its generation
+    pagecache._seen["at"] = time.monotonic()  # this process read the generation just now
+
+    assert "Gammel tittel" in client.get("/").content.decode()
+    time.sleep(1.05)
+    assert "Ny tittel" in client.get("/").content.decode()
+
+
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_it_can_be_turned_off(client):
+    client.get("/")
+    _, queries = get(client, "/")
+    assert queries > 0
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+def test_pages_are_served_uncached_when_redis_does_not_answer(client):
+    ReleaseFactory(published=True, title="Uten Redis")
+    pagecache._seen["at"] = -float("inf")
+    response = client.get("/")
+    assert response.status_code == 200 and "Uten Redis" in response.content.decode()

@@ -1,0 +1,271 @@
+import json
+import re
+from datetime import datetime
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from pressroom.newsroom.models import Release
+from tests.factories import (
+    AttachmentFactory,
+    ContactFactory,
+    NewsroomFactory,
+    ReleaseContactFactory,
+    ReleaseFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+# The seed release (/work/shared/seed/imdi-release.txt) as an editor enters it: subheadings, a quote,
+# and a list.
+SEED_BODY = """
+<h2>Flere flyktninger går over til arbeid</h2>
+<p>41 prosent av alle flykninger gikk til arbeid direkte etter avsluttet introduksjonsprogram i 2023.</p>
+<blockquote><p>Det er positivt at en høy andel av deltakerne i introduksjonsprogrammet går direkte ut i
+arbeid, sier direktør i IMDi Libe Rieber-Mohn.</p></blockquote>
+<h3>Fylkene med best resultater</h3>
+<ul><li>Troms og Finnmark</li><li>Nordland</li><li>Trøndelag</li></ul>
+<p>Nye tall for 2023 publiseres her 24. juni</p>
+"""
+SEED_ABOUT = (
+    "<p>Integrerings- og mangfoldsdirektoratet (IMDi) er et fagdirektorat og kompetansesenter.</p>"
+    "<ul><li>ivareta arbeidet med bosetting av flyktninger</li>"
+    "<li>være fagmyndighet for tolking i offentlig sektor</li></ul>"
+)
+
+
+@pytest.fixture
+def newsroom():
+    return NewsroomFactory(about=SEED_ABOUT)
+
+
+@pytest.fixture
+def seed(newsroom):
+    release = ReleaseFactory(
+        published=True,
+        title="Flere flyktninger over til arbeid etter endt introduksjonsprogram",
+        lead="Av de 11 400 flyktninger som avsluttet introduksjonsprogram i 2023, gikk om lag halvparten "
+        "direkte over til arbeid eller utdanning etter avsluttet program.",
+        body=SEED_BODY,
+        topics=[TopicFactory(name="Introduksjonsprogram"), TopicFactory(name="Arbeid")],
+    )
+    # 1 March 2024 09:30 in Oslo is 08:30 UTC.
+    Release.objects.filter(pk=release.pk).update(published_at=datetime(2024, 3, 1, 9, 30, tzinfo=OSLO))
+    release.refresh_from_db()
+    image = AttachmentFactory(
+        release=release,
+        title="Deltakere",
+        caption="Deltakere i introduksjonsprogrammet.",
+        alt_text="Fire personer rundt et bord.",
+        credit="Foto: Ola Nordmann",
+        licence="CC BY 4.0",
+    )
+    pdf = AttachmentFactory(release=release, pdf=True, title="Tall for 2023")
+    contact = ContactFactory(
+        name="Libe Rieber-Mohn",
+        role="Direktør",
+        email="libe@imdi.no",
+        phone="+47 24 16 88 00",
+        photo=AttachmentFactory.build().file,
+    )
+    ReleaseContactFactory(release=release, contact=contact)
+    inactive = ContactFactory(name="Sluttet Rådgiver", is_active=False)
+    ReleaseContactFactory(release=release, contact=inactive)
+    return {"release": release, "image": image, "pdf": pdf, "contact": contact}
+
+
+def page(client, release):
+    response = client.get(release.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_release_page_shows_every_section_of_the_seed_release(client, seed, newsroom):
+    release, image, pdf, contact = seed["release"], seed["image"], seed["pdf"], seed["contact"]
+    other = ReleaseFactory(published=True, title="En annen pressemelding")
+
+    html = page(client, release)
+
+    # Date in Oslo time, localized for the release's language (nb), and the kind.
+    assert '<time datetime="2024-03-01T09:30:00+01:00">1. mars 2024 09:30</time>' in html
+    assert '<span class="kind">' in html
+    assert "<h1>Flere flyktninger over til arbeid etter endt introduksjonsprogram</h1>" in html
+    assert '<p class="lead">Av de 11 400 flyktninger' in html
+    # The body with its structure.
+    assert "<h2>Flere flyktninger går over til arbeid</h2>" in html
+    assert "<h3>Fylkene med best resultater</h3>" in html
+    assert "<blockquote><p>Det er positivt" in html
+    assert "<li>Troms og Finnmark</li>" in html
+    # Images: web rendition with alt and caption, credit, licence, the original with its size.
+    assert f'<img src="/images/{image.pk}/web/" alt="Fire personer rundt et bord."' in html
+    assert "Deltakere i introduksjonsprogrammet." in html
+    assert "Foto: Ola Nordmann" in html
+    assert "CC BY 4.0" in html
+    assert f'href="/files/{image.pk}/{image.filename}"' in html
+    assert f"(24 × 16 px, {image.size}" in html
+    # Documents: title, type and size.
+    assert f'<a href="/files/{pdf.pk}/rapport.pdf" download>Tall for 2023</a>' in html
+    assert f"(PDF, {pdf.size}" in html
+    # Contacts: active ones only, with every way to reach them.
+    assert "Libe Rieber-Mohn" in html and "Direktør" in html
+    assert 'href="mailto:libe@imdi.no"' in html
+    assert 'href="tel:+4724168800"' in html
+    assert f'href="/contacts/{contact.pk}.vcf"' in html
+    assert f'src="/contacts/{contact.pk}/photo/"' in html
+    assert "Sluttet Rådgiver" not in html
+    # About us, from the newsroom profile.
+    assert SEED_ABOUT in html
+    # Other published releases, and the way back to the pressroom.
+    assert f'href="{other.get_absolute_url()}"' in html
+    assert html.count(f'href="{release.get_absolute_url()}"') == 0
+    assert '<a class="button" href="/">' in html
+    # Topics.
+    for topic in release.topics.all():
+        assert f'href="{topic.get_absolute_url()}"' in html
+
+
+def test_release_page_has_plain_share_links_and_no_scripts(client, seed):
+    release = seed["release"]
+    url = f"http://testserver{release.get_absolute_url()}"
+
+    html = page(client, release)
+
+    links = dict(re.findall(r'class="share share--(\w+)" href="([^"]+)"', html))
+    assert set(links) == {"email", "linkedin", "x", "facebook"}
+    mailto = urlsplit(unescape(links["email"]))
+    assert mailto.scheme == "mailto"
+    assert parse_qs(mailto.query) == {"subject": [release.title], "body": [url]}
+    assert "%20" in mailto.query and "+" not in mailto.query
+    assert parse_qs(urlsplit(unescape(links["linkedin"])).query) == {"url": [url]}
+    assert parse_qs(urlsplit(unescape(links["x"])).query) == {"url": [url], "text": [release.title]}
+    assert parse_qs(urlsplit(unescape(links["facebook"])).query) == {"u": [url]}
+    # The only <script> is the JSON-LD data block.
+    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/ld+json">']
+
+
+def test_release_head_has_canonical_opengraph_and_twitter_tags(client, seed):
+    release, image = seed["release"], seed["image"]
+
+    html = page(client, release)
+
+    head = html.split("</head>")[0]
+    canonical = f"http://testserver{release.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{canonical}">' in head
+    assert f'<meta property="og:url" content="{canonical}">' in head
+    assert f'<meta property="og:title" content="{release.title}">' in head
+    assert '<meta property="og:type" content="article">' in head
+    assert '<meta property="og:locale" content="nb_NO">' in head
+    assert f'<meta property="og:image" content="http://testserver/images/{image.pk}/web/">' in head
+    assert '<meta property="og:image:alt" content="Fire personer rundt et bord.">' in head
+    assert '<meta name="twitter:card" content="summary_large_image">' in head
+    assert f'<meta name="twitter:image" content="http://testserver/images/{image.pk}/web/">' in head
+    assert '<meta property="og:description" content="Av de 11 400 flyktninger' in head
+
+
+def test_release_without_images_has_a_summary_card_and_no_og_image(client, newsroom):
+    release = ReleaseFactory(published=True)
+    head = page(client, release).split("</head>")[0]
+    assert "og:image" not in head
+    assert '<meta name="twitter:card" content="summary">' in head
+
+
+def json_ld(html):
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD block"
+    return json.loads(match.group(1))
+
+
+def test_release_has_news_article_json_ld(client, seed, newsroom):
+    release, image = seed["release"], seed["image"]
+
+    data = json_ld(page(client, release))
+
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == release.title
+    assert data["description"] == release.lead
+    assert data["inLanguage"] == "nb"
+    assert data["url"] == f"http://testserver{release.get_absolute_url()}"
+    assert data["datePublished"] == "2024-03-01T08:30:00+00:00"
+    assert data["image"] == [f"http://testserver/images/{image.pk}/web/"]
+    assert data["publisher"] == {"@type": "Organization", "name": newsroom.name, "url": newsroom.website}
+    assert data["keywords"] == ["Arbeid", "Introduksjonsprogram"]
+    assert data["articleBody"].startswith("Flere flyktninger går over til arbeid 41 prosent")
+
+
+def test_json_ld_cannot_close_the_script_element(client, newsroom):
+    title = '</script><script>alert("x")</script><!--'
+    release = ReleaseFactory(published=True, title=title, lead="a & b </SCRIPT>")
+
+    html = page(client, release)
+
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in block and ">" not in block
+    assert json_ld(html)["headline"] == title
+    assert json_ld(html)["description"] == "a & b </SCRIPT>"
+    assert '<script>alert("x")' not in html
+
+
+def test_body_is_sanitized_when_saved_and_shown(client, newsroom):
+    release = ReleaseFactory(published=True, body='<p onclick="x()">a<script>alert(1)</script></p>')
+    assert release.body == "<p>a</p>"
+    html = page(client, release)
+    assert "alert(1)" not in html and "onclick" not in html
+
+
+def test_release_page_is_rendered_in_the_release_language(client, newsroom):
+    english = ReleaseFactory(published=True, language="en", title="More refugees in work")
+
+    response = client.get(english.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="nb")
+
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Visit our pressroom" in html
+    assert '<meta property="og:locale" content="en_GB">' in html
+
+
+def test_release_links_its_published_translation_both_ways(client, newsroom):
+    norwegian = ReleaseFactory(published=True, language="nb", title="Flere i arbeid")
+    english = ReleaseFactory(published=True, language="en", title="More in work", translation_of=norwegian)
+
+    nb_html = page(client, norwegian)
+    en_html = page(client, english)
+
+    assert f'<a href="{english.get_absolute_url()}" hreflang="en" lang="en">' in nb_html
+    assert (
+        f'<link rel="alternate" hreflang="en" href="http://testserver{english.get_absolute_url()}">'
+        in nb_html
+    )
+    assert f'<a href="{norwegian.get_absolute_url()}" hreflang="nb" lang="nb">' in en_html
+
+
+def test_release_does_not_link_an_unpublished_translation(client, newsroom):
+    norwegian = ReleaseFactory(published=True, language="nb")
+    english = ReleaseFactory(language="en", translation_of=norwegian)
+
+    html = page(client, norwegian)
+
+    assert english.get_absolute_url() not in html
+    assert 'hreflang="en"' not in html
+
+
+def test_latest_releases_lists_only_other_published_releases(client, newsroom):
+    release = ReleaseFactory(published=True)
+    others = [ReleaseFactory(published=True) for _ in range(6)]
+    draft = ReleaseFactory(title="Ikke publisert ennå")
+
+    response = client.get(release.get_absolute_url())
+
+    latest = list(response.context["latest"])
+    assert latest == list(reversed(others))[:5]
+    assert draft.title not in response.content.decode()
+
+
+def test_unknown_release_is_404(client, newsroom):
+    assert client.get(reverse("pressroom:release", kwargs={"slug": "finnes-ikke"})).status_code == 404

@@ -1,0 +1,380 @@
+"""export_newsroom and import_newsroom: the round trip loses nothing and keeps every address."""
+
+import io
+import json
+import re
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from pressroom.analytics.models import ReleaseStat
+from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, Topic
+from pressroom.portability import archive as portability
+from pressroom.press.models import Announcement, Correction, Journalist, PressList, PressListMember
+from subscriptions.models import Mailing, Subscriber, Suppression, email_hash
+from tests.factories import (
+    AttachmentFactory,
+    ContactFactory,
+    NewsroomFactory,
+    ReleaseContactFactory,
+    ReleaseFactory,
+    TopicFactory,
+    png_bytes,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def newsroom_everything():
+    """One of everything an installation holds, with files, history and personal data."""
+    newsroom = NewsroomFactory()
+    newsroom.logo.save("logo.png", ContentFile(png_bytes(80, 40)), save=True)
+    work, housing = (
+        TopicFactory(name="Arbeid", slug="arbeid"),
+        TopicFactory(name="Bosetting", slug="bosetting"),
+    )
+    english_topic = TopicFactory(name="Work", slug="arbeid", language="en")
+    kari = ContactFactory(name="Kari Nordmann", order=2)
+    kari.photo.save("kari.png", ContentFile(png_bytes(30, 30)), save=True)
+    ola = ContactFactory(name="Ola", is_active=False, order=1)
+
+    published = ReleaseFactory(
+        published=True, title="Søknad på én side", body="<h2>Tittel</h2><p>Tekst</p>", topics=[housing, work]
+    )
+    AttachmentFactory(release=published, order=2)
+    AttachmentFactory(release=published, pdf=True, order=1)
+    ReleaseContactFactory(release=published, contact=kari, order=0)
+    ReleaseContactFactory(release=published, contact=ola, order=1)
+    translation = ReleaseFactory(
+        published=True, language="en", translation_of=published, topics=[english_topic]
+    )
+    ReleaseFactory(title="Utkast", kind=Release.Kind.STATEMENT)
+    ReleaseFactory(scheduled=True, title="Planlagt")
+    unpublished = ReleaseFactory(title="Trukket tilbake", published=True)
+    Release.objects.filter(pk=unpublished.pk).update(status=Release.Status.DRAFT)
+    Mailing.objects.create(
+        release=published, status=Mailing.Status.DONE, recipients=2, finished_at=timezone.now()
+    )
+    editor = User.objects.create_user("redaktor")
+    Correction.objects.create(release=published, note="Tallet er rettet.", created_by=editor)
+    ReleaseStat.objects.create(release=published, day=date(2025, 1, 2), metric="view", count=7)
+    Announcement.objects.create(title="Nye tall", date=date(2030, 1, 1), topic=work, release=unpublished)
+
+    subscriber = Subscriber.objects.create(
+        email="leser@example.no", status=Subscriber.Status.ACTIVE, all_topics=False,
+        consent_at=timezone.now() - timedelta(days=30), consent_method=Subscriber.ConsentMethod.FORM,
+        consent_text_version="1", consent_source="https://presse.imdi.no/", consent_note="Skjema",
+        confirmed_at=timezone.now() - timedelta(days=29),
+    )  # fmt: skip
+    subscriber.topics.set([housing])
+    Subscriber.objects.create(email="borte@example.no", status=Subscriber.Status.UNSUBSCRIBED)
+    Suppression.objects.create(email_hash=email_hash("slettet@example.no"), reason="erased")
+    journalist = Journalist.objects.create(name="Per Presse", email="per@avis.no", outlet="Avisa")
+    press_list = PressList.objects.create(name="Riksmedier")
+    PressListMember.objects.create(press_list=press_list, journalist=journalist)
+    return {"published": published, "translation": translation, "kari": kari}
+
+
+def wipe(media):
+    """An empty, migrated installation: no rows, no files."""
+    for model in (
+        Mailing,
+        Subscriber,
+        Suppression,
+        Announcement,
+        PressList,
+        Journalist,
+        Release,
+        Contact,
+        Topic,
+    ):
+        model.objects.all().delete()
+    Newsroom.objects.all().delete()
+    User.objects.all().delete()
+    for path in sorted(media.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+
+
+def archive_contents(path):
+    with zipfile.ZipFile(path) as archive:
+        data = json.loads(archive.read("newsroom.json"))
+        files = {name: archive.read(name) for name in archive.namelist() if name != "newsroom.json"}
+    return data, files
+
+
+def run(command, *args):
+    out = io.StringIO()
+    call_command(command, *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_round_trip_loses_nothing_and_keeps_addresses(tmp_path, media):
+    objects = newsroom_everything()
+    published = objects["published"]
+    image = published.attachments.get(kind=Attachment.Kind.IMAGE)
+    urls = [
+        published.get_absolute_url(),
+        image.get_absolute_url(),
+        image.get_rendition_url("web"),
+        objects["kari"].get_vcard_url(),
+        f"/contacts/{objects['kari'].pk}/photo/",
+        "/logo/",
+        f"/api/v1/releases/{published.slug}/",
+    ]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    before = {url: client.get(url) for url in urls}
+    assert all(response.status_code == 200 for response in before.values())
+    first = tmp_path / "first.zip"
+
+    output = run("export_newsroom", str(first), "--with-subscribers")
+    assert (
+        "Exported 3 topics, 2 contacts, 5 releases, 2 attachments, 1 announcements, 6 files, 2 subscribers, "
+        "1 suppressed addresses, 1 journalists and 1 press lists to "
+    ) in output
+
+    wipe(media)
+    assert client.get(published.get_absolute_url()).status_code == 404
+
+    output = run("import_newsroom", str(first))
+    assert (
+        "Imported 3 topics, 2 contacts, 5 releases, 2 attachments, 1 announcements, 6 files, 2 subscribers, "
+        "1 suppressed addresses, 1 journalists and 1 press lists."
+    ) in output
+
+    second = tmp_path / "second.zip"
+    run("export_newsroom", str(second), "--with-subscribers")
+    first_data, first_files = archive_contents(first)
+    second_data, second_files = archive_contents(second)
+    # Only the time of the export may differ.
+    first_data.pop("exported_at"), second_data.pop("exported_at")
+    assert second_data == first_data
+    assert second_files == first_files
+    assert len(first_files) == 6  # logo, photo, image and its two renditions, PDF
+
+    for url, response in before.items():
+        after = client.get(url)
+        assert after.status_code == 200, url
+        assert same_content(after) == same_content(response), url
+
+
+def same_content(response):
+    """The body, less what differs on every request (CSRF tokens, CSP nonces, the sign-up form's stamp)."""
+    return re.sub(rb'(name="(?:csrfmiddlewaretoken|stamp)" value=|nonce=)"[^"]*"', rb"\1", b"".join(response))
+
+
+def test_the_archive_holds_the_documented_sections(tmp_path):
+    objects = newsroom_everything()
+    path = tmp_path / "export.zip"
+
+    run("export_newsroom", str(path), "--with-subscribers")
+
+    data, files = archive_contents(path)
+    assert data["format"] == "pressroom-export"
+    assert data["version"] == 1
+    assert set(data) == {
+        "format", "version", "exported_at", "newsroom", "topics", "contacts", "releases", "announcements",
+        "subscribers", "suppressions", "journalists", "press_lists",
+    }  # fmt: skip
+    release = next(item for item in data["releases"] if item["id"] == objects["published"].pk)
+    assert release["slug"] == "soknad-pa-en-side"
+    assert release["status"] == "published"
+    assert release["first_published_at"] == objects["published"].first_published_at.isoformat()
+    assert [contact["order"] for contact in release["contacts"]] == [0, 1]
+    assert release["mailings"][0]["status"] == "done"
+    assert release["corrections"][0]["note"] == "Tallet er rettet."
+    assert "created_by" not in release["corrections"][0]
+    assert release["stats"] == [{"day": "2025-01-02", "metric": "view", "count": 7}]
+    assert all(f"files/{attachment['file']}" in files for attachment in release["attachments"])
+    translation = next(item for item in data["releases"] if item["id"] == objects["translation"].pk)
+    assert translation["translation_of"] == objects["published"].pk
+    [subscriber, _] = data["subscribers"]
+    assert subscriber["consent_method"] == "form"
+    assert subscriber["consent_source"] == "https://presse.imdi.no/"
+    assert subscriber["token"] == Subscriber.objects.get(email="leser@example.no").token
+    assert data["press_lists"][0]["members"][0]["journalist"] == Journalist.objects.get().pk
+
+
+def test_without_subscribers_no_personal_lists_are_exported(tmp_path, media):
+    newsroom_everything()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+
+    data, _files = archive_contents(path)
+    assert (data["subscribers"], data["suppressions"], data["journalists"], data["press_lists"]) == (
+        None,
+    ) * 4
+
+    wipe(media)
+    run("import_newsroom", str(path))
+    assert Release.objects.count() == 5
+    assert Subscriber.objects.count() == Journalist.objects.count() == 0
+
+
+def test_new_rows_after_an_import_get_fresh_ids(tmp_path, media):
+    objects = newsroom_everything()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+    run("import_newsroom", str(path))
+
+    release = ReleaseFactory()
+    topic = TopicFactory()
+    attachment = AttachmentFactory(release=release, pdf=True)
+
+    assert release.pk > objects["translation"].pk
+    assert topic.pk > 3
+    assert attachment.pk > max(Attachment.objects.exclude(pk=attachment.pk).values_list("pk", flat=True))
+
+
+def test_an_in_flight_mailing_arrives_cancelled(tmp_path, media):
+    release = ReleaseFactory(published=True)
+    Mailing.objects.create(release=release, status=Mailing.Status.SENDING)
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    run("import_newsroom", str(path))
+
+    assert Mailing.objects.get().status == Mailing.Status.CANCELLED
+
+
+def test_an_import_into_an_installation_with_content_is_refused(tmp_path):
+    newsroom_everything()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+
+    with pytest.raises(CommandError, match=r"This installation is not empty \(3 topics, 2 press contacts"):
+        run("import_newsroom", str(path))
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing(tmp_path, media):
+    newsroom_everything()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path), "--with-subscribers")
+    wipe(media)
+
+    output = run("import_newsroom", str(path), "--dry-run")
+
+    assert "Dry run: 3 topics, 2 contacts, 5 releases" in output
+    assert "Nothing was written." in output
+    assert Release.objects.count() == Topic.objects.count() == Subscriber.objects.count() == 0
+    assert not Newsroom.objects.exists()
+    assert list(media.rglob("*.*")) == []
+
+
+def rewrite(path, change):
+    """The archive at PATH with its newsroom.json changed by CHANGE(data) and files dropped as it says."""
+    data, files = archive_contents(path)
+    drop = change(data) or ()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("newsroom.json", json.dumps(data))
+        for name, content in files.items():
+            if name not in drop:
+                archive.writestr(name, content)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda data: data.update(version=2), "has format version 2; this Pressroom reads version 1"),
+        (lambda data: data.update(format="other"), "is not a Pressroom export"),
+        (
+            lambda data: data["releases"][0]["attachments"][0].update(file="../../etc/passwd"),
+            "Refusing the file",
+        ),
+        (lambda data: data["releases"][0]["attachments"][0].update(file="/etc/passwd"), "Refusing the file"),
+        (lambda data: [f"files/{data['releases'][0]['attachments'][0]['file']}"], "The archive lacks files/"),
+        (lambda data: data["releases"][0].update(colour="red"), "unknown fields colour"),
+        (lambda data: data["releases"][0].pop("topics"), "is not as export_newsroom writes it"),
+        (lambda data: data["releases"][0].update(kind="advert"), "newsroom.Release .*kind"),
+        (lambda data: data["releases"][0].update(title="x" * 300), "newsroom.Release .*title"),
+    ],
+)
+def test_a_broken_archive_is_refused_and_nothing_is_imported(tmp_path, media, change, message):
+    release = ReleaseFactory(published=True)
+    AttachmentFactory(release=release, pdf=True)
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+    rewrite(path, change)
+
+    with pytest.raises(CommandError, match=message):
+        run("import_newsroom", str(path))
+
+    assert Release.objects.count() == Attachment.objects.count() == Contact.objects.count() == 0
+
+
+def test_a_file_that_is_not_an_archive_is_refused(tmp_path):
+    path = tmp_path / "export.zip"
+    path.write_text("not a zip")
+
+    with pytest.raises(CommandError, match="Cannot read the archive"):
+        run("import_newsroom", str(path))
+
+
+def test_an_interrupted_import_can_be_run_again(tmp_path, media):
+    """Files written before a failure stay; the next import finds them identical and goes on."""
+    release = ReleaseFactory(published=True)
+    AttachmentFactory(release=release, pdf=True)
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+    data, files = archive_contents(path)
+    for name, content in files.items():
+        default_storage.save(name.removeprefix("files/"), ContentFile(content))
+
+    run("import_newsroom", str(path))
+
+    assert Attachment.objects.get().file.read() == next(iter(files.values()))
+
+
+def test_export_reports_progress_per_section(tmp_path):
+    newsroom_everything()
+    out = io.StringIO()
+
+    call_command("export_newsroom", str(tmp_path / "x.zip"), stdout=out)
+
+    assert "files: 6/6" in out.getvalue()
+
+
+def test_collect_writes_every_field_of_a_release():
+    """A field added to Release later travels without a change to the exporter."""
+    release = ReleaseFactory(published=True)
+
+    data = portability.collect()
+
+    [exported] = data["releases"]
+    fields = {field.name for field in Release._meta.concrete_fields}
+    assert set(exported) == fields | {"topics", "contacts", "attachments", "mailings", "corrections", "stats"}
+    assert exported["id"] == release.pk
+
+
+def test_a_crafted_archive_cannot_bring_in_scripts(tmp_path, media):
+    release = ReleaseFactory(published=True, body="<p>Trygg</p>")
+    NewsroomFactory()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    def inject(data):
+        data["releases"][0]["body"] = '<p onclick="x()">Hei<script>alert(1)</script></p>'
+        data["newsroom"]["about"] = '<a href="javascript:alert(1)">Om oss</a>'
+
+    rewrite(path, inject)
+    run("import_newsroom", str(path))
+
+    assert Release.objects.get(pk=release.pk).body == "<p>Hei</p>"
+    assert "javascript" not in Newsroom.objects.get().about

@@ -1,0 +1,223 @@
+"""Corrections and updates: shown on the release page with their time; the notice goes once to each person
+who received the original (subscribers, digests, the press), through the outbox."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from pressroom.newsroom.models import Release
+from pressroom.newsroom.services import publish_due_releases, publish_release
+from pressroom.press import corrections, presend, services
+from pressroom.press.models import Correction, CorrectionNotice, Journalist, PressList
+from subscriptions import emails
+from subscriptions.models import Delivery, Digest, Subscriber
+from tests.factories import NewsroomFactory, ReleaseFactory
+from tests.subscriptions.factories import SubscriberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def release():
+    NewsroomFactory()
+    return ReleaseFactory(language="en", title="Figures for 2023")
+
+
+def publish(release, capture):
+    with capture(execute=True):
+        publish_release(release=release)
+    release.refresh_from_db()
+    return release
+
+
+def sent_to(release):
+    return set(
+        Delivery.objects.filter(mailing__release=release, status=Delivery.Status.SENT).values_list(
+            "subscriber__email", flat=True
+        )
+    )
+
+
+# The release page
+
+
+def test_the_release_page_shows_corrections_with_their_time(
+    client, release, django_capture_on_commit_callbacks
+):
+    publish(release, django_capture_on_commit_callbacks)
+    first = services.add_correction(release=release, kind="correction", note="The figure for Oslo was 1,204.")
+    services.add_correction(release=release, kind="update", note="Added the county figures.")
+
+    page = client.get(release.get_absolute_url()).content.decode()
+
+    assert "The figure for Oslo was 1,204." in page
+    assert "Added the county figures." in page
+    assert page.index("The figure for Oslo") < page.index("Added the county figures.")
+    assert f'datetime="{timezone.localtime(first.created_at).isoformat()}"' in page
+    assert 'class="correction correction--correction"' in page
+    assert 'class="correction correction--update"' in page
+
+
+def test_a_page_without_corrections_has_no_notice(client, release, django_capture_on_commit_callbacks):
+    publish(release, django_capture_on_commit_callbacks)
+    assert 'class="corrections"' not in client.get(release.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("state", ["draft", "scheduled"])
+def test_only_published_releases_are_corrected(state):
+    release = ReleaseFactory(**{state: True} if state != "draft" else {})
+    with pytest.raises(ValidationError) as refused:
+        services.add_correction(release=release, kind="correction", note="Typo.")
+    assert refused.value.code == "not_published"
+    assert not Correction.objects.exists()
+
+
+def test_a_correction_needs_a_note(release, django_capture_on_commit_callbacks):
+    publish(release, django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError) as refused:
+        services.add_correction(release=release, kind="correction", note="   ")
+    assert refused.value.code == "empty"
+
+
+# The notices
+
+
+@pytest.fixture
+def received(release, django_capture_on_commit_callbacks):
+    """A release received by two subscribers, by the press under embargo, and by a digest reader; one
+    subscriber's copy failed."""
+    anna, bo = SubscriberFactory(email="anna@example.no"), SubscriberFactory(email="bo@example.no")
+    ola = Journalist.objects.create(name="Ola", email="ola@nrk.no", outlet="NRK")
+    # Both subscriber and journalist: one notice.
+    both = Journalist.objects.create(name="Anna", email="Anna@Example.no", outlet="Frilans")
+    press = PressList.objects.create(name="Press")
+    press.members.add(ola, both)
+    Release.objects.filter(pk=release.pk).update(
+        status=Release.Status.SCHEDULED, published_at=timezone.now() + timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_presend(release=release, press_list=press)
+    Release.objects.filter(pk=release.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    failed = SubscriberFactory(email="failed@example.no")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_due_releases()
+    release.refresh_from_db()
+    Delivery.objects.filter(subscriber=failed).update(status=Delivery.Status.FAILED)
+    reader = SubscriberFactory(email="digest@example.no", frequency=Subscriber.Frequency.DAILY)
+    digest = Digest.objects.create(
+        subscriber=reader, frequency="daily", period_start=timezone.now(), period_end=timezone.now(),
+        status=Digest.Status.SENT,
+    )  # fmt: skip
+    digest.releases.add(release)
+    assert sent_to(release) == {"anna@example.no", "bo@example.no"}
+    mail.outbox.clear()
+    return {"anna": anna, "bo": bo, "ola": ola, "reader": reader}
+
+
+def test_the_notice_goes_once_to_each_original_recipient(
+    release, received, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        correction = services.add_correction(
+            release=release, kind="correction", note="The figure for Oslo was 1,204.", notify=True
+        )
+
+    recipients = sorted(message.to[0] for message in mail.outbox)
+    assert recipients == ["anna@example.no", "bo@example.no", "digest@example.no", "ola@nrk.no"]
+    assert set(correction.notices.values_list("status", flat=True)) == {CorrectionNotice.Status.SENT}
+    message = next(m for m in mail.outbox if m.to == ["bo@example.no"])
+    assert message.subject == "Correction: Figures for 2023"
+    with translation.override("en"):
+        corrected_at = presend.local_time_text(correction.created_at)
+    assert f"Correction ({corrected_at}):\nThe figure for Oslo was 1,204." in message.body
+    assert f"Read the release as it stands now: http://testserver{release.get_absolute_url()}" in message.body
+    html = message.alternatives[0][0]
+    assert "The figure for Oslo was 1,204." in html
+    assert f'href="http://testserver{release.get_absolute_url()}"' in html
+    bo = received["bo"]
+    assert message.extra_headers["List-Unsubscribe"] == f"<{emails.unsubscribe_url(bo)}>"
+    assert f"Unsubscribe: {emails.unsubscribe_url(bo)}" in message.body
+    press_copy = next(m for m in mail.outbox if m.to == ["ola@nrk.no"])
+    assert "List-Unsubscribe" not in press_copy.extra_headers
+    assert "Unsubscribe" not in press_copy.body
+
+    # Running the sender again, or writing the ledger again, sends nothing more.
+    corrections.send_batches(correction.pk)
+    assert corrections.write_notices(correction) == 4
+    corrections.send_batches(correction.pk)
+    assert len(mail.outbox) == 4
+
+
+def test_each_correction_has_its_own_notice(release, received, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_correction(release=release, kind="correction", note="First.", notify=True)
+        services.add_correction(release=release, kind="update", note="Second.", notify=True)
+
+    assert len(mail.outbox) == 8
+    assert sorted({m.subject for m in mail.outbox}) == [
+        "Correction: Figures for 2023",
+        "Update: Figures for 2023",
+    ]
+
+
+def test_no_notice_without_notify(release, received, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        correction = services.add_correction(release=release, kind="update", note="Quiet fix.")
+    assert mail.outbox == []
+    assert not correction.notices.exists()
+
+
+def test_who_left_since_gets_no_notice(release, received):
+    correction = services.add_correction(release=release, kind="correction", note="Fix.", notify=True)
+    Subscriber.objects.filter(pk=received["anna"].pk).update(status=Subscriber.Status.UNSUBSCRIBED)
+
+    corrections.send_batches(correction.pk)
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["bo@example.no", "digest@example.no", "ola@nrk.no"]
+    assert correction.notices.get(email="anna@example.no").status == CorrectionNotice.Status.SKIPPED
+
+
+def test_the_unique_constraint_makes_it_once_per_recipient(release, received):
+    from django.db import IntegrityError, transaction
+
+    correction = services.add_correction(release=release, kind="correction", note="Fix.", notify=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CorrectionNotice.objects.create(correction=correction, email="bo@example.no")
+
+
+# The admin
+
+
+def test_editors_add_a_correction_in_the_admin(
+    admin_client, release, received, django_capture_on_commit_callbacks
+):
+    add_url = reverse("admin:press_correction_add")
+    assert admin_client.get(f"{add_url}?release={release.pk}").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            add_url, {"release": release.pk, "kind": "correction", "note": "Oslo: 1,204.", "notify": "on"}
+        )
+
+    assert response.status_code == 302
+    correction = Correction.objects.get()
+    assert correction.created_by.is_superuser
+    assert len(mail.outbox) == 4
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = admin_client.get(reverse("admin:press_correction_change", args=[correction.pk]))
+    assert "4 of 4 sent, 0 failed, 0 uncertain" in page.content.decode()
+
+
+def test_the_admin_refuses_to_correct_a_draft(admin_client):
+    NewsroomFactory()
+    draft = ReleaseFactory()
+    response = admin_client.post(
+        reverse("admin:press_correction_add"), {"release": draft.pk, "kind": "correction", "note": "x"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors.as_data()["release"][0].code == "not_published"
+    assert not Correction.objects.exists()
