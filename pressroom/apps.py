@@ -8,5 +8,8 @@ class PressroomConfig(AppConfig):
 
     def ready(self):
         from . import pagecache, presskit  # noqa: F401 - presskit's receivers rebuild press kits
+        from .checks import register_deploy_checks
+
+        register_deploy_checks()
 
         pagecache.connect_signals()

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from . import devmail, feeds, health, jsonfeed, login_throttle, presend, presskit, upcoming, views
+from .provider_webhooks import tracking as provider_tracking
 from .sitemaps import sitemaps
 
 public_patterns = [
@@ -52,8 +53,9 @@ urlpatterns = [
     # cacheable. A forged request can only change the visitor's interface language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("subscribe/", include("subscriptions.urls")),
-    # Provider webhooks (bounces, complaints, unsubscribes, deliveries), authenticated as anymail requires.
-    path("anymail/", include("anymail.urls")),
+    # Provider webhooks (bounces, complaints, unsubscribes, deliveries): only the configured provider's,
+    # and only once its authentication is configured (pressroom/provider_webhooks.py).
+    path("anymail/<str:provider>/tracking/", provider_tracking, name="provider_tracking"),
     path("", include((public_patterns, "pressroom"))),
 ]
 
