@@ -20,6 +20,7 @@ from .. import services, uploads, webhooks
 from ..api_auth import READ, WRITE
 from ..forms import ReleaseAdminForm
 from ..models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from ..storable_text import unstorable_fields
 from ..views import absolute
 from . import representations
 from .http import ApiError, editor_endpoint, json_response, not_found
@@ -90,6 +91,8 @@ def read_json(request):
         raise bad_request("__all__", _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise bad_request("__all__", _("The request body must be a JSON object."))
+    if errors := unstorable_fields(data):
+        raise ApiError(400, errors)
     return data
 
 
