@@ -221,7 +221,15 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Email: Django's SMTP backend, any anymail backend, or (the demo default) files that staff read in the
 # browser at /dev/mail/.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "pressroom.demo.devmail.EmailBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "pressroom.demo.devmail.EmailBackend" if DEBUG else "")
+if not DEBUG and EMAIL_BACKEND in ("", "pressroom.demo.devmail.EmailBackend"):
+    # The demo's backend keeps mail on disk: in production nothing would be sent, and nobody would notice.
+    problem = "is the demo's mailbox" if EMAIL_BACKEND else "is not set"
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND {problem}: in production (DEBUG off) mail would be kept on disk and never sent. "
+        "Set EMAIL_BACKEND to django.core.mail.backends.smtp.EmailBackend (with EMAIL_HOST ...) or an "
+        "anymail backend such as anymail.backends.mailgun.EmailBackend. For a local demo, set DEBUG=true."
+    )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -236,6 +244,12 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_") and not key.endswith("_FILE")
 }
+# The provider whose tracking webhooks are answered at /anymail/<provider>/tracking/ (no other is): the
+# provider of an anymail EMAIL_BACKEND, or named, e.g. "mailgun" when sending through Mailgun's SMTP.
+EMAIL_WEBHOOK_PROVIDER = env(
+    "EMAIL_WEBHOOK_PROVIDER",
+    EMAIL_BACKEND.split(".")[2] if EMAIL_BACKEND.startswith("anymail.backends.") else "",
+)
 if "REQUESTS_TIMEOUT" in ANYMAIL:
     # anymail hands it to requests, which refuses a string: every send would fail.
     try:

@@ -15,6 +15,7 @@ from pressroom.newsroom import urls as newsroom_urls
 from pressroom.ops import login_throttle
 from pressroom.ops import urls as ops_urls
 from pressroom.press import urls as press_urls
+from subscriptions.provider_webhooks import tracking as provider_tracking
 
 public_patterns = [
     *newsroom_urls.urlpatterns,
@@ -32,8 +33,9 @@ urlpatterns = [
     # cacheable. A forged request can only change the visitor's interface language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("subscribe/", include("subscriptions.urls")),
-    # Provider webhooks (bounces, complaints, unsubscribes, deliveries), authenticated as anymail requires.
-    path("anymail/", include("anymail.urls")),
+    # Provider webhooks (bounces, complaints, unsubscribes, deliveries): only the configured provider's,
+    # and only once its authentication is configured (subscriptions/provider_webhooks.py).
+    path("anymail/<str:provider>/tracking/", provider_tracking, name="provider_tracking"),
     path("", include((public_patterns, "pressroom"))),
 ]
 

@@ -8,4 +8,6 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         # Connect the anymail tracking receiver and the newsroom's publication receivers.
-        from . import receivers, tracking  # noqa: F401
+        from . import checks, receivers, tracking  # noqa: F401
+
+        checks.register_deploy_checks()

@@ -11,6 +11,9 @@ os.environ.setdefault("ALLOW_HTTP", "true")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Provider events come in through Mailgun's webhook (tests/subscriptions/test_tracking.py), as for the workers
+# the integration tests start with Mailgun's backend.
+os.environ.setdefault("EMAIL_WEBHOOK_PROVIDER", "mailgun")
 os.environ.setdefault("PRESSROOM_VAR_DIR", tempfile.mkdtemp(prefix="pressroom-test-"))
 
 if not os.environ.get("REDIS_URL"):

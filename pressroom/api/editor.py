@@ -25,6 +25,7 @@ from . import representations
 from .auth import READ, WRITE, editor_endpoint
 from .http import ApiError, json_response, not_found
 from .public import MAX_LIMIT, CursorField, QueryForm, encode_cursor, form_errors
+from .storable_text import unstorable_fields
 
 VIEW = (READ, "newsroom.view_release")
 ADD = (WRITE, "newsroom.add_release")
@@ -91,6 +92,8 @@ def read_json(request):
         raise bad_request("__all__", _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise bad_request("__all__", _("The request body must be a JSON object."))
+    if errors := unstorable_fields(data):
+        raise ApiError(400, errors)
     return data
 
 

@@ -4,7 +4,6 @@ import io
 import os
 import uuid
 import warnings
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,20 +12,11 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from . import office_documents
 from .text import slugify
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
                  "WEBP": ("image/webp", "webp"), "GIF": ("image/gif", "gif")}  # fmt: skip
-OOXML = {
-    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
-}
-ODF = {
-    b"application/vnd.oasis.opendocument.text": "odt",
-    b"application/vnd.oasis.opendocument.spreadsheet": "ods",
-    b"application/vnd.oasis.opendocument.presentation": "odp",
-}
 RENDITION_WIDTHS = {"web": 1600, "thumb": 640}
 
 
@@ -126,22 +116,8 @@ def _detect_image(upload):
 
 
 def _detect_zip(upload):
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = archive.namelist()
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").strip()
-                if mimetype in ODF:
-                    return Detected("document", mimetype.decode(), ODF[mimetype])
-            if "[Content_Types].xml" in names:
-                for prefix, (content_type, ext) in OOXML.items():
-                    if any(name.startswith(prefix) for name in names):
-                        return Detected("document", content_type, ext)
-    except (zipfile.BadZipFile, OSError, KeyError):
-        pass
-    finally:
-        upload.seek(0)
-    raise ValidationError(_("ZIP archives are not accepted; upload the documents themselves."), code="type")
+    content_type, ext = office_documents.identify(upload)
+    return Detected("document", content_type, ext)
 
 
 def safe_filename(name, extension):

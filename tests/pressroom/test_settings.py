@@ -15,6 +15,7 @@ PRODUCTION = {
     "SITE_URL": "https://press.example.no",
     "ALLOWED_HOSTS": "press.example.no",
     "DEBUG": "false",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
