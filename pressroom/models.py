@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import pagecache, uploads
+from . import outbound, pagecache, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -414,6 +414,12 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    def clean(self):
+        try:
+            outbound.check_url(self.url)
+        except ValidationError as exc:
+            raise ValidationError({"url": exc}) from None
 
 
 class WebhookDelivery(models.Model):

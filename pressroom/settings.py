@@ -372,6 +372,8 @@ WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)  # seconds per attempt
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)  # doubled after every failure
 WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+# Hosts that webhooks may call although they are internal addresses (pressroom/outbound.py).
+OUTBOUND_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in envlist("OUTBOUND_ALLOWED_HOSTS")]
 CELERY_BEAT_SCHEDULE |= {
     "sweep-webhooks": {"task": "pressroom.tasks.sweep_webhooks", "schedule": 300},
 }

@@ -11,6 +11,8 @@ os.environ.setdefault("ALLOW_HTTP", "true")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# The webhook tests' receiver listens on loopback; tests/pressroom/test_outbound_guard.py turns this off.
+os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("PRESSROOM_VAR_DIR", tempfile.mkdtemp(prefix="pressroom-test-"))
 
 if not os.environ.get("REDIS_URL"):
