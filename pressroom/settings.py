@@ -4,6 +4,7 @@ The defaults serve the embedded demo (SQLite, an embedded Valkey, mail kept on d
 browser). With DEBUG off the settings refuse to start without a SECRET_KEY or with unsafe values.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,6 +42,14 @@ def envint(name, default):
 
 def envlist(name, default=""):
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def envnetworks(name, default=""):
+    """Comma-separated IP addresses and networks (CIDR), as ipaddress networks."""
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in envlist(name, default)]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must list IP addresses or networks: {exc}") from None
 
 
 def envsecret(name, default=""):
@@ -354,6 +363,14 @@ SUBSCRIPTIONS_SIGNUP_LIMIT_PER_ADDRESS = envint("SUBSCRIPTIONS_SIGNUP_LIMIT_PER_
 SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW = envint("SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW", 3600)  # seconds
 # Behind a reverse proxy every visitor has the proxy's address; the proxy's X-Forwarded-For is used instead.
 SUBSCRIPTIONS_TRUST_X_FORWARDED_FOR = envbool("BEHIND_PROXY")
+# ...but only from these proxies (addresses or networks), and its last hop that is not one of them is the
+# visitor (pressroom/ops/ratelimit.py). By default loopback and private networks, as Rails trusts: a proxy
+# on the same host or network. Anyone reaching the app from elsewhere cannot choose their address.
+TRUSTED_PROXIES = envnetworks(
+    "TRUSTED_PROXIES", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+)
+# Seconds a sign-up form may be sent back after it was rendered (each form once).
+SUBSCRIPTIONS_STAMP_MAX_AGE = envint("SUBSCRIPTIONS_STAMP_MAX_AGE", 24 * 3600)
 # Failed admin logins per username or address before the login stops checking passwords for a while.
 ADMIN_LOGIN_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
 ADMIN_LOGIN_FAILURE_WINDOW = envint("ADMIN_LOGIN_FAILURE_WINDOW", 900)  # seconds
@@ -394,6 +411,8 @@ WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)  # seconds per attempt
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = envint("WEBHOOK_RETRY_BASE_SECONDS", 30)  # doubled after every failure
 WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+# Hosts that webhooks may call although they are internal addresses (pressroom/ops/outbound.py).
+OUTBOUND_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in envlist("OUTBOUND_ALLOWED_HOSTS")]
 CELERY_BEAT_SCHEDULE |= {
     "sweep-webhooks": {"task": "pressroom.api.tasks.sweep_webhooks", "schedule": 300},
 }

@@ -1,8 +1,12 @@
+import hashlib
+import logging
+import secrets
 import time
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -13,18 +17,39 @@ from .models import Subscriber
 
 STAMP_SALT = "subscriptions.signup-form-time"
 
+log = logging.getLogger(__name__)
+
 
 def make_stamp(now=None):
-    """A signed form-rendering time: a form sent back sooner than a person can type is from a bot."""
-    return signing.Signer(salt=STAMP_SALT).sign(str(int(now if now is not None else time.time())))
+    """A signed form-rendering time: a form sent back sooner than a person can type is from a bot.
+
+    A random part makes every stamp unique, so that each can be used once (`spend_stamp()`)."""
+    moment = int(now if now is not None else time.time())
+    return signing.Signer(salt=STAMP_SALT).sign(f"{moment}.{secrets.token_urlsafe(9)}")
 
 
 def stamp_age(stamp):
     """Seconds since STAMP was made, or None if it is missing or forged."""
     try:
-        return time.time() - int(signing.Signer(salt=STAMP_SALT).unsign(stamp))
+        return time.time() - int(signing.Signer(salt=STAMP_SALT).unsign(stamp).split(".", 1)[0])
     except (signing.BadSignature, ValueError, TypeError):
         return None
+
+
+def spend_stamp(stamp):
+    """Use STAMP up: False if it is older than SUBSCRIPTIONS_STAMP_MAX_AGE or was used before.
+
+    Used stamps are remembered in the cache until they would have expired anyway."""
+    age = stamp_age(stamp)
+    if age is None or age > settings.SUBSCRIPTIONS_STAMP_MAX_AGE:
+        return False
+    key = f"signup-stamp:{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
+    try:
+        return cache.add(key, 1, timeout=settings.SUBSCRIPTIONS_STAMP_MAX_AGE - int(age) + 1)
+    except Exception:
+        # Like the rate limits: without the cache, sign-up goes on rather than stopping.
+        log.exception("Used sign-up stamps unavailable")
+        return True
 
 
 class EmailAddressField(forms.CharField):
@@ -122,6 +147,15 @@ class SignUpForm(PreferencesForm):
             return True
         age = stamp_age(self.data.get("stamp", ""))
         return age is None or age < settings.SUBSCRIPTIONS_MIN_FORM_SECONDS
+
+    def spend_stamp(self):
+        return spend_stamp(self.data.get("stamp", ""))
+
+    def with_fresh_stamp(self):
+        """The same form, as posted, with a new stamp (for one more press of the button)."""
+        data = self.data.copy()
+        data["stamp"] = make_stamp()
+        return type(self)(data)
 
     def clean_language(self):
         return self.cleaned_data["language"] or current_language()

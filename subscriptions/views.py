@@ -50,7 +50,7 @@ def source_of(request):
 def signup(request):
     if request.method != "POST":
         return render(request, "subscriptions/signup.html", {"form": SignUpForm()})
-    ip_allowed = ratelimit.hit(
+    ip_allowed, ip_left = ratelimit.attempt(
         "signup-ip",
         ratelimit.client_ip(request),
         limit=settings.SUBSCRIPTIONS_SIGNUP_LIMIT_PER_IP,
@@ -58,21 +58,26 @@ def signup(request):
     )
     form = SignUpForm(request.POST)
     if not ip_allowed:
-        return too_many(request, form, settings.SUBSCRIPTIONS_SIGNUP_IP_WINDOW)
+        return too_many(request, form, ip_left)
     if form.looks_automated():
         # A bot gets the page a person gets, so it learns nothing about what tripped it.
         return check_inbox(request)
     if not form.is_valid():
         return render(request, "subscriptions/signup.html", {"form": form})
     email = form.cleaned_data["email"]
-    address_allowed = ratelimit.hit(
+    address_allowed, address_left = ratelimit.attempt(
         "signup-address",
         email.lower(),
         limit=settings.SUBSCRIPTIONS_SIGNUP_LIMIT_PER_ADDRESS,
         window=settings.SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW,
     )
     if not address_allowed:
-        return too_many(request, form, settings.SUBSCRIPTIONS_SIGNUP_ADDRESS_WINDOW)
+        return too_many(request, form, address_left)
+    if not form.spend_stamp():
+        # A form older than a day, or one already sent (a page kept by a cache and shown to two
+        # visitors, or a replayed post): a person presses once more on the same form with a new stamp.
+        context = {"form": form.with_fresh_stamp(), "stamp_spent": True}
+        return render(request, "subscriptions/signup.html", context)
     services.sign_up(
         email=email,
         language=form.cleaned_data["language"],
@@ -88,9 +93,11 @@ def check_inbox(request):
     return render(request, "subscriptions/check_inbox.html")
 
 
-def too_many(request, form, window):
+def too_many(request, form, seconds_left):
     response = render(request, "subscriptions/signup.html", {"form": form, "too_many": True}, status=429)
-    response["Retry-After"] = str(window)
+    response["Retry-After"] = str(seconds_left)
+    # Counted by the rate limit, which logs once per window; not a warning from django.request each time.
+    response._has_been_logged = True
     return response
 
 

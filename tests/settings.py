@@ -14,6 +14,8 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 # Provider events come in through Mailgun's webhook (tests/subscriptions/test_tracking.py), as for the workers
 # the integration tests start with Mailgun's backend.
 os.environ.setdefault("EMAIL_WEBHOOK_PROVIDER", "mailgun")
+# The webhook tests' receiver listens on loopback; tests/pressroom/ops/test_outbound_guard.py turns this off.
+os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("PRESSROOM_VAR_DIR", tempfile.mkdtemp(prefix="pressroom-test-"))
 
 if not os.environ.get("REDIS_URL"):

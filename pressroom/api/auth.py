@@ -6,7 +6,6 @@ A token acts for its user: the user must be active and hold the Django permissio
 
 import hashlib
 import secrets
-import time
 from datetime import timedelta
 from functools import wraps
 
@@ -85,8 +84,10 @@ def check_access(token, *, scope, permission):
 def throttle(token):
     """A fixed window of API_WRITE_RATE_LIMIT writes per token; ApiError 429 beyond it."""
     window = settings.API_WRITE_RATE_WINDOW
-    if not ratelimit.hit("api-write", token.pk, limit=settings.API_WRITE_RATE_LIMIT, window=window):
-        retry_after = window - int(time.time()) % window
+    allowed, retry_after = ratelimit.attempt(
+        "api-write", token.pk, limit=settings.API_WRITE_RATE_LIMIT, window=window
+    )
+    if not allowed:
         raise ApiError(
             429,
             {"__all__": [_("Too many writes with this token. Try again in %(seconds)s seconds.")

@@ -3,10 +3,12 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pressroom.newsroom.models import Release
+from pressroom.ops import outbound
 
 
 class ApiToken(models.Model):
@@ -75,6 +77,12 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    def clean(self):
+        try:
+            outbound.check_url(self.url)
+        except ValidationError as exc:
+            raise ValidationError({"url": exc}) from None
 
 
 class WebhookDelivery(models.Model):

@@ -18,17 +18,17 @@ Receivers recompute the HMAC over the raw body, compare in constant time and rej
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
+import requests
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+
+from pressroom.ops import outbound
 
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -66,18 +66,11 @@ def verify_signature(secret, header, body, *, tolerance=SIGNATURE_TOLERANCE, now
     return hmac.compare_digest(expected, received)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a delivery: the endpoint's URL should be the final one."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def post(endpoint, delivery):
-    """POST the delivery once. Returns (HTTP status or None, error text)."""
+    """POST the delivery once. Returns (HTTP status or None, error text).
+
+    Raises outbound.RefusedAddress, before any connection, when the URL is or resolves to an internal
+    address. Only the status is kept of an answer, never its body: what an endpoint says is not shown."""
     body = body_bytes(delivery.payload)
     headers = {
         "Content-Type": "application/json",
@@ -86,15 +79,16 @@ def post(endpoint, delivery):
         "X-Pressroom-Delivery": str(delivery.uuid),
         "X-Pressroom-Signature": sign(endpoint.secret, int(time.time()), body),
     }
-    request = urllib.request.Request(endpoint.url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        detail = exc.read(300).decode("utf-8", "replace").strip() if exc.fp else ""
-        return exc.code, f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        response = outbound.post(endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT)
+    except outbound.RefusedAddress:
+        raise
+    except (requests.RequestException, OSError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
+    with response:
+        if 200 <= response.status_code < 300:
+            return response.status_code, ""
+        return response.status_code, f"HTTP {response.status_code} {response.reason}"[:500]
 
 
 def is_retryable(code):
@@ -125,7 +119,13 @@ def deliver(delivery_id):
         held.update(status=WebhookDelivery.Status.FAILED, error="The webhook was deactivated.")
         return None
 
-    code, error = post(delivery.endpoint, delivery)
+    try:
+        code, error = post(delivery.endpoint, delivery)
+    except outbound.RefusedAddress as exc:
+        # Not worth another attempt: the address stays internal until an editor changes the URL.
+        held.update(status=WebhookDelivery.Status.FAILED, response_code=None, error=f"Refused: {exc}")
+        log.warning("webhook delivery %s refused: %s", delivery_id, exc)
+        return None
     now = timezone.now()
     if code is not None and 200 <= code < 300:
         held.update(status=WebhookDelivery.Status.DELIVERED, response_code=code, error="", delivered_at=now)
