@@ -41,6 +41,8 @@ public_patterns = [
     path("embargo/<str:token>/files/<int:pk>/<str:filename>", presend.embargo_file, name="embargo_file"),
     path("embargo/<str:token>/images/<int:pk>/<str:name>/", presend.embargo_image, name="embargo_image"),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
 ]
 
 # The admin's login stops checking passwords after repeated failures (pressroom/login_throttle.py).
