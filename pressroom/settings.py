@@ -95,9 +95,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response, cached pages and errors too (PERMISSIONS_POLICY below).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts release page views, including those the page cache serves.
     "pressroom.analytics.CountingMiddleware",
+    # Public pages vary on the language cookie too (pressroom/cache_headers.py); outside the page cache,
+    # which keys its copies by the language, so that pages served from it say so as well.
+    "pressroom.cache_headers.LanguageVaryMiddleware",
     # Public pages rendered once and served from Redis (pressroom/pagecache.py); outside the
     # Cache-Control middleware, so that it stores the header with the page.
     "pressroom.pagecache.PageCacheMiddleware",
@@ -286,6 +291,16 @@ if not DEBUG and not SITE_HTTPS and not envbool("ALLOW_HTTP"):
         "SITE_URL must use https:// in production (DEBUG off). Set ALLOW_HTTP=true only for a "
         "deployment that is never reached over a network, such as a local benchmark."
     )
+
+# The pressroom uses no device, sensor or payment feature: every page, and any frame in it, is refused them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "encrypted-media",
+        "geolocation", "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    ]
+}  # fmt: skip
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
