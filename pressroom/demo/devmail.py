@@ -1,13 +1,18 @@
-"""The demo's mailbox: an email backend that keeps each message as an .eml file, and staff-only pages
-that read them in the browser at /dev/mail/. Production uses SMTP or an anymail backend instead."""
+"""The demo's mailbox: an email backend that keeps each message as an .eml file, and pages that read
+them in the browser at /dev/mail/. Production uses SMTP or an anymail backend instead.
+
+The messages hold every subscriber's confirmation, preference and embargo links, so the pages are for
+superusers only: being staff (an editor with a few permissions) is not enough."""
 
 import email
 import email.policy
+import functools
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.core.mail.backends.base import BaseEmailBackend
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -28,18 +33,31 @@ class EmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+def superuser_required(view):
+    """Anonymous visitors go to the admin's login; logged-in users who are not superusers get a 403."""
+
+    @staff_member_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _read(path):
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
-@staff_member_required
+@superuser_required
 def mailbox(request):
     paths = sorted(mail_dir().glob("*.eml"), reverse=True)[:200] if mail_dir().exists() else []
     messages = [{"id": p.stem, "message": _read(p)} for p in paths]
     return render(request, "devmail/mailbox.html", {"messages": messages})
 
 
-@staff_member_required
+@superuser_required
 def message(request, message_id):
     path = mail_dir() / f"{message_id}.eml"
     if "/" in message_id or not path.is_file():
@@ -53,7 +71,7 @@ def message(request, message_id):
     })  # fmt: skip
 
 
-@staff_member_required
+@superuser_required
 def message_html(request, message_id):
     path = mail_dir() / f"{message_id}.eml"
     if "/" in message_id or not path.is_file():

@@ -10,7 +10,9 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_permission_codename
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractYear
@@ -141,8 +143,23 @@ def release_page(request, slug):
     return render_release(request, obj)
 
 
+def may_preview(user):
+    """Drafts, scheduled releases and their files are for staff who may view releases in the admin
+    (the view or the change permission, as the admin itself decides), not for every staff member. The
+    permission's name is built from the model, whichever app it lives in."""
+    if not (user.is_active and user.is_staff):
+        return False
+    opts = Release._meta
+    return any(
+        user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+        for action in ("view", "change")
+    )
+
+
 @staff_member_required
 def preview(request, pk):
+    if not may_preview(request.user):
+        raise PermissionDenied
     obj = get_object_or_404(with_page_data(Release.objects.all()), pk=pk)
     return render_release(request, obj, preview=True)
 
@@ -328,7 +345,7 @@ def newsroom_logo(request):
 
 
 def visible_attachment(request, pk):
-    """The attachment if its release is public, or for staff (the preview) whatever its release, or
+    """The attachment if its release is public, or for staff who may preview whatever its release, or
     through a signed link from an editor's test email (filelinks).
 
     Returns the attachment and whether it is public, so staff-only files are never cached by proxies.
@@ -336,7 +353,7 @@ def visible_attachment(request, pk):
     attachment = Attachment.objects.filter(pk=pk, release__in=Release.objects.published()).first()
     if attachment is not None:
         return attachment, True
-    if (request.user.is_active and request.user.is_staff) or filelinks.allows(request.GET.get("preview"), pk):
+    if may_preview(request.user) or filelinks.allows(request.GET.get("preview"), pk):
         return get_object_or_404(Attachment, pk=pk), False
     raise Http404
 
