@@ -227,6 +227,10 @@ class MailingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # mailings are created by publishing a release
 
+    def has_change_permission(self, request, obj=None):
+        # "Change" is the right to steer mailings (the actions); a mailing's own page has nothing to edit.
+        return obj is None and super().has_change_permission(request)
+
     @admin.display(description=_("sent"), ordering="n_sent")
     def sent(self, obj):
         return obj.n_sent
@@ -295,26 +299,26 @@ class MailingAdmin(admin.ModelAdmin):
             action(mailing=mailing)
         self.message_user(request, done_message, messages.SUCCESS)
 
-    @admin.action(description=_("Pause the selected mailings"))
+    @admin.action(description=_("Pause the selected mailings"), permissions=["change"])
     def pause(self, request, queryset):
         self._each(request, queryset, services.pause, _("Paused."))
 
-    @admin.action(description=_("Resume the selected mailings"))
+    @admin.action(description=_("Resume the selected mailings"), permissions=["change"])
     def resume(self, request, queryset):
         self._each(request, queryset, services.resume, _("Resumed."))
 
-    @admin.action(description=_("Cancel the selected mailings (nothing more is sent)"))
+    @admin.action(description=_("Cancel the selected mailings (nothing more is sent)"), permissions=["change"])
     def cancel(self, request, queryset):
         self._each(request, queryset, services.cancel, _("Cancelled."))
 
-    @admin.action(description=_("Retry failed recipients"))
+    @admin.action(description=_("Retry failed recipients"), permissions=["change"])
     def retry_failed(self, request, queryset):
         count = sum(services.retry_rows(mailing=m, status=Delivery.Status.FAILED) for m in queryset)
         self.message_user(
             request, ngettext("%d recipient queued again.", "%d recipients queued again.", count) % count
         )
 
-    @admin.action(description=_("Resend to uncertain recipients (they may get it twice)"))
+    @admin.action(description=_("Resend to uncertain recipients (they may get it twice)"), permissions=["change"])
     def resend_uncertain(self, request, queryset):
         count = sum(services.retry_rows(mailing=m, status=Delivery.Status.UNCERTAIN) for m in queryset)
         self.message_user(
