@@ -55,28 +55,34 @@ def count(metric, *, release_id=None, attachment_id=None, request=None):
         return
     subject = f"r:{release_id}" if release_id is not None else f"a:{attachment_id}"
     field = f"{subject}:{timezone.localdate().isoformat()}:{metric}"
-    if settings.ANALYTICS_PUSH_SECONDS > 0:
-        _buffer.add(field)
-    else:
-        push({field: 1})
+    if settings.ANALYTICS_PUSH_SECONDS > 0 or not push({field: 1}):
+        _buffer.add({field: 1})
 
 
 def push(counts):
-    """Add COUNTS ({field: n}) to the pending hash in Redis, in one round trip. Never raises."""
+    """Add COUNTS ({field: n}) to the pending hash in Redis, in one round trip. Never raises; returns
+    whether they were recorded."""
     try:
         with client().pipeline(transaction=False) as pipe:
             for field, n in counts.items():
                 pipe.hincrby(key("pending"), field, n)
             pipe.execute()
     except redis.RedisError as exc:
-        # Statistics are not worth a failed page: the counts are lost, the page is served.
-        log.warning("analytics: %d counts not recorded: %s", sum(counts.values()), exc)
+        # Statistics are not worth a failed page: the page is served, the counts wait in this process.
+        log.warning(
+            "analytics: %d counts not recorded yet (kept for the next push): %s", sum(counts.values()), exc
+        )
+        return False
+    return True
 
 
 class _Buffer:
     """Counts gathered in this process and pushed to Redis ANALYTICS_PUSH_SECONDS after the first of
     them, so that a page view costs no round trip of its own. A process killed outright loses at most
-    that long's counts; one that exits normally pushes them first."""
+    that long's counts; one that exits normally pushes them first. While Redis cannot be reached the
+    counts wait here (at most MAX_FIELDS releases × days × metrics) and are pushed once it answers."""
+
+    MAX_FIELDS = 10_000
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -85,11 +91,13 @@ class _Buffer:
     def reset(self):
         self.counts, self.timer = Counter(), None
 
-    def add(self, field):
+    def add(self, counts):
         with self.lock:
-            self.counts[field] += 1
+            for field, n in counts.items():
+                if field in self.counts or len(self.counts) < self.MAX_FIELDS:
+                    self.counts[field] += n
             if self.timer is None:
-                self.timer = threading.Timer(settings.ANALYTICS_PUSH_SECONDS, self.push)
+                self.timer = threading.Timer(max(settings.ANALYTICS_PUSH_SECONDS, 1), self.push)
                 self.timer.daemon = True
                 self.timer.start()
 
@@ -99,8 +107,8 @@ class _Buffer:
             if self.timer is not None:
                 self.timer.cancel()
             self.reset()
-        if counts:
-            push(counts)
+        if counts and not push(counts):
+            self.add(counts)
 
 
 _buffer = _Buffer()
