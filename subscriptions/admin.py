@@ -307,7 +307,9 @@ class MailingAdmin(admin.ModelAdmin):
     def resume(self, request, queryset):
         self._each(request, queryset, services.resume, _("Resumed."))
 
-    @admin.action(description=_("Cancel the selected mailings (nothing more is sent)"), permissions=["change"])
+    @admin.action(
+        description=_("Cancel the selected mailings (nothing more is sent)"), permissions=["change"]
+    )
     def cancel(self, request, queryset):
         self._each(request, queryset, services.cancel, _("Cancelled."))
 
@@ -318,7 +320,9 @@ class MailingAdmin(admin.ModelAdmin):
             request, ngettext("%d recipient queued again.", "%d recipients queued again.", count) % count
         )
 
-    @admin.action(description=_("Resend to uncertain recipients (they may get it twice)"), permissions=["change"])
+    @admin.action(
+        description=_("Resend to uncertain recipients (they may get it twice)"), permissions=["change"]
+    )
     def resend_uncertain(self, request, queryset):
         count = sum(services.retry_rows(mailing=m, status=Delivery.Status.UNCERTAIN) for m in queryset)
         self.message_user(

@@ -273,11 +273,10 @@ def publish(request, pk):
     if unknown:
         raise ApiError(400, {name: [_("Unknown field.")] for name in unknown})
     at = parse_publish_time(data["at"]) if data.get("at") is not None else None
-    if at is not None and release.is_public:
-        raise ApiError(
-            409, {"at": [_("The release is already published. Unpublish it before scheduling it again.")]}
-        )
-    services.publish_release(release=release, at=at)
+    try:
+        services.publish_release(release=release, at=at)
+    except services.AlreadyPublished as exc:
+        raise ApiError(409, {"at": exc.messages}) from None
     return release_response(release)
 
 

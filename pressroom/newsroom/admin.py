@@ -257,7 +257,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
         form = ScheduleForm(request.POST or None, initial={"publish_at": _next_full_hour()})
         if request.method == "POST" and form.is_valid():
             at = form.cleaned_data["publish_at"]
-            services.publish_release(release=release, at=at)
+            try:
+                services.publish_release(release=release, at=at)
+            except services.AlreadyPublished as exc:
+                self.message_user(request, exc.messages[0], messages.ERROR)
+                return HttpResponseRedirect(self._change_url(release))
             self.message_user(
                 request,
                 _("“%(title)s” will be published %(time)s.")
@@ -318,9 +322,14 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
         )
         if "apply" in request.POST and form.is_valid():
             at = form.cleaned_data["publish_at"]
+            count = 0
             for release in queryset:
-                services.publish_release(release=release, at=at)
-            count = len(queryset)
+                try:
+                    services.publish_release(release=release, at=at)
+                except services.AlreadyPublished as exc:
+                    self.message_user(request, exc.messages[0], messages.ERROR)
+                else:
+                    count += 1
             self.message_user(
                 request,
                 ngettext(

@@ -2,8 +2,10 @@
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import signals
 from .models import Release
@@ -11,16 +13,31 @@ from .models import Release
 log = logging.getLogger(__name__)
 
 
+class AlreadyPublished(ValidationError):
+    """A published release cannot be scheduled: it would vanish from every public surface until the new
+    time and be announced again. Unpublish it first."""
+
+    def __init__(self, release):
+        super().__init__(
+            _("“%(title)s” is already published. Unpublish it before scheduling it again.")
+            % {"title": release.title},
+            code="already_published",
+        )
+
+
 def publish_release(*, release, at=None):
     """Publish RELEASE now, or schedule it for AT when AT is in the future.
 
     Idempotent: publishing a published release changes nothing and starts no second mailing. A
-    scheduled release whose time has come is marked published with its scheduled time kept.
+    scheduled release whose time has come is marked published with its scheduled time kept. Scheduling
+    a published release raises AlreadyPublished and changes nothing.
     """
     now = timezone.now()
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if at is not None and at > now:
+            if release.status == Release.Status.PUBLISHED:
+                raise AlreadyPublished(release)
             release.status = Release.Status.SCHEDULED
             release.published_at = at
             release.save(update_fields=["status", "published_at", "updated_at"])

@@ -44,6 +44,11 @@ class Command(BaseCommand):
         if when is None and release.status == Release.Status.PUBLISHED:
             self.stdout.write(f"“{release.title}” is already published ({local(release.published_at)}).")
             return
+        if when is not None and release.status == Release.Status.PUBLISHED:
+            raise CommandError(
+                f"“{release.title}” is already published ({local(release.published_at)}). Unpublish it "
+                "in the admin before scheduling it again."
+            )
 
         if dry_run:
             plan = f"for {local(when)}" if when else "now"
