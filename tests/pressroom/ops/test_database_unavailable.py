@@ -91,7 +91,7 @@ def test_a_statement_cancelled_at_its_timeout_gives_503(client):
     # Another session holds the releases table, so the page's query waits until the timeout cancels it.
     with second_connection() as operator, operator.transaction():
         operator.execute("SET lock_timeout = '10s'")
-        operator.execute("LOCK TABLE pressroom_release IN ACCESS EXCLUSIVE MODE")
+        operator.execute("LOCK TABLE newsroom_release IN ACCESS EXCLUSIVE MODE")
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 200")
         try:
