@@ -484,6 +484,7 @@ CELERY_TASK_ROUTES = {
             "subscriptions.tasks.send_mailing",
             "subscriptions.tasks.send_digests",
             "subscriptions.tasks.send_confirmation",
+            "subscriptions.tasks.send_catch_up_digest",
             "pressroom.press.tasks.send_presend",
             "pressroom.press.tasks.send_correction_notices",
         ]

@@ -68,6 +68,10 @@ class Subscriber(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.NB)
     all_topics = models.BooleanField(_("all topics"), default=True)
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="subscribers")
+    # Every release published before this time has been in this subscriber's digests, or was theirs one
+    # by one before they chose a digest (None: since the start of the current period). A change of
+    # frequency therefore neither repeats nor drops a release (digests.py).
+    digest_covered_until = models.DateTimeField(null=True, blank=True, editable=False)
     frequency = models.CharField(
         _("frequency"), max_length=20, choices=Frequency.choices, default=Frequency.IMMEDIATELY
     )

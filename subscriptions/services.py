@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Language, Topic
 
-from . import tasks
+from . import digests, tasks
 from .addresses import normalize_email
 from .mailings import ACTIVE_MAILING
 from .models import Delivery, Mailing, Subscriber, Suppression, email_hash
@@ -52,6 +52,8 @@ def is_suppressed(email):
 
 
 def _set_preferences(subscriber, *, language, topics, frequency):
+    if subscriber.pk is not None and subscriber.status == Subscriber.Status.ACTIVE:
+        _change_frequency(subscriber, frequency)
     subscriber.language = language
     subscriber.frequency = frequency
     # Topics belong to a language; a topic of the other language would never match a release.
@@ -59,6 +61,28 @@ def _set_preferences(subscriber, *, language, topics, frequency):
     subscriber.all_topics = not chosen
     subscriber.save()
     subscriber.topics.set(chosen)
+
+
+def _change_frequency(subscriber, frequency):
+    """Keep digests whole across a change of frequency: releases already had are not repeated, and
+    none is dropped (digests.py)."""
+    Frequency = Subscriber.Frequency
+    previous, now = subscriber.frequency, timezone.now()
+    if previous == frequency:
+        return
+    if previous == Frequency.IMMEDIATELY:
+        # Everything published until now came one by one; the digest starts from here.
+        subscriber.digest_covered_until = now
+    elif frequency == Frequency.IMMEDIATELY:
+        # What the last digest did not cover yet would otherwise never come: one digest catches up.
+        since = digests.owed_since(subscriber, *digests.period(previous, now))
+        subscriber.digest_covered_until = None
+        transaction.on_commit(
+            lambda: tasks.send_catch_up_digest.delay(
+                subscriber.pk, previous, since.isoformat(), now.isoformat()
+            ),
+            robust=True,
+        )
 
 
 def _record_consent(subscriber, *, method, source, note="", now):

@@ -2,6 +2,7 @@
 acks_late + reject_on_worker_lost (settings) mean a killed worker's task is delivered again."""
 
 import smtplib
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
@@ -67,3 +68,14 @@ def sweep_mailings():
 @shared_task
 def send_digests(frequency):
     return digests.send_digests(frequency=frequency)
+
+
+@shared_task
+def send_catch_up_digest(subscriber_id, frequency, since, until):
+    """The digest owed to a subscriber who has just left FREQUENCY for "immediately"."""
+    return digests.send_catch_up(
+        subscriber_id=subscriber_id,
+        frequency=frequency,
+        since=datetime.fromisoformat(since),
+        until=datetime.fromisoformat(until),
+    )
