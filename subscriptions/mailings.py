@@ -211,6 +211,9 @@ def send_rows(rows, message_builder, provider, connection):
     outcome = Outcome()
     if provider.batch:
         message = message_builder.batch(rows, provider, connection)
+        message.merge_metadata = {
+            email: {providers.DELIVERY_METADATA: str(row_id)} for row_id, email, *_ in rows
+        }
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
@@ -248,11 +251,12 @@ def _one_by_one(rows, message_builder, connection):
     for row_id, email, token, pk in rows:
         try:
             message = message_builder.single(email, token, pk, connection)
+            message.metadata = {providers.DELIVERY_METADATA: str(row_id)}
             message.send()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
             yield row_id, "", exc
         else:
-            yield row_id, message.extra_headers.get("Message-ID", ""), None
+            yield row_id, providers.message_id(message, email), None
 
 
 def _record(outcome, row_id, error):

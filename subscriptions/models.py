@@ -36,7 +36,9 @@ class SubscriberQuerySet(models.QuerySet):
         cutoff = (now or timezone.now()) - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS)
         # consent_at is renewed by every sign-up, so a restarted sign-up gets its full time to be confirmed.
         stale = models.Q(consent_at__lt=cutoff) | models.Q(consent_at__isnull=True, created_at__lt=cutoff)
-        return self.filter(stale, status=Subscriber.Status.PENDING)
+        # A pending row whose mail once bounced or drew a complaint keeps that history: it is not purged.
+        troubled = Delivery.objects.filter(event__in=Suppression.BLOCKS_SIGN_UP).values("subscriber_id")
+        return self.filter(stale, status=Subscriber.Status.PENDING).exclude(pk__in=troubled)
 
 
 class Subscriber(models.Model):
@@ -117,6 +119,11 @@ def email_hash(email):
 
 class Suppression(models.Model):
     """An erased or blocked address, kept only as a hash so that an import cannot silently re-add it."""
+
+    # The reasons: an erased address may come back by its owner's own confirmed sign-up; one erased after
+    # it bounced or complained may not (erasing must not lift a complaint).
+    ERASED = "erased"
+    BLOCKS_SIGN_UP = (Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED)
 
     email_hash = models.CharField(max_length=64, unique=True)
     reason = models.CharField(_("reason"), max_length=50)

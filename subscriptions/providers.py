@@ -53,3 +53,19 @@ def current():
             provider.esp_extra,
         )
     return provider
+
+
+# The ledger row a message belongs to, sent as anymail metadata (per recipient in a batch). Providers send
+# it back with every tracking event, so an event finds its row even when the answer to the send was lost
+# and no provider message id was recorded (an uncertain row).
+DELIVERY_METADATA = "pressroom_delivery"
+
+
+def message_id(message, email):
+    """The id the provider gave MESSAGE for EMAIL (anymail's status after send), which is what its
+    tracking events carry; for backends without one (SMTP), the message's own Message-ID."""
+    status = getattr(message, "anymail_status", None)
+    recipient = status.recipients.get(email) if status is not None else None
+    if recipient is not None and recipient.message_id:
+        return str(recipient.message_id)
+    return message.extra_headers.get("Message-ID", "")

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Language, Topic
 
-from . import digests, tasks
+from . import digests, signals, tasks
 from .addresses import normalize_email
 from .mailings import ACTIVE_MAILING
-from .models import Delivery, Mailing, Subscriber, Suppression, email_hash
+from .models import Delivery, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
 
 
 class SignUp(enum.Enum):
@@ -47,8 +47,13 @@ def find_subscriber(email, *, for_update=False):
     return queryset.first()
 
 
-def is_suppressed(email):
-    return Suppression.objects.filter(email_hash=email_hash(email)).exists()
+def blocks_sign_up(email, method):
+    """True if EMAIL's suppression stands against this sign-up: every one does, except an erasure
+    against the owner's own sign-up on the form (they come back when they confirm)."""
+    reason = Suppression.objects.filter(email_hash=email_hash(email)).values_list("reason", flat=True).first()
+    if reason is None:
+        return False
+    return reason != Suppression.ERASED or method != Subscriber.ConsentMethod.FORM
 
 
 def _set_preferences(subscriber, *, language, topics, frequency):
@@ -106,7 +111,7 @@ def sign_up(
     email = normalize_email(email)
     if language not in Language.values or frequency not in Subscriber.Frequency.values:
         raise ValueError(f"Unknown language {language!r} or frequency {frequency!r}.")
-    if is_suppressed(email):
+    if blocks_sign_up(email, method):
         return SignUp.SUPPRESSED
     now = timezone.now()
     with transaction.atomic():
@@ -117,6 +122,10 @@ def sign_up(
         elif subscriber.status == Subscriber.Status.ACTIVE:
             # Nothing is sent: a stranger typing a subscriber's address must not be able to fill their inbox.
             return SignUp.ALREADY_ACTIVE
+        elif subscriber.status in Suppression.BLOCKS_SIGN_UP:
+            # Mail to this address bounced or drew a complaint: nothing is sent, the row and its history
+            # stay as they are (and the visitor sees the same page as any sign-up).
+            return SignUp.SUPPRESSED
         elif subscriber.status == Subscriber.Status.PENDING:
             interval = timedelta(seconds=settings.SUBSCRIPTIONS_RESEND_INTERVAL)
             if subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < interval:
@@ -148,6 +157,10 @@ def confirm_subscription(*, subscriber):
         subscriber.status = Subscriber.Status.ACTIVE
         subscriber.confirmed_at = timezone.now()
         subscriber.save(update_fields=["status", "confirmed_at", "updated_at"])
+        # An erased person who signed up again and confirmed is back: the erasure no longer describes them.
+        Suppression.objects.filter(
+            email_hash=email_hash(subscriber.email), reason=Suppression.ERASED
+        ).delete()
     return True
 
 
@@ -201,12 +214,20 @@ def update_preferences(*, subscriber, language, topics, frequency):
         _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
 
 
-def erase_subscriber(*, subscriber, reason="erased"):
-    """Delete every personal detail of SUBSCRIBER, keeping only a hash so that no import re-adds them."""
+def erase_subscriber(*, subscriber, reason=Suppression.ERASED):
+    """Delete every personal detail of SUBSCRIBER wherever it was stored, keeping only a hash so that no
+    import re-adds them. A bounced or complained address keeps that as its reason: it stays blocked."""
+    if subscriber.status in Suppression.BLOCKS_SIGN_UP:
+        reason = subscriber.status
     with transaction.atomic():
-        Suppression.objects.get_or_create(
-            email_hash=email_hash(subscriber.email), defaults={"reason": reason}
+        hashed = email_hash(subscriber.email)
+        _suppression, created = Suppression.objects.get_or_create(
+            email_hash=hashed, defaults={"reason": reason}
         )
+        if not created and reason in Suppression.BLOCKS_SIGN_UP:
+            Suppression.objects.filter(email_hash=hashed).update(reason=reason)
+        TrackingEvent.objects.filter(recipient__iexact=subscriber.email).update(recipient="")
+        signals.subscriber_erased.send(sender=Subscriber, subscriber=subscriber)
         subscriber.delete()
 
 

@@ -7,4 +7,4 @@ class PressConfig(AppConfig):
     verbose_name = _("Press")
 
     def ready(self):
-        from . import receivers  # noqa: F401 - press kits are rebuilt when their content changes
+        from . import receivers  # noqa: F401 - press kits rebuilt, erased subscribers' addresses removed

@@ -1,14 +1,18 @@
-"""What the press app does when the newsroom's content changes: press kits are rebuilt."""
+"""What the press app does when the newsroom's content changes (press kits are rebuilt) and when a
+subscriber is erased (their address leaves the correction notices)."""
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from pressroom.newsroom.models import Attachment, Release
+from subscriptions.models import email_hash
+from subscriptions.signals import subscriber_erased
 
 from . import tasks
-from .models import PressKit
+from .models import CorrectionNotice, PressKit
 
 # Rebuild when what goes into a kit changes. The check runs after the commit, so an editor's save of a
 # release and its attachments queues builds that find one current kit and stop.
@@ -37,3 +41,16 @@ def kit_deleted(sender, instance, **kwargs):
     name = instance.file.name
     if name:
         transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@receiver(subscriber_erased, dispatch_uid="press-subscriber-erased")
+def subscriber_erased_from_notices(sender, subscriber, **kwargs):
+    """The erased subscriber's notices keep their count but not the address: it becomes the address's
+    hash (unique per address, as the once-per-recipient constraint needs). One not sent yet never is."""
+    notices = CorrectionNotice.objects.filter(
+        Q(subscriber_id=subscriber.pk) | Q(email__iexact=subscriber.email, journalist__isnull=True)
+    )
+    notices.filter(status=CorrectionNotice.Status.QUEUED).update(
+        status=CorrectionNotice.Status.SKIPPED, error="the subscriber was erased"
+    )
+    notices.update(email=f"{email_hash(subscriber.email)}@erased.invalid", subscriber=None)
