@@ -425,6 +425,7 @@ DIGEST_HOUR = envint("DIGEST_HOUR", 7)  # local time (TIME_ZONE) of the daily an
 DIGEST_WEEKDAY = envint("DIGEST_WEEKDAY", 1)  # 1 = Monday (crontab numbering, 0 = Sunday)
 CELERY_BEAT_SCHEDULE |= {
     "sweep-mailings": {"task": "subscriptions.tasks.sweep_mailings", "schedule": MAILING_SWEEP_SECONDS},
+    "send-owed-confirmations": {"task": "subscriptions.tasks.send_owed_confirmations", "schedule": 60},
     "daily-digest": {
         "task": "subscriptions.tasks.send_digests",
         "schedule": crontab(minute=0, hour=DIGEST_HOUR),

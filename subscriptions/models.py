@@ -31,6 +31,13 @@ class SubscriberQuerySet(models.QuerySet):
             )
         return self.active().filter(wants_topic, language=release.language)
 
+    def owed_confirmation(self):
+        """Pending sign-ups whose confirmation email has not gone out since they (last) asked."""
+        return self.filter(status=Subscriber.Status.PENDING, consent_at__isnull=False).filter(
+            models.Q(confirmation_sent_at__isnull=True)
+            | models.Q(confirmation_sent_at__lt=models.F("consent_at"))
+        )
+
     def stale_signups(self, now=None):
         """Sign-ups never confirmed within SUBSCRIPTIONS_PENDING_MAX_DAYS (they are purged daily)."""
         cutoff = (now or timezone.now()) - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS)

@@ -135,14 +135,15 @@ def sign_up(
             subscriber.status = Subscriber.Status.PENDING
             outcome = SignUp.RESTARTED
         _record_consent(subscriber, method=method, source=source, now=now)
-        subscriber.confirmation_sent_at = now
         try:
             # A savepoint: a concurrent sign-up of the same new address may win the unique constraint.
             with transaction.atomic():
                 _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
         except IntegrityError:
             return SignUp.TOO_SOON
-        tasks.send_confirmation.delay_on_commit(subscriber.pk)
+        # The renewed consent is the record that a confirmation is owed (Subscriber.confirmation_owed):
+        # with the broker down the visitor still gets their answer, and the sweep sends it later.
+        transaction.on_commit(lambda: tasks.send_confirmation.delay(subscriber.pk), robust=True)
     return outcome
 
 
@@ -403,10 +404,9 @@ def import_subscribers(
                 subscriber.confirmed_at = now
             else:
                 subscriber.status = Subscriber.Status.PENDING
-                subscriber.confirmation_sent_at = now
             _set_preferences(subscriber, language=row.language, topics=row.topics, frequency=row.frequency)
             if not confirmed:
-                tasks.send_confirmation.delay_on_commit(subscriber.pk)
+                transaction.on_commit(lambda pk=subscriber.pk: tasks.send_confirmation.delay(pk), robust=True)
             report.imported += 1
             if progress:
                 progress(number, len(report.valid))

@@ -2,10 +2,12 @@
 acks_late + reject_on_worker_lost (settings) mean a killed worker's task is delivered again."""
 
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from . import digests, emails, mailings
 from .models import Mailing, Subscriber
@@ -13,12 +15,33 @@ from .models import Mailing, Subscriber
 
 @shared_task(autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, max_retries=5)
 def send_confirmation(subscriber_id):
-    """Send the double opt-in email, unless the sign-up was confirmed, left or purged in the meantime."""
-    subscriber = Subscriber.objects.filter(pk=subscriber_id, status=Subscriber.Status.PENDING).first()
-    if subscriber is None:
-        return False
-    emails.send_confirmation(subscriber)
+    """Send the double opt-in email if it is still owed: not when the sign-up was confirmed, left or
+    purged in the meantime, nor a second time for one request (a task queued twice, or by the sweep)."""
+    with transaction.atomic():
+        subscriber = (
+            Subscriber.objects.owed_confirmation().select_for_update().filter(pk=subscriber_id).first()
+        )
+        if subscriber is None:
+            return False
+        # Sent, then recorded: a failure rolls the record back and the retry (or the sweep) sends it.
+        emails.send_confirmation(subscriber)
+        Subscriber.objects.filter(pk=subscriber_id).update(confirmation_sent_at=timezone.now())
     return True
+
+
+@shared_task
+def send_owed_confirmations():
+    """Queue the confirmations whose task never left or was lost (the broker was down, a worker died);
+    return how many. Those asked for within the last minute are still on their way."""
+    now = timezone.now()
+    owed = Subscriber.objects.owed_confirmation().filter(
+        consent_at__lt=now - timedelta(minutes=1),
+        consent_at__gte=now - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS),
+    )
+    ids = list(owed.order_by("pk").values_list("pk", flat=True)[:1000])
+    for subscriber_id in ids:
+        send_confirmation.delay(subscriber_id)
+    return len(ids)
 
 
 @shared_task
