@@ -69,7 +69,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
     page = new_page()
     log_in(page)
 
-    page.get_by_role("link", name="Releases").first.click()
+    page.get_by_role("link", name="Releases", exact=True).first.click()
     page.get_by_role("link", name="Add release").click()
     page.wait_for_url("**/admin/newsroom/release/add/")
     page.locator("#id_title").fill(TITLE)
