@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from pressroom.newsroom.models import Release
 
-from . import providers, smtp
+from . import providers, senders, smtp
 from .models import Delivery, Mailing, Subscriber
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,10 @@ def prepare_mailing(mailing_id):
             # INSERT ... SELECT: the list of recipients never passes through Python. `WHERE true`
             # keeps SQLite's parser from reading ON CONFLICT as part of the SELECT.
             # The SQL is Django's own compilation of the audience queryset; values are parameters.
-            columns = "mailing_id, subscriber_id, status, attempts, message_id, event, error"
+            columns = "mailing_id, subscriber_id, status, attempts, message_id, event, error, claimed_by"
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608
-                f"SELECT %s, audience.sid, %s, 0, '', '', '' FROM ({subscribers_sql}) AS audience "
+                f"SELECT %s, audience.sid, %s, 0, '', '', '', '' FROM ({subscribers_sql}) AS audience "
                 "WHERE true ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
                 [mailing.pk, Delivery.Status.QUEUED, *params],
             )
@@ -97,6 +97,7 @@ def claim_batch(mailing_id, size, now=None):
             status=Delivery.Status.SENDING,
             claim=claim,
             claimed_at=now,
+            claimed_by=senders.identity(),
             handed_over_at=None,
             attempts=F("attempts") + 1,
         )
@@ -356,6 +357,8 @@ def send_batches(mailing_id, time_budget=None):
     from .release_email import ReleaseMessage
 
     time_budget = settings.MAILING_TASK_SECONDS if time_budget is None else time_budget
+    senders.beat()
+    recover_gone(mailing_id)
     deadline = time.monotonic() + time_budget
     provider = providers.current()
     builder = None
@@ -435,9 +438,37 @@ def finish(mailing_id, now=None):
 # Recovery
 
 
-def sweep(now=None):
+def recover_gone(mailing_id):
+    """Rows of MAILING_ID claimed by sender processes that are gone (their heartbeat stopped): queued again
+    if they were never handed over, uncertain if they were. Returns (requeued, uncertain)."""
+    sending = Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.SENDING).exclude(
+        claimed_by=""
+    )
+    dead = senders.gone(set(sending.values_list("claimed_by", flat=True).distinct()))
+    if not dead:
+        return 0, 0
+    rows = sending.filter(claimed_by__in=dead)
+    requeued = rows.filter(handed_over_at__isnull=True).update(
+        status=Delivery.Status.QUEUED, claim=None, claimed_by="", next_attempt_at=None
+    )
+    uncertain = rows.filter(handed_over_at__isnull=False).update(
+        status=Delivery.Status.UNCERTAIN, error="no answer recorded (the sender stopped)"
+    )
+    if requeued or uncertain:
+        log.warning(
+            "mailing %s: %s rows of stopped senders queued again, %s uncertain",
+            mailing_id,
+            requeued,
+            uncertain,
+        )
+    return requeued, uncertain
+
+
+def sweep(now=None, *, restart=False):
     """Recover what crashes left behind; return counts of what was done, and the mailings to prepare
-    ("to_prepare") and to start sending ("to_start") again, which the sweeping task queues."""
+    ("to_prepare") and to start sending ("to_start") again, which the sweeping task queues. With
+    RESTART (a worker has just started) every mailing with rows due is started, not only stalled ones:
+    the sender slots keep that from adding senders."""
     now = now or timezone.now()
     lease = now - timedelta(seconds=settings.MAILING_LEASE_SECONDS)
     stalled = now - timedelta(seconds=settings.MAILING_STALL_SECONDS)
@@ -450,15 +481,19 @@ def sweep(now=None):
     uncertain = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=lease, handed_over_at__isnull=False
     ).update(status=Delivery.Status.UNCERTAIN, error="no answer recorded (worker lost)")
+    # Claims of senders whose heartbeat stopped, without waiting for the lease.
+    for mailing_id in Mailing.objects.filter(status=Mailing.Status.SENDING).values_list("pk", flat=True):
+        gone_requeued, gone_uncertain = recover_gone(mailing_id)
+        requeued, uncertain = requeued + gone_requeued, uncertain + gone_uncertain
     to_prepare = list(
         Mailing.objects.filter(status=Mailing.Status.PREPARING, created_at__lt=stalled).values_list(
             "pk", flat=True
         )
     )
     to_start = []
-    idle = Mailing.objects.filter(status=Mailing.Status.SENDING).filter(
-        Q(last_activity_at__lt=stalled) | Q(last_activity_at__isnull=True)
-    )
+    idle = Mailing.objects.filter(status=Mailing.Status.SENDING)
+    if not restart:
+        idle = idle.filter(Q(last_activity_at__lt=stalled) | Q(last_activity_at__isnull=True))
     for mailing_id in idle.values_list("pk", flat=True):
         if Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED).exists():
             Mailing.objects.filter(pk=mailing_id).update(last_activity_at=now)

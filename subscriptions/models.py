@@ -203,6 +203,8 @@ class Delivery(models.Model):
     # a row claimed but never handed to the provider can be queued again; one handed over cannot.
     claim = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The process (host:pid) holding the claim: when its heartbeat stops, the claim is recovered at once.
+    claimed_by = models.CharField(max_length=200, blank=True, default="")
     handed_over_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

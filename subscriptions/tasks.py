@@ -5,11 +5,12 @@ import smtplib
 from datetime import datetime, timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import digests, emails, mailings
+from . import digests, emails, mailings, senders
 from .models import Mailing, Subscriber
 
 
@@ -70,7 +71,10 @@ def prepare_mailing(mailing_id):
 
 @shared_task
 def send_mailing(mailing_id):
-    progress = mailings.send_batches(mailing_id)
+    with senders.slot(mailing_id) as mine:
+        if not mine:
+            return  # as many senders as may work on this mailing are at work
+        progress = mailings.send_batches(mailing_id)
     if progress.more_now:
         send_mailing.delay(mailing_id)
     elif progress.retry_in is not None:
@@ -78,9 +82,10 @@ def send_mailing(mailing_id):
 
 
 @shared_task
-def sweep_mailings():
-    """Recover what crashes left behind and restart what stalled; return counts of what was done."""
-    result = mailings.sweep()
+def sweep_mailings(restart=False):
+    """Recover what crashes left behind and restart what stalled (with RESTART, everything with rows
+    due); return counts of what was done."""
+    result = mailings.sweep(restart=restart)
     for mailing_id in result.pop("to_prepare"):
         prepare_mailing.delay(mailing_id)
     for mailing_id in result.pop("to_start"):
@@ -102,3 +107,10 @@ def send_catch_up_digest(subscriber_id, frequency, since, until):
         since=datetime.fromisoformat(since),
         until=datetime.fromisoformat(until),
     )
+
+
+@worker_ready.connect(dispatch_uid="subscriptions-resume-after-restart")
+def resume_after_restart(sender=None, **kwargs):
+    """A worker that starts picks up unfinished mailings at once, not at the next periodic sweep: what
+    a stopped sender left claimed is recovered (its heartbeat has stopped) and sending restarts."""
+    sweep_mailings.delay(restart=True)

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.test import override_settings
 from kombu.exceptions import OperationalError as BrokerError
 
 from pressroom.celery import app
@@ -172,9 +173,11 @@ class Scenario:
                 worker.start()
 
     def sweep(self):
-        """What the periodic sweeper task does; a broker that is down makes it fail, as it would."""
+        """What the periodic sweeper task does; a broker that is down makes it fail, as it would. Like a
+        worker of this installation it reads the scenario's Redis, where the senders' heartbeats are."""
         try:
-            self.swept.update(tasks.sweep_mailings())
+            with override_settings(REDIS_URL=self.broker.url):
+                self.swept.update(tasks.sweep_mailings())
         except (BrokerError, OSError):
             self.swept["failed: broker down"] += 1
 

@@ -25,7 +25,9 @@ class SubscriberFactory(factory.django.DjangoModelFactory):
 
     class Params:
         # Just signed up: the confirmation is owed (the task records when it went out).
-        pending = factory.Trait(status=Subscriber.Status.PENDING, confirmed_at=None, confirmation_sent_at=None)
+        pending = factory.Trait(
+            status=Subscriber.Status.PENDING, confirmed_at=None, confirmation_sent_at=None
+        )
         unsubscribed = factory.Trait(
             status=Subscriber.Status.UNSUBSCRIBED,
             unsubscribed_at=factory.LazyFunction(timezone.now),

@@ -154,7 +154,7 @@ class Command(BaseCommand):
             f"  Newsroom:  {site}/",
             f"  Admin:     {site}/admin/",
             f"             user: {username}    password: {password}",
-            f"  Mailbox:   {site}/dev/mail/   (the emails the demo sends; staff only)",
+            f"  Mailbox:   {site}/dev/mail/   (the emails the demo sends; log in as the admin above)",
             "",
             f"  The password is kept in {password_file()}.",
             "  Press Ctrl-C to stop.",
