@@ -44,6 +44,13 @@ def targets(results):
     check("queries_per_page_constant", "same at 30 and at all releases", constant, bool(constant))
     unsubscribe = results["unsubscribe_post_ms"].get("p95")
     check("unsubscribe_post_p95_ms", "< 20 ms", unsubscribe, unsubscribe is not None and unsubscribe < 20)
+    faults = results.get("faults") or {}
+    five_xx = faults.get("five_xx")
+    check("faults_5xx", "0 5xx in every window", five_xx, five_xx == 0)
+    gap = faults.get("longest_gap_s")
+    check(
+        "faults_pages_served_throughout", "no gap > 1 s without a page", gap, gap is not None and gap <= 1.0
+    )
     return checks
 
 
@@ -93,6 +100,11 @@ def table(results):
         rows.append(
             f"  one-click unsubscribe POST: p50 {u['p50']} ms, p95 {u['p95']} ms ({u['requests']} requests)"
         )
+    if (results.get("faults") or {}).get("windows"):
+        from .faults import format_row
+
+        rows.append("Pages under faults (gunicorn, the public read mix, bench/faults.py)")
+        rows.extend(format_row(window) for window in results["faults"]["windows"])
     rows.append("Targets")
     for name, check in results["targets"].items():
         mark = {True: "met", False: "MISSED", None: "not measured"}[check["met"]]
@@ -157,8 +169,15 @@ def finish(bench):
     results["targets"] = targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "quick" if bench.quick else "latest"
+    if getattr(bench, "only", ""):
+        name = bench.only + ("-quick" if bench.quick else "")
     (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     try:
+        if getattr(bench, "only", ""):
+            print()
+            print(table(results))
+            print(f"\nWrote {RESULTS / f'{name}.json'}")
+            return
         plot(results, RESULTS / f"{name}.png")
         if not bench.quick and not results["errors"]:
             shutil.copyfile(RESULTS / f"{name}.png", ROOT / "docs" / "bench.png")

@@ -9,6 +9,7 @@ plot beside it, and prints a table.
     python -m bench                    # full: 10k, 100k, 1M recipients
     BENCH_SIZES=10000,100000 python -m bench
     python -m bench --profile          # py-spy on the worker during the fan-out (see docs/performance.md)
+    BENCH_ONLY=faults python -m bench  # only the pages under faults (full-length windows), to faults.json
 """
 
 import argparse
@@ -43,6 +44,8 @@ QUICK = {
     "unsubscribe_requests": 200,
     "latency_mailings": 20,
     "blast_messages": 2000,
+    "fault_window_seconds": 10,
+    "redis_down_seconds": 10,
 }
 FULL = {
     "batch_sizes": [10_000, 100_000, 1_000_000],
@@ -55,6 +58,8 @@ FULL = {
     "unsubscribe_requests": 300,
     "latency_mailings": 20,
     "blast_messages": 10_000,
+    "fault_window_seconds": 20,
+    "redis_down_seconds": 30,
 }
 
 
@@ -102,6 +107,7 @@ class Bench:
             "queries_per_page": {},
             "unsubscribe_post_ms": {},
             "smtp_sink_ceiling": {},
+            "faults": {},
             "details": {"batch": {}, "smtp": {}, "peer": {}},
             "notes": [],
             "errors": {},
@@ -341,10 +347,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
     parser.add_argument("--profile", action="store_true", help="py-spy the worker during the fan-out only")
-    parser.add_argument("--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults"
+    )
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    # BENCH_ONLY=faults runs the fault windows alone (results in faults.json); the rest is skipped.
+    only = os.environ.get("BENCH_ONLY", "").strip()
+    if only and only != "faults":
+        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults' can be run alone")
+    if only:
+        skip |= {"batch", "smtp", "peer", "pages", "fanout"}
     bench = Bench(quick=args.quick, profile=args.profile)
+    bench.only = only
     started = time.monotonic()
     print(f"Pressroom benchmark ({bench.results['mode']}), work files in {bench.workdir}", flush=True)
     ensure_tools(bench)
@@ -361,17 +376,20 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         versions(bench)
 
-        from . import fanout, pages, peer
+        from . import fanout, faults, pages, peer
 
         fanout.setup(bench)
         if args.profile:
             phase(bench, "profile", fanout.profile)
             return 0
-        phase(bench, "smtp sink ceiling", fanout.sink_ceiling)
-        phase(bench, "publish to first accepted", fanout.first_accepted_latency)
+        if "fanout" not in skip:
+            phase(bench, "smtp sink ceiling", fanout.sink_ceiling)
+            phase(bench, "publish to first accepted", fanout.first_accepted_latency)
         for n in bench.config["batch_sizes"] + [
             n for n in bench.config["smtp_sizes"] if n not in bench.config["batch_sizes"]
         ]:
+            if "fanout" in skip:
+                break
             phase(bench, f"seed {n:,} subscribers", fanout.seed, n)
             if "batch" not in skip and n in bench.config["batch_sizes"]:
                 phase(bench, f"fan-out to the batch provider, N={n:,}", fanout.batch, n)
@@ -381,6 +399,8 @@ def main(argv=None):
                 phase(bench, f"django-newsletter over SMTP, N={n:,}", peer.run, n)
         if "pages" not in skip:
             phase(bench, "pages", pages.run)
+        if "faults" not in skip:
+            phase(bench, "pages under faults", faults.run)
     finally:
         bench.stop_all()
         if not args.profile:
