@@ -15,6 +15,7 @@ from subscriptions import digests
 from subscriptions.models import Digest
 from tests.factories import ReleaseFactory
 from tests.integration import SMTPSink, free_port
+from tests.mockprovider import Fault, MockProvider
 
 from .factories import SubscriberFactory
 
@@ -156,6 +157,31 @@ def test_a_run_while_the_server_is_down_leaves_the_digests_queued_and_they_go_wh
             digests.send_due(now=timezone.now() + timedelta(hours=1))
 
     assert sink.received_by() == sorted(reader.email for reader in readers)
+    assert set(statuses().values()) == {Digest.Status.SENT}
+
+
+@override_settings(DIGEST_HOUR=7)
+def test_a_provider_answering_429_and_503_gets_the_digests_later_and_once():
+    readers = daily_readers(3)
+    with (
+        MockProvider() as provider,
+        override_settings(
+            EMAIL_BACKEND="anymail.backends.mailgun.EmailBackend",
+            ANYMAIL={
+                "MAILGUN_API_KEY": "key-test",
+                "MAILGUN_API_URL": provider.api_url,
+                "MAILGUN_SENDER_DOMAIN": "mg.example.org",
+                "REQUESTS_TIMEOUT": 2,
+            },
+        ),
+    ):
+        provider.fail_next(Fault(status=429, retry_after=30), Fault(status=503))
+
+        result = digests.send_digests(frequency="daily", now=RUN_AT)
+        assert (result["sent"], result["queued"]) == (1, 2)
+        digests.send_due(now=timezone.now() + timedelta(hours=1))
+
+    assert sorted(provider.recipients()) == sorted(reader.email for reader in readers)
     assert set(statuses().values()) == {Digest.Status.SENT}
 
 
