@@ -117,7 +117,6 @@ def send_due(*, now=None, limit=500):
     due = list(
         Digest.objects.filter(status=Digest.Status.QUEUED, next_attempt_at__lte=now)
         .select_related("subscriber")
-        .prefetch_related("subscriber__topics")
         .order_by("next_attempt_at", "pk")[:limit]
     )
     counts = Counter()
@@ -133,7 +132,8 @@ def send_due(*, now=None, limit=500):
                 counts["failed"] += 1
                 continue
             counts[_attempt(digest, subscriber, releases, connection)] += 1
-    counts["more"] = len(due) == limit
+    # Not while the server cannot be reached: the next minute's run tries again.
+    counts["more"] = len(due) == limit and not connection.unreachable
     log.info("due digests: %s", dict(counts))
     return dict(counts)
 
