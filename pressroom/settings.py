@@ -436,6 +436,8 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": crontab(minute=5, hour=DIGEST_HOUR, day_of_week=DIGEST_WEEKDAY),
         "args": ("weekly",),
     },
+    # Digests put back by a transient error (a dropped connection, SMTP 4xx, 429), sent when due.
+    "send-due-digests": {"task": "subscriptions.tasks.send_due_digests", "schedule": MAILING_SWEEP_SECONDS},
 }
 
 # API and webhooks (see docs/api.md)
@@ -484,6 +486,7 @@ CELERY_TASK_ROUTES = {
             "subscriptions.tasks.prepare_mailing",
             "subscriptions.tasks.send_mailing",
             "subscriptions.tasks.send_digests",
+            "subscriptions.tasks.send_due_digests",
             "subscriptions.tasks.send_confirmation",
             "subscriptions.tasks.send_catch_up_digest",
             "pressroom.press.tasks.send_presend",

@@ -1,5 +1,6 @@
-"""Editors' view of subscribers (counts, export, erase) and of mailings (live progress, pause, resume,
-cancel, retry of failed rows, the decision to resend uncertain ones, and test sends)."""
+"""Editors' view of subscribers (counts, export, erase), of mailings (live progress, pause, resume,
+cancel, retry of failed rows, the decision to resend uncertain ones, and test sends) and of digests
+(retry of failed ones, the decision to resend uncertain ones)."""
 
 import contextlib
 
@@ -18,7 +19,7 @@ from pressroom.newsroom.models import Release
 
 from . import export, mailings, services
 from .addresses import normalize_email
-from .models import Delivery, Mailing, Subscriber, Suppression, email_hash
+from .models import Delivery, Digest, Mailing, Subscriber, Suppression, email_hash
 from .release_email import send_test
 
 CONSENT_FIELDS = [
@@ -344,3 +345,45 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = [
+        "subscriber", "frequency", "period_start", "period_end", "status", "attempts", "error", "sent_at",
+    ]  # fmt: skip
+    list_filter = ["status", "frequency"]
+    search_fields = ["subscriber__email"]
+    list_select_related = ["subscriber"]
+    fields = readonly_fields = [
+        "subscriber", "frequency", "period_start", "period_end", "releases", "status", "attempts",
+        "next_attempt_at", "error", "created_at", "sent_at",
+    ]  # fmt: skip
+    actions = ["retry_failed", "resend_uncertain"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # digests are written by the digest runs
+
+    def has_change_permission(self, request, obj=None):
+        # "Change" is the right to send digests again (the actions); a digest itself is a record.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the row is what keeps a period's digest from going out twice
+
+    def _queued_again(self, request, count):
+        self.message_user(
+            request,
+            ngettext("%d digest queued again.", "%d digests queued again.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Retry failed digests"), permissions=["change"])
+    def retry_failed(self, request, queryset):
+        self._queued_again(request, services.retry_digests(digests=queryset, status=Digest.Status.FAILED))
+
+    @admin.action(description=_("Resend uncertain digests (they may get it twice)"), permissions=["change"])
+    def resend_uncertain(self, request, queryset):
+        count = services.retry_digests(digests=queryset, status=Digest.Status.UNCERTAIN)
+        self._queued_again(request, count)

@@ -102,9 +102,10 @@ def render(kind, context):
     return subject, text, html
 
 
-def send_digest(subscriber, releases, *, frequency, connection=None):
-    """A daily or weekly digest listing RELEASES, with the subscriber's own links and headers."""
-    message = build_message(
+def digest_message(subscriber, releases, *, frequency):
+    """A daily or weekly digest listing RELEASES, with the subscriber's own links and headers (digests.py
+    sends it)."""
+    return build_message(
         "digest",
         to=subscriber.email,
         language=subscriber.language,
@@ -116,6 +117,3 @@ def send_digest(subscriber, releases, *, frequency, connection=None):
         },
         headers=unsubscribe_headers(subscriber),
     )
-    message.connection = connection
-    message.send()
-    return message

@@ -243,6 +243,9 @@ class Digest(models.Model):
     period_end = models.DateTimeField()
     releases = models.ManyToManyField("newsroom.Release", related_name="digests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Sends tried so far; a queued digest goes (again) at next_attempt_at (digests.send_due).
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -255,6 +258,7 @@ class Digest(models.Model):
                 fields=["subscriber", "frequency", "period_start"], name="digest_once_per_period"
             )
         ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due")]
 
     def __str__(self):
         return f"{self.subscriber_id} {self.frequency} {self.period_start:%Y-%m-%d}"

@@ -17,7 +17,7 @@ from pressroom.newsroom.models import Language, Topic
 from . import digests, signals, tasks
 from .addresses import normalize_email
 from .mailings import ACTIVE_MAILING
-from .models import Delivery, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
+from .models import Delivery, Digest, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
 
 
 class SignUp(enum.Enum):
@@ -278,6 +278,18 @@ def retry_rows(*, mailing, status):
                 status=Mailing.Status.SENDING, finished_at=None, last_activity_at=timezone.now()
             )
             transaction.on_commit(lambda: tasks.start_sending(mailing.pk))
+    return count
+
+
+def retry_digests(*, digests, status):
+    """Queue FAILED or UNCERTAIN digests (a queryset) to be sent again at once: an editor's decision,
+    who knows that an uncertain one may reach its subscriber twice. Returns how many."""
+    with transaction.atomic():
+        count = digests.filter(status=status).update(
+            status=Digest.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+        )
+        if count:
+            transaction.on_commit(tasks.send_due_digests.delay)
     return count
 
 

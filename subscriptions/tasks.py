@@ -99,6 +99,15 @@ def send_digests(frequency):
 
 
 @shared_task
+def send_due_digests():
+    """Send the digests waiting for a retry (every minute, and when an editor queues some again)."""
+    result = digests.send_due()
+    if result["more"]:
+        send_due_digests.delay()
+    return result
+
+
+@shared_task
 def send_catch_up_digest(subscriber_id, frequency, since, until):
     """The digest owed to a subscriber who has just left FREQUENCY for "immediately"."""
     return digests.send_catch_up(

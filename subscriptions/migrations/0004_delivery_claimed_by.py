@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subscriptions', '0002_subscriber_digest_covered_until'),
+        ('subscriptions', '0003_digest_attempts'),
     ]
 
     operations = [
