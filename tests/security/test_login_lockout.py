@@ -1,13 +1,12 @@
 """The admin login throttle cannot be turned into a lockout: failures count per (username, address), with
 growing waits, and the editor at an address they have logged in from gets in while someone else guesses."""
 
-import time
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from pressroom.ops import login_throttle
+from tests.clock import Clock
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,6 @@ def log_in(username, password, address):
     )
     logged_in = response.status_code == 302 and "_auth_user_id" in client.session
     return logged_in, response.content.decode()
-
-
-class Clock:
-    """The time as the throttle reads it, moved by the test instead of by waiting."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def time(self):
-        return self.now
 
 
 @pytest.fixture

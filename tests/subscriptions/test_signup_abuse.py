@@ -13,6 +13,7 @@ from django.test import Client
 from pressroom.ops import ratelimit
 from subscriptions.forms import make_stamp
 from subscriptions.models import Subscriber
+from tests.clock import Clock
 
 from .conftest import signup_data
 
@@ -37,16 +38,6 @@ def behind_proxies(limits):
     limits.SUBSCRIPTIONS_TRUST_X_FORWARDED_FOR = True
     limits.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
     return limits
-
-
-class Clock:
-    """The time as the rate limit reads it, moved by the test instead of by waiting."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def time(self):
-        return self.now
 
 
 @pytest.fixture
