@@ -121,6 +121,9 @@ def editor_endpoint(permissions):
                 response = error_response(404, not_found().errors)
             except ApiError as exc:
                 response = error_response(exc.status, exc.errors, exc.headers)
+                if exc.status == 429:
+                    # Counted by the rate limit, which logs once per window, not by django.request each time.
+                    response._has_been_logged = True
             response["Cache-Control"] = "private, no-store"
             return response
 

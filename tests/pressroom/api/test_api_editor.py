@@ -562,3 +562,17 @@ def test_writes_are_rate_limited_per_token_and_reads_are_not(user, client):
     # Another token has its own window.
     other = api_client(token_for(user, name="Annen")[1])
     send(other, "post", f"{API}/releases/", {"title": "Tre"}, status=201)
+
+
+@override_settings(API_WRITE_RATE_LIMIT=1, API_WRITE_RATE_WINDOW=3600)
+def test_refused_writes_are_counted_not_logged_one_by_one(user, client, caplog):
+    send(client, "post", f"{API}/releases/", {"title": "En"}, status=201)
+
+    for title in ["To", "Tre", "Fire", "Fem"]:
+        response = client.post(
+            f"{API}/releases/", json.dumps({"title": title}), content_type="application/json"
+        )
+        assert response.status_code == 429
+
+    assert [record for record in caplog.records if record.name == "django.request"] == []
+    assert len([record for record in caplog.records if record.name == "pressroom.ops.ratelimit"]) == 1
