@@ -30,14 +30,18 @@ def send_confirmation(subscriber_id):
     return True
 
 
+# How long after a sign-up the sweep still sends its confirmation: longer than a broker or worker outage
+# lasts, short enough that an address the mail server refuses for good is not tried every minute for days.
+CONFIRMATION_SWEEP_WINDOW = timedelta(hours=2)
+
+
 @shared_task
 def send_owed_confirmations():
     """Queue the confirmations whose task never left or was lost (the broker was down, a worker died);
     return how many. Those asked for within the last minute are still on their way."""
     now = timezone.now()
     owed = Subscriber.objects.owed_confirmation().filter(
-        consent_at__lt=now - timedelta(minutes=1),
-        consent_at__gte=now - timedelta(days=settings.SUBSCRIPTIONS_PENDING_MAX_DAYS),
+        consent_at__lt=now - timedelta(minutes=1), consent_at__gte=now - CONFIRMATION_SWEEP_WINDOW
     )
     ids = list(owed.order_by("pk").values_list("pk", flat=True)[:1000])
     for subscriber_id in ids:
