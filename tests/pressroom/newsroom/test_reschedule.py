@@ -28,7 +28,10 @@ def test_the_schedule_page_refuses_a_published_release(admin_client):
     release = ReleaseFactory(published=True)
 
     response = admin_client.post(
-        reverse("admin:newsroom_release_schedule", args=[release.pk]), {"publish_at": LATER}, follow=True
+        reverse("admin:newsroom_release_schedule", args=[release.pk]),
+        {"publish_at": LATER},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert unchanged(release)
@@ -49,6 +52,7 @@ def test_the_bulk_schedule_action_leaves_published_releases_alone(admin_client):
             "publish_at": LATER,
         },
         follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert unchanged(published)
