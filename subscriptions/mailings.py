@@ -33,6 +33,8 @@ from .models import Delivery, Mailing, Subscriber
 log = logging.getLogger(__name__)
 
 ACTIVE_MAILING = (Mailing.Status.PREPARING, Mailing.Status.SENDING)
+# Messages that go one by one are handed over (marked as possibly with the provider) this many at a time.
+HAND_OVER_STEP = 10
 
 
 def audience(release):
@@ -109,19 +111,37 @@ def claim_batch(mailing_id, size, now=None):
     return claim
 
 
-def hand_over(claim):
-    """Mark the claimed rows as handed to the provider; return them as (id, email, token, pk) rows.
+def hand_over(claim, ids=None):
+    """Mark the claimed rows (only IDS of them, when given) as handed to the provider; return them as
+    (id, email, token, pk) rows.
 
     Rows that the sweeper took back in the meantime are no longer ours and are not returned.
     """
-    Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING, handed_over_at__isnull=True).update(
-        handed_over_at=timezone.now()
-    )
+    held = Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
+    if ids is not None:
+        held = held.filter(id__in=ids)
+    held.filter(handed_over_at__isnull=True).update(handed_over_at=timezone.now())
     return list(
-        Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING, handed_over_at__isnull=False)
+        held.filter(handed_over_at__isnull=False)
         .order_by("id")
         .values_list("id", "subscriber__email", "subscriber__token", "subscriber_id")
     )
+
+
+def hand_over_in_steps(claim, provider):
+    """The claimed rows in the parts they are handed over in: a batch API call takes them all at once;
+    messages sent one by one (SMTP, Postmark, SES) are handed over HAND_OVER_STEP at a time, just before
+    they go, so that a sender that dies leaves only those uncertain, not the whole claim."""
+    ids = list(
+        Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    step = len(ids) if provider.batch else HAND_OVER_STEP
+    for start in range(0, len(ids), step or 1):
+        rows = hand_over(claim, ids[start : start + step])
+        if rows:
+            yield rows
 
 
 @dataclass
@@ -381,21 +401,28 @@ def send_batches(mailing_id, time_budget=None):
             claim = claim_batch(mailing_id, provider.batch_size)
             if claim is None:
                 return _idle(mailing_id)
-            rows = hand_over(claim)
-            if not rows:
-                continue
             if builder is None:
                 builder = ReleaseMessage(Mailing.objects.select_related("release").get(pk=mailing_id).release)
                 connection = get_connection(fail_silently=False)
                 connection.open()
-            outcome = send_rows(rows, builder, provider, connection)
-            write_back(claim, outcome)
-            if outcome.retry or outcome.uncertain:
-                # A refusing or vanished server: start over with a fresh connection.
-                connection.close()
-                connection = get_connection(fail_silently=False)
-                connection.open()
-            _throttle(len(rows), started)
+            handed = 0
+            for rows in hand_over_in_steps(claim, provider):
+                outcome = send_rows(rows, builder, provider, connection)
+                write_back(claim, outcome)
+                handed += len(rows)
+                if outcome.retry or outcome.uncertain:
+                    # A refusing or vanished server: what this claim has not handed over waits with the
+                    # refused, and sending starts over with a fresh connection.
+                    not_sent = Delivery.objects.filter(
+                        claim=claim, status=Delivery.Status.SENDING, handed_over_at__isnull=True
+                    )
+                    _requeue(not_sent, "not sent: an earlier message in the batch failed", timezone.now(),
+                             outcome.retry_after)  # fmt: skip
+                    connection.close()
+                    connection = get_connection(fail_silently=False)
+                    connection.open()
+                    break
+            _throttle(handed, started)
     finally:
         if connection is not None:
             connection.close()
