@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 ACTIVE_MAILING = (Mailing.Status.PREPARING, Mailing.Status.SENDING)
 # Messages that go one by one are handed over (marked as possibly with the provider) this many at a time.
-HAND_OVER_STEP = 10
+HAND_OVER_STEP = 25
 
 
 def audience(release):
@@ -132,16 +132,24 @@ def hand_over_in_steps(claim, provider):
     """The claimed rows in the parts they are handed over in: a batch API call takes them all at once;
     messages sent one by one (SMTP, Postmark, SES) are handed over HAND_OVER_STEP at a time, just before
     they go, so that a sender that dies leaves only those uncertain, not the whole claim."""
-    ids = list(
-        Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    step = len(ids) if provider.batch else HAND_OVER_STEP
-    for start in range(0, len(ids), step or 1):
-        rows = hand_over(claim, ids[start : start + step])
-        if rows:
+    if provider.batch:
+        if rows := hand_over(claim):
             yield rows
+        return
+    held = Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
+    rows = list(
+        held.order_by("id").values_list("id", "subscriber__email", "subscriber__token", "subscriber_id")
+    )
+    for start in range(0, len(rows), HAND_OVER_STEP):
+        part = rows[start : start + HAND_OVER_STEP]
+        ids = [row[0] for row in part]
+        taken = held.filter(id__in=ids, handed_over_at__isnull=True).update(handed_over_at=timezone.now())
+        if taken != len(part):
+            # The sweeper took some back in the meantime: only ours go.
+            ours = set(held.filter(id__in=ids, handed_over_at__isnull=False).values_list("id", flat=True))
+            part = [row for row in part if row[0] in ours]
+        if part:
+            yield part
 
 
 @dataclass

@@ -14,8 +14,8 @@ from .factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
-BATCH = 30
-DIES_AT = 15
+BATCH = 100
+DIES_AT = 60
 
 
 class Killed(BaseException):
