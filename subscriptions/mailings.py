@@ -111,15 +111,12 @@ def claim_batch(mailing_id, size, now=None):
     return claim
 
 
-def hand_over(claim, ids=None):
-    """Mark the claimed rows (only IDS of them, when given) as handed to the provider; return them as
-    (id, email, token, pk) rows.
+def hand_over(claim):
+    """Mark the claimed rows as handed to the provider; return them as (id, email, token, pk) rows.
 
     Rows that the sweeper took back in the meantime are no longer ours and are not returned.
     """
     held = Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
-    if ids is not None:
-        held = held.filter(id__in=ids)
     held.filter(handed_over_at__isnull=True).update(handed_over_at=timezone.now())
     return list(
         held.filter(handed_over_at__isnull=False)

@@ -30,11 +30,10 @@ from django.utils import timezone
 
 from pressroom.ops import outbound
 
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
-Event = WebhookEndpoint.Event
 USER_AGENT = "Pressroom-Webhooks/1"
 SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept between our timestamp and its clock
 # A delivery that was claimed or queued this long ago without a result lost its task (worker killed,
