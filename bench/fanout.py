@@ -146,7 +146,7 @@ def mailing_run(bench, n, backend, *, py_spy=None):
                 requests = stats["requests"] - requests_before
             else:
                 last_accepted, first_accepted, requests = last_seen, None, None
-            mailing = Mailing.objects.get(release=release)
+            mailing = Mailing.objects.get(kind=Mailing.Kind.RELEASE, release=release)
             deadline = time.monotonic() + 60
             while mailing.status != Mailing.Status.DONE and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -266,7 +266,7 @@ def sink_ceiling(bench):
     from subscriptions.release_email import ReleaseMessage
 
     release = new_release("Sink ceiling message")
-    message = ReleaseMessage(release).single("reader1@bench.example", "x" * 32, 1, None)
+    message = ReleaseMessage(release).single((1, "reader1@bench.example", "x" * 32, 1), None)
     path = bench.workdir / "message.eml"
     path.write_bytes(message.message().as_bytes())
     bench.results["details"]["message_bytes"] = path.stat().st_size

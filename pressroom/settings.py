@@ -425,7 +425,6 @@ DIGEST_HOUR = envint("DIGEST_HOUR", 7)  # local time (TIME_ZONE) of the daily an
 DIGEST_WEEKDAY = envint("DIGEST_WEEKDAY", 1)  # 1 = Monday (crontab numbering, 0 = Sunday)
 CELERY_BEAT_SCHEDULE |= {
     "sweep-mailings": {"task": "subscriptions.tasks.sweep_mailings", "schedule": MAILING_SWEEP_SECONDS},
-    "send-owed-confirmations": {"task": "subscriptions.tasks.send_owed_confirmations", "schedule": 60},
     "daily-digest": {
         "task": "subscriptions.tasks.send_digests",
         "schedule": crontab(minute=0, hour=DIGEST_HOUR),
@@ -436,8 +435,6 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": crontab(minute=5, hour=DIGEST_HOUR, day_of_week=DIGEST_WEEKDAY),
         "args": ("weekly",),
     },
-    # Digests put back by a transient error (a dropped connection, SMTP 4xx, 429), sent when due.
-    "send-due-digests": {"task": "subscriptions.tasks.send_due_digests", "schedule": MAILING_SWEEP_SECONDS},
 }
 
 # API and webhooks (see docs/api.md)
@@ -460,10 +457,6 @@ CELERY_BEAT_SCHEDULE |= {
 ANALYTICS_PUSH_SECONDS = envint("ANALYTICS_PUSH_SECONDS", 1)
 ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 395)  # daily counts kept this long
 CELERY_BEAT_SCHEDULE |= {
-    "sweep-press-outboxes": {
-        "task": "pressroom.press.tasks.sweep_press_outboxes",
-        "schedule": MAILING_SWEEP_SECONDS,
-    },
     "flush-analytics": {
         "task": "pressroom.analytics.tasks.flush_analytics",
         "schedule": envint("ANALYTICS_FLUSH_SECONDS", 60),
@@ -486,11 +479,6 @@ CELERY_TASK_ROUTES = {
             "subscriptions.tasks.prepare_mailing",
             "subscriptions.tasks.send_mailing",
             "subscriptions.tasks.send_digests",
-            "subscriptions.tasks.send_due_digests",
-            "subscriptions.tasks.send_confirmation",
-            "subscriptions.tasks.send_catch_up_digest",
-            "pressroom.press.tasks.send_presend",
-            "pressroom.press.tasks.send_correction_notices",
         ]
     },
     "pressroom.press.tasks.build_presskit": {"queue": CELERY_FILES_QUEUE},

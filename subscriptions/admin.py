@@ -19,7 +19,7 @@ from pressroom.newsroom.models import Release
 
 from . import export, mailings, services
 from .addresses import normalize_email
-from .models import Delivery, Digest, Mailing, Subscriber, Suppression, email_hash
+from .models import Delivery, Mailing, Subscriber, Suppression, email_hash
 from .release_email import send_test
 
 CONSENT_FIELDS = [
@@ -195,7 +195,8 @@ class SuppressionAdmin(admin.ModelAdmin):
 @admin.register(Mailing)
 class MailingAdmin(admin.ModelAdmin):
     list_display = [
-        "release",
+        "__str__",
+        "kind",
         "status",
         "recipients",
         "sent",
@@ -204,12 +205,13 @@ class MailingAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
     ]
-    list_filter = ["status", "created_at"]
+    list_filter = ["kind", "status", "created_at"]
     search_fields = ["release__title"]
     list_select_related = ["release"]
     # The status is shown (and kept current) by the live progress panel above the form.
     fields = readonly_fields = [
-        "release", "audience", "recipients", "created_at", "prepared_at", "finished_at", "last_activity_at",
+        "kind", "release", "audience", "frequency", "language", "period_start", "period_end", "releases",
+        "recipients", "created_at", "prepared_at", "finished_at", "last_activity_at",
     ]  # fmt: skip
     actions = ["pause", "resume", "cancel", "retry_failed", "resend_uncertain"]
     change_form_template = "admin/subscriptions/mailing/change_form.html"
@@ -226,7 +228,7 @@ class MailingAdmin(admin.ModelAdmin):
         )
 
     def has_add_permission(self, request):
-        return False  # mailings are created by publishing a release
+        return False  # mailings are created by publishing, digest runs, sign-ups and the press
 
     def has_change_permission(self, request, obj=None):
         # "Change" is the right to steer mailings (the actions); a mailing's own page has nothing to edit.
@@ -333,9 +335,9 @@ class MailingAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["subscriber", "mailing", "status", "attempts", "sent_at", "event", "error"]
-    list_filter = ["status", "event"]
-    search_fields = ["subscriber__email", "message_id"]
+    list_display = ["subscriber", "email", "mailing", "status", "attempts", "sent_at", "event", "error"]
+    list_filter = ["mailing__kind", "status", "event"]
+    search_fields = ["subscriber__email", "email", "message_id"]
     list_select_related = ["subscriber", "mailing__release"]
     raw_id_fields = ["mailing", "subscriber"]
     show_full_result_count = False
@@ -345,45 +347,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
-    list_display = [
-        "subscriber", "frequency", "period_start", "period_end", "status", "attempts", "error", "sent_at",
-    ]  # fmt: skip
-    list_filter = ["status", "frequency"]
-    search_fields = ["subscriber__email"]
-    list_select_related = ["subscriber"]
-    fields = readonly_fields = [
-        "subscriber", "frequency", "period_start", "period_end", "releases", "status", "attempts",
-        "next_attempt_at", "error", "created_at", "sent_at",
-    ]  # fmt: skip
-    actions = ["retry_failed", "resend_uncertain"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False  # digests are written by the digest runs
-
-    def has_change_permission(self, request, obj=None):
-        # "Change" is the right to send digests again (the actions); a digest itself is a record.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the row is what keeps a period's digest from going out twice
-
-    def _queued_again(self, request, count):
-        self.message_user(
-            request,
-            ngettext("%d digest queued again.", "%d digests queued again.", count) % count,
-            messages.SUCCESS,
-        )
-
-    @admin.action(description=_("Retry failed digests"), permissions=["change"])
-    def retry_failed(self, request, queryset):
-        self._queued_again(request, services.retry_digests(digests=queryset, status=Digest.Status.FAILED))
-
-    @admin.action(description=_("Resend uncertain digests (they may get it twice)"), permissions=["change"])
-    def resend_uncertain(self, request, queryset):
-        count = services.retry_digests(digests=queryset, status=Digest.Status.UNCERTAIN)
-        self._queued_again(request, count)

@@ -8,6 +8,11 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         # Connect the anymail tracking receiver and the newsroom's publication receivers.
-        from . import checks, receivers, tracking  # noqa: F401
+        from . import checks, confirmations, digests, kinds, receivers, release_email, tracking  # noqa: F401
+        from .models import Mailing
 
         checks.register_deploy_checks()
+        # The kinds of email the ledger sends (the press app registers its own).
+        kinds.register(Mailing.Kind.RELEASE, release_email.KIND)
+        kinds.register(Mailing.Kind.DIGEST, digests.KIND)
+        kinds.register(Mailing.Kind.CONFIRMATION, confirmations.KIND)

@@ -1,35 +1,43 @@
-"""Daily and weekly digests: one per subscriber per period, listing the releases they have not had.
+"""Daily and weekly digests as mailings of the one ledger.
 
-A digest's row is written before it is sent and claimed (queued → uncertain) just before the hand-over,
-so a crash leaves it uncertain, never sent twice. A transient error (the connection dropped or refused,
-SMTP 4xx, a provider's 429 or 5xx) puts it back in the queue with a backoff, and send_due() sends it
-again; a permanent one marks it failed. A dropped connection is reopened, so the rest of the run goes on.
+A digest run plans: for every subscriber of the frequency it works out the releases they are owed
+(matching their language and topics, published since what their last digest covered, and not had
+another way), groups the subscribers whose digest has the same content (same language, same releases),
+and writes one mailing per content with a ledger row per subscriber. The senders then send each like a
+release mailing: one batch API call per 1,000 recipients with merge data, or pipelined over SMTP; with
+the same retries, hand-over per message, write-back and sweeps. So a digest run costs about what a
+mailing costs, and a crash, a dropped connection or a provider's 429 loses and repeats nothing.
+
+Periods are half-open, [start, end), ending at DIGEST_HOUR: a release published at DIGEST_HOUR itself is
+in the next period's digest, once. `Subscriber.digest_covered_until` says up to when a subscriber's
+digests have covered the archive, so that a change of frequency neither repeats nor drops a release.
+Planning is idempotent: run again (a redelivered task), it finds the same mailings and writes no row
+twice, and a release already in a subscriber's digest or mailing is never planned for them again.
 """
 
-import contextlib
+import hashlib
 import logging
-import smtplib
-from collections import Counter
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection
-from django.core.mail.message import sanitize_address
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from pressroom.newsroom.models import Release
 
-from . import emails, smtp
-from .mailings import PermanentError, TransientError, UncertainError, backoff, classify
-from .models import Delivery, Digest, Subscriber
+from . import emails, kinds
+from .models import Delivery, Mailing, Subscriber
+from .release_email import PersonalMessage
 
 log = logging.getLogger(__name__)
 
 PERIODS = {Subscriber.Frequency.DAILY: timedelta(days=1), Subscriber.Frequency.WEEKLY: timedelta(days=7)}
 # However long ago a subscriber's last digest was, a digest reaches back at most this far.
 LONGEST_LOOKBACK = PERIODS[Subscriber.Frequency.WEEKLY]
+# Deliveries that mean a subscriber has (or may have, or will have) a release: all but these.
+NOT_HAD = (Delivery.Status.FAILED, Delivery.Status.SKIPPED)
 
 
 def period(frequency, now=None):
@@ -43,17 +51,6 @@ def period(frequency, now=None):
     return end - PERIODS[frequency], end
 
 
-def releases_for(subscriber, candidates):
-    """The candidate releases that match SUBSCRIBER's language and topics."""
-    topic_ids = None if subscriber.all_topics else {t.pk for t in subscriber.topics.all()}
-    return [
-        release
-        for release in candidates
-        if release.language == subscriber.language
-        and (topic_ids is None or topic_ids & {t.pk for t in release.topics.all()})
-    ]
-
-
 def owed_since(subscriber, start, end):
     """From when SUBSCRIBER is owed releases in the digest ending at END: since their last digest (or
     since they left "immediately"), at most one week back; since START when nothing says otherwise."""
@@ -61,257 +58,155 @@ def owed_since(subscriber, start, end):
     return max(since, end - LONGEST_LOOKBACK)
 
 
-def send_digests(*, frequency, now=None, chunk=500):
-    """Build and send the digests of one period. Safe to run again: the period's digests exist once."""
+def plan(*, frequency, now=None, chunk=2000):
+    """Write the digests of the period ending before NOW into the ledger; return the ids of their
+    mailings, ready to send."""
     start, end = period(frequency, now)
-    subscribers = (
-        Subscriber.objects.active().filter(frequency=frequency).prefetch_related("topics").order_by("pk")
-    )
-    candidates = list(
-        Release.objects.published(now=end)
-        .filter(published_at__gte=end - LONGEST_LOOKBACK, published_at__lt=end)
-        .prefetch_related("topics")
-    )
-    counts = {"sent": 0, "empty": 0, "skipped": 0, "failed": 0, "queued": 0, "uncertain": 0}
+    candidates = _candidates(since=end - LONGEST_LOOKBACK, until=end)
+    subscribers = Subscriber.objects.active().filter(frequency=frequency).order_by("pk")
+    planned = set()
     if candidates:
         last_pk = 0
-        with Sender() as connection:
-            while True:
-                batch = list(subscribers.filter(pk__gt=last_pk)[:chunk])
-                if not batch:
-                    break
-                last_pk = batch[-1].pk
-                for subscriber in batch:
-                    since = owed_since(subscriber, start, end)
-                    owed = [release for release in candidates if release.published_at >= since]
-                    outcome = _send_one(subscriber, frequency, start, end, owed, connection)
-                    counts[outcome] += 1
+        while True:
+            part = list(subscribers.filter(pk__gt=last_pk)[:chunk])
+            if not part:
+                break
+            last_pk = part[-1].pk
+            owed = {s.pk: (s.language, owed_since(s, start, end)) for s in part}
+            planned |= _write(frequency, start, end, candidates, owed)
     # Everyone of this frequency is covered up to END now, whether their digest had anything or not.
     subscribers.filter(Q(digest_covered_until__isnull=True) | Q(digest_covered_until__lt=end)).update(
         digest_covered_until=end
     )
-    log.info("%s digests for %s–%s: %s", frequency, start, end, counts)
-    return counts
+    ready = [_ready(mailing_id) for mailing_id in sorted(planned)]
+    log.info("%s digests for %s–%s: %s mailings", frequency, start, end, len(ready))
+    return ready
 
 
-def send_catch_up(*, subscriber_id, frequency, since, until):
-    """The releases a subscriber who left FREQUENCY for "immediately" was still owed: those published in
-    [SINCE, UNTIL), in one digest of that frequency (once: the period starts at SINCE)."""
-    subscriber = Subscriber.objects.active().filter(pk=subscriber_id).prefetch_related("topics").first()
-    if subscriber is None:
-        return "skipped"
-    candidates = list(
-        Release.objects.published(now=until)
+def plan_catch_up(*, subscriber, frequency, since, until):
+    """The digest owed to a subscriber who leaves FREQUENCY for "immediately": the releases published in
+    [SINCE, UNTIL) they have not had, in one digest whose period starts at SINCE. Returns its mailing's
+    id, or None when nothing is owed."""
+    candidates = _candidates(since=since, until=until)
+    planned = _write(frequency, since, until, candidates, {subscriber.pk: (subscriber.language, since)})
+    return _ready(planned.pop()) if planned else None
+
+
+def _candidates(*, since, until):
+    """Releases published in [SINCE, UNTIL) that are public now, with their topic ids."""
+    releases = list(
+        Release.objects.published()
         .filter(published_at__gte=since, published_at__lt=until)
         .prefetch_related("topics")
+        .order_by("published_at", "pk")
     )
-    with Sender() as connection:
-        return _send_one(subscriber, frequency, since, until, candidates, connection)
+    for release in releases:
+        release.topic_ids = {topic.pk for topic in release.topics.all()}
+    return releases
 
 
-def send_due(*, now=None, limit=500):
-    """Send the queued digests whose time has come (a transient error's backoff is over, an editor queued
-    them again, or a crash came between writing and sending them); return counts, with "more" when
-    LIMIT were taken and others may be due."""
-    now = now or timezone.now()
-    due = list(
-        Digest.objects.filter(status=Digest.Status.QUEUED, next_attempt_at__lte=now)
-        .select_related("subscriber")
-        .order_by("next_attempt_at", "pk")[:limit]
-    )
-    counts = Counter()
-    with Sender() as connection:
-        for digest in due:
-            subscriber = digest.subscriber
-            releases = list(Release.objects.published(now=now).filter(digests=digest))
-            if subscriber.status != Subscriber.Status.ACTIVE or not releases:
-                why = "the subscriber has left" if releases else "none of its releases is published now"
-                Digest.objects.filter(pk=digest.pk, status=Digest.Status.QUEUED).update(
-                    status=Digest.Status.FAILED, error=f"not sent: {why}", next_attempt_at=None
-                )
-                counts["failed"] += 1
-                continue
-            counts[_attempt(digest, subscriber, releases, connection)] += 1
-    # Not while the server cannot be reached: the next minute's run tries again.
-    counts["more"] = len(due) == limit and not connection.unreachable
-    log.info("due digests: %s", dict(counts))
-    return dict(counts)
-
-
-def already_had(subscriber, candidates):
-    """The ids of CANDIDATES that SUBSCRIBER has or will have another way: a delivery of its mailing
-    that is sent, on its way or perhaps sent, or another digest that is not failed."""
-    delivered = Delivery.objects.filter(subscriber=subscriber, mailing__release__in=candidates).exclude(
-        status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED]
-    )
-    in_digests = Digest.releases.through.objects.filter(
-        digest__subscriber=subscriber, release__in=candidates
-    ).exclude(digest__status=Digest.Status.FAILED)
-    return set(delivered.values_list("mailing__release_id", flat=True)) | set(
-        in_digests.values_list("release_id", flat=True)
-    )
-
-
-def _send_one(subscriber, frequency, start, end, candidates, connection):
-    matching = releases_for(subscriber, candidates)
-    had = already_had(subscriber, matching) if matching else set()
-    releases = [release for release in matching if release.pk not in had]
-    if not releases:
-        return "empty"
-    try:
-        with transaction.atomic():
-            # Due at once: if this run dies before sending it, send_due() does.
-            digest = Digest.objects.create(
-                subscriber=subscriber,
-                frequency=frequency,
-                period_start=start,
-                period_end=end,
-                next_attempt_at=timezone.now(),
-            )
-            digest.releases.set(releases)
-    except IntegrityError:
-        return "skipped"  # this period's digest exists: sent, queued for a retry, failed or uncertain
-    return _attempt(digest, subscriber, releases, connection)
-
-
-def _attempt(digest, subscriber, releases, connection):
-    """Claim DIGEST (still queued) and send it over CONNECTION, a Sender; record the outcome and return
-    it: "sent", "queued" (to be retried), "failed", "uncertain", or "skipped" (another sender has it)."""
-    if connection.unreachable:
-        return "queued"  # the server could not be reached in this run: left for send_due()
-    claimed = Digest.objects.filter(pk=digest.pk, status=Digest.Status.QUEUED).update(
-        status=Digest.Status.UNCERTAIN, attempts=F("attempts") + 1, next_attempt_at=None
-    )
-    if not claimed:
-        return "skipped"
-    # Claimed before the send: a crash from here on leaves it uncertain, never sent twice.
-    attempts = digest.attempts + 1
-    row = Digest.objects.filter(pk=digest.pk)
-    try:
-        with translation.override(subscriber.language):
-            message = emails.digest_message(subscriber, releases, frequency=digest.frequency)
-    except Exception as exc:  # noqa: BLE001 - recorded on the digest row
-        error = PermanentError(f"{exc.__class__.__name__}: {str(exc)[:500]}")
-    else:
-        error = connection.hand_over(message)
-    if error is None:
-        row.update(status=Digest.Status.SENT, sent_at=timezone.now(), error="")
-        return "sent"
-    if isinstance(error, TransientError) and attempts < settings.MAILING_MAX_ATTEMPTS:
-        delay = error.retry_after if error.retry_after is not None else backoff(attempts)
-        row.update(
-            status=Digest.Status.QUEUED,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
-            error=str(error)[:1000],
+def _write(frequency, start, end, candidates, owed):
+    """Group the subscribers of OWED ({id: (language, since)}) by the content of their digest, write a
+    ledger row for each into its content's mailing; return the ids of the mailings written to."""
+    ids = list(owed)
+    topics = defaultdict(set)
+    for subscriber_id, topic_id in Subscriber.topics.through.objects.filter(
+        subscriber_id__in=ids
+    ).values_list("subscriber_id", "topic_id"):
+        topics[subscriber_id].add(topic_id)
+    had = already_had(ids, [release.pk for release in candidates])
+    groups = defaultdict(list)
+    for subscriber_id, (language, since) in owed.items():
+        wanted = topics.get(subscriber_id)
+        content = tuple(
+            release.pk
+            for release in candidates
+            if release.published_at >= since
+            and release.language == language
+            and (not wanted or wanted & release.topic_ids)
+            and release.pk not in had[subscriber_id]
         )
-        return "queued"
-    if isinstance(error, UncertainError):
-        row.update(error=str(error)[:1000])  # it stays uncertain: an editor may resend it
-        return "uncertain"
-    if isinstance(error, TransientError):
-        error = f"gave up after {attempts} attempts: {error}"
-    row.update(status=Digest.Status.FAILED, error=str(error)[:1000])
-    return "failed"
+        if content:
+            groups[language, content].append(subscriber_id)
+    written = set()
+    for (language, content), subscriber_ids in groups.items():
+        with transaction.atomic():
+            mailing = _mailing(frequency, start, end, language, content)
+            Delivery.objects.bulk_create(
+                [Delivery(mailing=mailing, subscriber_id=pk) for pk in subscriber_ids],
+                batch_size=1000,
+                ignore_conflicts=True,
+            )
+        written.add(mailing.pk)
+    return written
 
 
-class Sender:
-    """The connection a run of digests goes out on, one message at a time.
+def _mailing(frequency, start, end, language, content):
+    key = hashlib.sha256(f"{language}:{','.join(map(str, content))}".encode()).hexdigest()
+    mailing, created = Mailing.objects.get_or_create(
+        kind=Mailing.Kind.DIGEST,
+        frequency=frequency,
+        period_start=start,
+        content_key=key,
+        defaults={"period_end": end, "language": language, "status": Mailing.Status.PREPARING},
+    )
+    if created:
+        mailing.releases.set(content)
+    return mailing
 
-    With Django's SMTP backend the envelope (MAIL, RCPT) and the content (DATA) are sent as separate
-    steps, so a failure before the content is known to have sent nothing: a connection found dropped
-    then is reopened and the message sent on the new one, and the rest of the run goes on. Only a
-    connection lost while the content was on its way leaves a digest uncertain. Once the server cannot
-    be reached at all, the rest of the run is left queued for send_due() instead of tried one by one.
-    """
 
-    def __init__(self):
-        self.backend = get_connection(fail_silently=False)
-        self.unreachable = False
+def _ready(mailing_id):
+    """Count a planned mailing's rows and let its senders start (again, if it was done)."""
+    now = timezone.now()
+    Mailing.objects.filter(pk=mailing_id).exclude(status=Mailing.Status.CANCELLED).update(
+        status=Mailing.Status.SENDING,
+        recipients=Delivery.objects.filter(mailing_id=mailing_id).count(),
+        prepared_at=now,
+        last_activity_at=now,
+        finished_at=None,
+    )
+    return mailing_id
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc_info):
-        self._close()
+def already_had(subscriber_ids, release_ids):
+    """{subscriber id: ids of RELEASE_IDS they have or will have another way}: a release mailing's row
+    or a digest's that is sent, on its way or perhaps sent."""
+    had = defaultdict(set)
+    if not release_ids:
+        return had
+    mine = Delivery.objects.filter(subscriber_id__in=subscriber_ids).exclude(status__in=NOT_HAD)
+    by_mailing = mine.filter(
+        mailing__kind=Mailing.Kind.RELEASE, mailing__release_id__in=release_ids
+    ).values_list("subscriber_id", "mailing__release_id")
+    by_digest = mine.filter(mailing__kind=Mailing.Kind.DIGEST, mailing__releases__in=release_ids).values_list(
+        "subscriber_id", "mailing__releases"
+    )
+    for subscriber_id, release_id in [*by_mailing, *by_digest]:
+        if release_id in release_ids:
+            had[subscriber_id].add(release_id)
+    return had
 
-    def hand_over(self, message):
-        """Send MESSAGE; None, or the TransientError, UncertainError or PermanentError saying why not."""
-        if not smtp.takes_bytes(self.backend):
-            try:
-                self.backend.send_messages([message])
-            except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
-                error = classify(exc)
-                if not isinstance(error, PermanentError):
-                    self._reopen()
-                return error
-            return None
-        return self._over_smtp(message, reopen=True)
 
-    def _over_smtp(self, message, *, reopen):
-        reused = self.backend.connection is not None
-        try:
-            if not reused:
-                self.backend.open()
-            server = self.backend.connection
-            encoding = message.encoding or settings.DEFAULT_CHARSET
-            sender = sanitize_address(message.from_email, encoding)
-            content = message.message().as_bytes(linesep="\r\n")
-        except Exception as exc:  # noqa: BLE001
-            if isinstance(exc, OSError):
-                self._close()
-                self.unreachable = True
-                return TransientError(f"could not connect: {exc.__class__.__name__}: {exc}")
-            return PermanentError(f"{exc.__class__.__name__}: {str(exc)[:500]}")
-        try:
-            server.ehlo_or_helo_if_needed()
-            options = [f"size={len(content)}"] if server.does_esmtp and server.has_extn("size") else []
-            code, reply = server.mail(sender, options)
-            if code != 250:
-                raise smtplib.SMTPSenderRefused(code, reply, sender)
-            for recipient in message.recipients():
-                address = sanitize_address(recipient, encoding)
-                code, reply = server.rcpt(address)
-                if code not in (250, 251):
-                    raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
-        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as refused:
-            self._reset(refused)
-            if reused and reopen and getattr(refused, "smtp_code", None) == 421:
-                # The server closes this connection (too many messages on it, a restart): a new one.
-                return self._over_smtp(message, reopen=False)
-            return classify(refused)
-        except OSError as exc:  # smtplib's SMTPServerDisconnected among them: nothing of MESSAGE went out
-            self._close()
-            if reused and reopen:
-                log.info("SMTP connection lost between digests (%s); reopening", exc.__class__.__name__)
-                return self._over_smtp(message, reopen=False)
-            return TransientError(f"connection lost before sending: {exc.__class__.__name__}: {exc}")
-        try:
-            server.data(content)
-        except smtplib.SMTPResponseException as refused:  # DATA or the content refused: not delivered
-            self._reset(refused)
-            return classify(refused)
-        except OSError as exc:
-            self._close()
-            return UncertainError(f"connection lost while sending: {exc.__class__.__name__}: {exc}")
-        return None
+class DigestMessage(PersonalMessage):
+    """A digest's content rendered once in its language, with each subscriber's links put in per
+    recipient or by the provider's merge fields. Only releases still public are listed."""
 
-    def _reset(self, refused):
-        """After a refusal: RSET, as smtplib's sendmail() does; a server that said 421 is closing."""
-        if getattr(refused, "smtp_code", None) == 421:
-            self._close()
-            return
-        try:
-            self.backend.connection.rset()
-        except OSError:
-            self._close()
+    def __init__(self, mailing):
+        releases = list(
+            Release.objects.published().filter(digest_mailings=mailing).order_by("published_at", "pk")
+        )
+        context = {
+            "releases": [(release, settings.SITE_URL + release.get_absolute_url()) for release in releases],
+            "frequency": mailing.frequency,
+            "language": mailing.language,
+            **self.placeholders(),
+        }
+        with translation.override(mailing.language):
+            super().__init__(*emails.render("digest", context))
 
-    def _close(self):
-        with contextlib.suppress(Exception):
-            self.backend.close()
 
-    def _reopen(self):
-        """A new connection after a connection-level error, kept open for the rest of the run (a backend
-        left closed would open and close one per message)."""
-        self._close()
-        with contextlib.suppress(Exception):
-            self.backend.open()
+def _public(mailing):
+    return Release.objects.published().filter(digest_mailings=mailing).exists()
+
+
+KIND = kinds.Kind(builder=DigestMessage, current=_public, withdrawn=kinds.SKIP)

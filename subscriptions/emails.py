@@ -74,12 +74,13 @@ def build_message(kind, *, to, context, language, headers=None):
     return message
 
 
-def send_confirmation(subscriber):
+def confirmation_message(subscriber):
     """The double opt-in email: a signed, expiring link and nothing the visitor typed but the address.
+    It goes out through the ledger (confirmations.py).
 
     No List-Unsubscribe headers: the person is not subscribed until they confirm.
     """
-    message = build_message(
+    return build_message(
         "confirmation",
         to=subscriber.email,
         language=subscriber.language,
@@ -87,9 +88,8 @@ def send_confirmation(subscriber):
             "confirm_url": confirm_url(subscriber),
             "valid_days": max(1, settings.SUBSCRIPTIONS_CONFIRM_MAX_AGE // 86400),
         },
+        headers={"Message-ID": new_message_id()},
     )
-    message.send()
-    return message
 
 
 def render(kind, context):

@@ -1,12 +1,14 @@
-"""Release mailings over a per-recipient ledger.
+"""The delivery ledger: every email the system sends goes through here.
 
-The publish service creates a Mailing in the publishing transaction. `prepare_mailing` writes one
-Delivery row per recipient, set-wise. Sender tasks then loop: claim a batch of queued rows (row locks,
-SKIP LOCKED on PostgreSQL), mark them handed over, call the provider once per batch (or once per
-recipient over one connection for SMTP), and write the result back. A crash leaves rows in a state that
-says exactly what is known: claimed but never handed over (safe to queue again) or handed over without an
-answer (uncertain: re-sent only when an editor says so). `sweep` recovers both, and mailings whose
-tasks were lost.
+A Mailing is one email to its recipients, of one kind (kinds.py): a release, a digest's content, a
+confirmation, an embargoed pre-send, a correction notice. Its Delivery rows, one per recipient, are
+written before anything is sent: a release's set-wise by `prepare_mailing` once the publishing transaction
+has created the Mailing, the others' by whoever creates them. Sender tasks then loop: claim a batch of
+queued rows (row locks, SKIP LOCKED on PostgreSQL), mark them handed over, call the provider once per
+batch (or once per recipient over one connection for SMTP), and write the result back. A crash leaves rows
+in a state that says exactly what is known: claimed but never handed over (safe to queue again) or handed
+over without an answer (uncertain: re-sent only when an editor says so). `sweep` recovers both, and
+mailings whose tasks were lost.
 """
 
 import contextlib
@@ -23,11 +25,10 @@ from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pressroom.newsroom.models import Release
-
-from . import providers, senders, smtp
+from . import kinds, providers, senders, smtp
 from .models import Delivery, Mailing, Subscriber
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,21 @@ def audience(release):
 
 
 def prepare_mailing(mailing_id):
-    """Write the ledger of MAILING set-wise; the task then starts the senders. Idempotent."""
+    """Write the ledger of a release's MAILING set-wise; the task then starts the senders. Idempotent.
+    A mailing of another kind had its rows written by whoever made it: it is only counted (a digest
+    run that stopped before it was)."""
     mailing = Mailing.objects.select_related("release").get(pk=mailing_id)
     if mailing.status != Mailing.Status.PREPARING:
+        return mailing
+    if mailing.kind != Mailing.Kind.RELEASE:
+        now = timezone.now()
+        Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.PREPARING).update(
+            status=Mailing.Status.SENDING,
+            recipients=Delivery.objects.filter(mailing=mailing).count(),
+            prepared_at=now,
+            last_activity_at=now,
+        )
+        mailing.refresh_from_db()
         return mailing
     subscribers_sql, params = audience(mailing.release).order_by().values(sid=F("pk")).query.sql_with_params()
     table = Delivery._meta.db_table
@@ -54,10 +67,12 @@ def prepare_mailing(mailing_id):
             # INSERT ... SELECT: the list of recipients never passes through Python. `WHERE true`
             # keeps SQLite's parser from reading ON CONFLICT as part of the SELECT.
             # The SQL is Django's own compilation of the audience queryset; values are parameters.
-            columns = "mailing_id, subscriber_id, status, attempts, message_id, event, error, claimed_by"
+            columns = (
+                "mailing_id, subscriber_id, email, status, attempts, message_id, event, error, claimed_by"
+            )
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608
-                f"SELECT %s, audience.sid, %s, 0, '', '', '', '' FROM ({subscribers_sql}) AS audience "
+                f"SELECT %s, audience.sid, '', %s, 0, '', '', '', '' FROM ({subscribers_sql}) AS audience "
                 "WHERE true ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
                 [mailing.pk, Delivery.Status.QUEUED, *params],
             )
@@ -71,11 +86,32 @@ def prepare_mailing(mailing_id):
     return mailing
 
 
+def write(kind, *, recipients, release=None):
+    """Write a mailing of KIND with a ledger row for each of RECIPIENTS, (subscriber id, None) or (None,
+    address) pairs, ready to send; return the mailing and its rows in the same order. The caller starts
+    its senders once this is committed (tasks.start_sending)."""
+    now = timezone.now()
+    mailing = Mailing.objects.create(
+        kind=kind,
+        release=release,
+        status=Mailing.Status.SENDING,
+        recipients=len(recipients),
+        prepared_at=now,
+        last_activity_at=now,
+    )
+    rows = Delivery.objects.bulk_create(
+        [Delivery(mailing=mailing, subscriber_id=pk, email=email or "") for pk, email in recipients],
+        batch_size=1000,
+    )
+    return mailing, rows
+
+
 # Claiming and sending
 
 
-def claim_batch(mailing_id, size, now=None):
-    """Claim up to SIZE queued rows of a mailing; return the claim id, or None when none is due.
+def claim_batch(mailing_id, size, now=None, audience=Subscriber.Status.ACTIVE):
+    """Claim up to SIZE queued rows of a mailing; return the claim id, or None when none is due. A row
+    whose subscriber no longer has the AUDIENCE status (left the list, confirmed meanwhile) is skipped.
 
     On PostgreSQL the rows are locked with SKIP LOCKED so that concurrent senders take different rows.
     SQLite has no row locks; there the transaction is IMMEDIATE (see settings), so claims are
@@ -93,9 +129,7 @@ def claim_batch(mailing_id, size, now=None):
         if not rows:
             return None
         claim = uuid.uuid4()
-        Delivery.objects.filter(
-            id__in=[i for i, status in rows if status == Subscriber.Status.ACTIVE]
-        ).update(
+        Delivery.objects.filter(id__in=[i for i, status in rows if status in (audience, None)]).update(
             status=Delivery.Status.SENDING,
             claim=claim,
             claimed_at=now,
@@ -105,38 +139,47 @@ def claim_batch(mailing_id, size, now=None):
         )
         # Whoever left since the ledger was written is skipped, not sent to. (Read with the claim, this
         # costs a join per batch; a second UPDATE over a subquery cost a fifth of the claim's time.)
-        if gone := [i for i, status in rows if status != Subscriber.Status.ACTIVE]:
+        if gone := [i for i, status in rows if status not in (audience, None)]:
             Delivery.objects.filter(id__in=gone).update(status=Delivery.Status.SKIPPED, claim=None)
         Mailing.objects.filter(pk=mailing_id).update(last_activity_at=now)
     return claim
 
 
+def _rows(deliveries):
+    """DELIVERIES as the rows builders take: (id, address, subscriber token or None, subscriber id or
+    None), the address a subscriber's own or, for anyone else, the row's."""
+    return list(
+        deliveries.annotate(address=Coalesce("subscriber__email", "email"))
+        .order_by("id")
+        .values_list("id", "address", "subscriber__token", "subscriber_id")
+    )
+
+
 def hand_over(claim):
-    """Mark the claimed rows as handed to the provider; return them as (id, email, token, pk) rows.
+    """Mark the claimed rows as handed to the provider; return them as rows (see _rows).
 
     Rows that the sweeper took back in the meantime are no longer ours and are not returned.
     """
     held = Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
     held.filter(handed_over_at__isnull=True).update(handed_over_at=timezone.now())
-    return list(
-        held.filter(handed_over_at__isnull=False)
-        .order_by("id")
-        .values_list("id", "subscriber__email", "subscriber__token", "subscriber_id")
-    )
+    return _rows(held.filter(handed_over_at__isnull=False))
 
 
-def hand_over_in_steps(claim, provider):
-    """The claimed rows in the parts they are handed over in: a batch API call takes them all at once;
+def batched(provider, builder):
+    """True when BUILDER's messages go to PROVIDER's batch API, one call for many recipients."""
+    return provider.batch and hasattr(builder, "batch")
+
+
+def hand_over_in_steps(claim, batch):
+    """The claimed rows in the parts they are handed over in: a BATCH API call takes them all at once;
     messages sent one by one (SMTP, Postmark, SES) are handed over HAND_OVER_STEP at a time, just before
     they go, so that a sender that dies leaves only those uncertain, not the whole claim."""
-    if provider.batch:
+    if batch:
         if rows := hand_over(claim):
             yield rows
         return
     held = Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING)
-    rows = list(
-        held.order_by("id").values_list("id", "subscriber__email", "subscriber__token", "subscriber_id")
-    )
+    rows = _rows(held)
     for start in range(0, len(rows), HAND_OVER_STEP):
         part = rows[start : start + HAND_OVER_STEP]
         ids = [row[0] for row in part]
@@ -158,6 +201,8 @@ class Outcome:
     retry: dict = field(default_factory=dict)  # id -> error (not handed over, or refused for now)
     uncertain: dict = field(default_factory=dict)  # id -> error (may have been accepted)
     retry_after: float | None = None
+    # The connection is gone or refusing: what was not handed over waits, and sending starts anew.
+    broken: bool = False
 
 
 class TransientError(Exception):
@@ -190,6 +235,9 @@ def classify(exc):
         return TransientError(f"could not connect: {exc.__class__.__name__}")
     if isinstance(exc, requests.RequestException):
         return UncertainError(f"answer lost: {exc.__class__.__name__}: {str(exc)[:300]}")
+    if isinstance(exc, smtp.LostBeforeContent):
+        # Nothing of the message went out (a server closing an idle or full connection): at once, anew.
+        return TransientError(f"connection lost before sending: {exc}", retry_after=0)
     if isinstance(exc, smtplib.SMTPResponseException):
         if 400 <= exc.smtp_code < 500:
             return TransientError(f"SMTP {exc.smtp_code}")
@@ -235,7 +283,7 @@ def _retry_after(response):
 def send_rows(rows, message_builder, provider, connection):
     """Send to ROWS through CONNECTION; return an Outcome. Never raises for provider errors."""
     outcome = Outcome()
-    if provider.batch:
+    if batched(provider, message_builder):
         message = message_builder.batch(rows, provider, connection)
         message.merge_metadata = {
             email: {providers.DELIVERY_METADATA: str(row_id)} for row_id, email, *_ in rows
@@ -243,7 +291,9 @@ def send_rows(rows, message_builder, provider, connection):
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
-            _record_all(outcome, rows, classify(exc))
+            error = classify(exc)
+            _record_all(outcome, rows, error)
+            outcome.broken = not isinstance(error, PermanentError)
             return outcome
         statuses = message.anymail_status.recipients
         for row_id, email, _token, _pk in rows:
@@ -264,19 +314,25 @@ def send_rows(rows, message_builder, provider, connection):
                 continue
             error = classify(exc)
             _record(outcome, row_id, error)
-            if isinstance(error, TransientError | UncertainError):
-                # The connection is gone or refusing: the rest of the batch was never handed over.
+            if isinstance(error, TransientError | UncertainError) and not isinstance(
+                exc, smtplib.SMTPRecipientsRefused
+            ):
+                # The connection is gone or refusing (a recipient refused for now is theirs alone): the
+                # rest of the batch was never handed over.
                 for later_id, *_rest in rows[index + 1 :]:
                     outcome.retry[later_id] = "not sent: an earlier message in the batch failed"
+                outcome.broken = True
                 break
     return outcome
 
 
 def _one_by_one(rows, message_builder, connection):
     """(row id, Message-ID, exception or None) for each row, each message built and sent by Django."""
-    for row_id, email, token, pk in rows:
+    for row in rows:
+        row_id, email = row[0], row[1]
         try:
-            message = message_builder.single(email, token, pk, connection)
+            message = message_builder.single(row, connection)
+            message.connection = connection
             message.metadata = {providers.DELIVERY_METADATA: str(row_id)}
             message.send()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
@@ -378,14 +434,17 @@ class Progress:
 
 
 def send_batches(mailing_id, time_budget=None):
-    """Claim and send batches of a mailing until none is due, it is paused, or the budget is spent."""
-    from .release_email import ReleaseMessage
-
+    """Claim and send batches of a mailing, of any kind, until none is due, it is paused or its content
+    withdrawn, or the budget is spent."""
     time_budget = settings.MAILING_TASK_SECONDS if time_budget is None else time_budget
     senders.beat()
     recover_gone(mailing_id)
     deadline = time.monotonic() + time_budget
     provider = providers.current()
+    mailing = Mailing.objects.select_related("release").filter(pk=mailing_id).first()
+    if mailing is None:
+        return Progress()
+    kind = kinds.get(mailing.kind)
     builder = None
     connection = None
     try:
@@ -393,29 +452,29 @@ def send_batches(mailing_id, time_budget=None):
             status = Mailing.objects.filter(pk=mailing_id).values_list("status", flat=True).first()
             if status != Mailing.Status.SENDING:
                 return Progress()
-            if not Release.objects.published().filter(mailings=mailing_id).exists():
-                # Unpublished while it was being sent: nobody else gets it. The mailing waits, paused,
-                # for an editor to resume it once the release is public again.
-                Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).update(
-                    status=Mailing.Status.PAUSED
-                )
+            if not kind.current(mailing):
+                withdraw(mailing_id, kind)
                 return Progress()
             if time.monotonic() >= deadline:
                 return Progress(more_now=True)
             started = time.monotonic()
-            claim = claim_batch(mailing_id, provider.batch_size)
+            claim = claim_batch(mailing_id, provider.batch_size, audience=kind.audience)
             if claim is None:
                 return _idle(mailing_id)
             if builder is None:
-                builder = ReleaseMessage(Mailing.objects.select_related("release").get(pk=mailing_id).release)
-                connection = get_connection(fail_silently=False)
-                connection.open()
+                builder = kind.builder(mailing)
+            if connection is None:
+                connection = _open_connection(claim)
+                if connection is None:
+                    return _idle(mailing_id)
             handed = 0
-            for rows in hand_over_in_steps(claim, provider):
+            for rows in hand_over_in_steps(claim, batched(provider, builder)):
                 outcome = send_rows(rows, builder, provider, connection)
                 write_back(claim, outcome)
+                if kind.sent and outcome.sent:
+                    kind.sent(list(outcome.sent), timezone.now())
                 handed += len(rows)
-                if outcome.retry or outcome.uncertain:
+                if outcome.broken:
                     # A refusing or vanished server: what this claim has not handed over waits with the
                     # refused, and sending starts over with a fresh connection.
                     not_sent = Delivery.objects.filter(
@@ -424,8 +483,7 @@ def send_batches(mailing_id, time_budget=None):
                     _requeue(not_sent, "not sent: an earlier message in the batch failed", timezone.now(),
                              outcome.retry_after)  # fmt: skip
                     connection.close()
-                    connection = get_connection(fail_silently=False)
-                    connection.open()
+                    connection = None
                     break
             _throttle(handed, started)
     finally:
@@ -433,8 +491,41 @@ def send_batches(mailing_id, time_budget=None):
             connection.close()
 
 
+def _open_connection(claim):
+    """A connection to the email backend, or None when it cannot be opened: the claim's rows (nothing
+    of them handed over) then wait for a retry."""
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - classified: the server is down or refusing
+        error = classify(exc)
+        log.warning("cannot open a connection to send: %s", error)
+        rows = Delivery.objects.filter(
+            claim=claim, status=Delivery.Status.SENDING, handed_over_at__isnull=True
+        )
+        _requeue(rows, f"not sent: {error}", timezone.now(), getattr(error, "retry_after", None))
+        return None
+    return connection
+
+
+def withdraw(mailing_id, kind):
+    """The mailing's content may no longer go out. A release unpublished while it was being sent waits,
+    paused, for an editor to resume it once it is public again; any other kind skips what it has not
+    sent (a withdrawn pre-send, a correction of a release taken down, a digest of releases gone)."""
+    if kind.withdrawn == kinds.PAUSE:
+        Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).update(
+            status=Mailing.Status.PAUSED
+        )
+        return
+    Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.SKIPPED, error="not sent: its content was withdrawn"
+    )
+    if not Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.SENDING).exists():
+        finish(mailing_id)
+
+
 def _throttle(count, started):
-    """Keep under MAILING_RATE_LIMIT recipients per second across all sender tasks."""
+    """Keep under MAILING_RATE_LIMIT recipients per second across all sender tasks of a mailing."""
     if not settings.MAILING_RATE_LIMIT:
         return
     per_task = settings.MAILING_RATE_LIMIT / settings.MAILING_PARALLELISM

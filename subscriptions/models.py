@@ -32,11 +32,13 @@ class SubscriberQuerySet(models.QuerySet):
         return self.active().filter(wants_topic, language=release.language)
 
     def owed_confirmation(self):
-        """Pending sign-ups whose confirmation email has not gone out since they (last) asked."""
-        return self.filter(status=Subscriber.Status.PENDING, consent_at__isnull=False).filter(
-            models.Q(confirmation_sent_at__isnull=True)
-            | models.Q(confirmation_sent_at__lt=models.F("consent_at"))
+        """Pending sign-ups whose confirmation email is in the ledger and not sent yet."""
+        owed = Delivery.objects.filter(
+            subscriber=models.OuterRef("pk"),
+            mailing__kind=Mailing.Kind.CONFIRMATION,
+            status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING],
         )
+        return self.filter(models.Exists(owed), status=Subscriber.Status.PENDING)
 
     def stale_signups(self, now=None):
         """Sign-ups never confirmed within SUBSCRIPTIONS_PENDING_MAX_DAYS (they are purged daily)."""
@@ -145,8 +147,21 @@ class Suppression(models.Model):
 
 
 class Mailing(models.Model):
-    """One release sent to one audience. The publish service creates it in the publishing transaction;
-    the unique constraint makes a second publish, a double click or a redelivered task a no-op."""
+    """One send of one email to its recipients, whatever kind of email it is: a release to its
+    subscribers, one digest's content to the subscribers it is owed to, a confirmation email, an
+    embargoed pre-send, a correction notice. Its rows in the ledger (Delivery) are written before anything
+    is sent, and mailings.py sends every kind the same way.
+
+    A release's mailing is created in the publishing transaction; the unique constraint makes a second
+    publish, a double click or a redelivered task a no-op. A digest's is made by the digest run for each
+    distinct content (language and releases) of a period, once."""
+
+    class Kind(models.TextChoices):
+        RELEASE = "release", _("Release")
+        DIGEST = "digest", _("Digest")
+        CONFIRMATION = "confirmation", _("Confirmation email")
+        PRESEND = "presend", _("Embargoed pre-send")
+        CORRECTION = "correction", _("Correction notice")
 
     class Audience(models.TextChoices):
         SUBSCRIBERS = "subscribers", _("Subscribers (immediately)")
@@ -158,9 +173,21 @@ class Mailing(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         DONE = "done", _("Done")
 
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RELEASE)
     release = models.ForeignKey(
-        "newsroom.Release", verbose_name=_("release"), on_delete=models.CASCADE, related_name="mailings"
+        "newsroom.Release", verbose_name=_("release"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="mailings",
+    )  # fmt: skip
+    # A digest: the releases it lists, in one language, for the period [period_start, period_end).
+    releases = models.ManyToManyField(
+        "newsroom.Release", verbose_name=_("releases"), blank=True, related_name="digest_mailings"
     )
+    frequency = models.CharField(_("frequency"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=2, blank=True)
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period end"), null=True, blank=True)
+    # A digest's content (language and release ids) as a hash: one mailing per content and period.
+    content_key = models.CharField(max_length=64, blank=True, editable=False)
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.SUBSCRIBERS
     )
@@ -177,15 +204,32 @@ class Mailing(models.Model):
         verbose_name = _("mailing")
         verbose_name_plural = _("mailings")
         constraints = [
-            models.UniqueConstraint(fields=["release", "audience"], name="mailing_unique_per_audience")
+            models.UniqueConstraint(
+                fields=["release", "audience"],
+                condition=models.Q(kind="release"),
+                name="mailing_unique_per_audience",
+            ),
+            models.UniqueConstraint(
+                fields=["frequency", "period_start", "content_key"],
+                condition=models.Q(kind="digest"),
+                name="digest_once_per_content_and_period",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "kind"], name="mailing_by_status")]
 
     def __str__(self):
-        return f"{self.release} → {self.get_audience_display()}"
+        if self.kind == self.Kind.RELEASE:
+            return f"{self.release} → {self.get_audience_display()}"
+        if self.kind == self.Kind.DIGEST and self.period_end:
+            return f"{self.get_kind_display()} ({self.frequency}, {self.language}) {self.period_end:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {self.release or ''} #{self.pk}".replace("  ", " ")
 
 
 class Delivery(models.Model):
-    """The ledger: one row per (mailing, subscriber), written before the provider is called."""
+    """The ledger: one row per email to one person, written before the provider is called. Every email
+    the system sends has one (mailings.py). A subscriber's row reads their address from the subscriber,
+    so an erased subscriber leaves no address behind; a row for someone who is not a subscriber (a
+    journalist) keeps the address in EMAIL."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -196,7 +240,10 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Skipped (left the list)")
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    email = models.EmailField(_("email"), max_length=254, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     # The claim that holds the row while a batch is in flight, and when the provider was called:
@@ -226,42 +273,6 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.mailing_id}:{self.subscriber_id} {self.status}"
-
-
-class Digest(models.Model):
-    """One digest per subscriber per period: the unique constraint is what makes it once."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        UNCERTAIN = "uncertain", _("Uncertain")
-
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="digests")
-    frequency = models.CharField(max_length=20, choices=Subscriber.Frequency.choices)
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField()
-    releases = models.ManyToManyField("newsroom.Release", related_name="digests")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # Sends tried so far; a queued digest goes (again) at next_attempt_at (digests.send_due).
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("digest")
-        verbose_name_plural = _("digests")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["subscriber", "frequency", "period_start"], name="digest_once_per_period"
-            )
-        ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due")]
-
-    def __str__(self):
-        return f"{self.subscriber_id} {self.frequency} {self.period_start:%Y-%m-%d}"
 
 
 class TrackingEvent(models.Model):

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from pressroom.newsroom import filelinks, richtext
-from pressroom.newsroom.models import Newsroom
+from pressroom.newsroom.models import Newsroom, Release
 
-from . import emails, providers, tokens
+from . import emails, kinds, providers, tokens
 from .models import Subscriber
 
 # RFC 5322: a line of a message is at most 998 characters (Django switches the part to
@@ -43,37 +43,22 @@ def file_url(attachment, path, test):
     return filelinks.with_token(url, attachment) if test and not attachment.release.is_public else url
 
 
-class ReleaseMessage:
-    """A release rendered once, with placeholders where each recipient's own links go."""
+class PersonalMessage:
+    """An email to subscribers rendered once, with placeholders where each recipient's own links go:
+    filled per recipient (single, wire) or by the provider's merge fields (batch)."""
 
-    def __init__(self, release, *, test=False):
-        self.release = release
-        placeholders = {name: providers.PLACEHOLDER.format(name) for name in providers.MERGE_FIELDS}
-        context = {
-            "release": release,
-            "body_text": richtext.to_text(release.body),
-            "newsroom": Newsroom.load(),
-            "site_url": settings.SITE_URL,
-            "release_url": settings.SITE_URL + release.get_absolute_url(),
-            "images": [
-                (a, file_url(a, a.get_rendition_url("web"), test), file_url(a, a.get_absolute_url(), test))
-                for a in release.images
-            ],  # fmt: skip
-            "documents": [(a, file_url(a, a.get_absolute_url(), test)) for a in release.documents],
-            "contacts": [rc.contact for rc in release.release_contacts.select_related("contact")],
-            "test": test,
-            **placeholders,
-        }
-        with translation.override(release.language):
-            self.subject, self.text, self.html = emails.render("release", context)
-            if len(self.html.encode()) > settings.MAILING_HTML_BUDGET:
-                # Over the budget some mail clients cut the message: send the lead and a link instead.
-                self.subject, self.text, self.html = emails.render("release", {**context, "truncated": True})
+    def __init__(self, subject, text, html):
+        self.subject, self.text, self.html = subject, text, html
         # Reverse and build the signer once; per recipient only the tokens change.
         self._unsubscribe = _split_url("subscriptions:unsubscribe")
         self._manage = _split_url("subscriptions:manage")
         self._manage_signer = tokens.signer(tokens.MANAGE)
         self._wire = None  # the prebuilt SMTP message, made on first use (see wire())
+
+    @staticmethod
+    def placeholders():
+        """The template context that puts each merge field's placeholder where its value goes."""
+        return {name: providers.PLACEHOLDER.format(name) for name in providers.MERGE_FIELDS}
 
     def links(self, token, subscriber_id):
         """The recipient's links: the same URLs and tokens as emails.unsubscribe_url and manage_url."""
@@ -107,8 +92,8 @@ class ReleaseMessage:
         )
         message.attach_alternative(html, "text/html")
         merge_data, merge_headers = {}, {}
-        for _id, email, token, pk in rows:
-            links = self.links(token, pk)
+        for _id, email, token, subscriber_id in rows:
+            links = self.links(token, subscriber_id)
             merge_data[email] = links
             merge_headers[email] = {"List-Unsubscribe": f"<{links['unsubscribe_url']}>"}
         message.merge_data = merge_data
@@ -117,8 +102,10 @@ class ReleaseMessage:
             message.esp_extra = provider.esp_extra
         return message
 
-    def single(self, email, token, subscriber_id, connection):
-        """One personalized message, for SMTP and providers without batch merge."""
+    def single(self, row, connection):
+        """One personalized message for ROW (a ledger row: id, address, token, subscriber id), for SMTP
+        and providers without batch merge."""
+        _id, email, token, subscriber_id = row
         links = self.links(token, subscriber_id)
         text, html = self._fill(links)
         message = EmailMultiAlternatives(
@@ -136,7 +123,7 @@ class ReleaseMessage:
         message.attach_alternative(html, "text/html")
         return message
 
-    def wire(self, email, token, subscriber_id):
+    def wire(self, row):
         """The message single() builds, as SMTP bytes: (envelope recipient, bytes, Message-ID).
 
         The message is serialized once per mailing by Django, with placeholders for the recipient's
@@ -149,6 +136,7 @@ class ReleaseMessage:
             self._wire = _Wire.build(self)
         if self._wire is False:
             return None
+        _id, email, token, subscriber_id = row
         to = email if PLAIN_ADDRESS.match(email) else sanitize_address(email, settings.DEFAULT_CHARSET)
         message_id = emails.new_message_id()
         values = {
@@ -160,6 +148,35 @@ class ReleaseMessage:
         data = self._wire.fill(values)
         return (to, data, message_id) if data is not None else None
 
+
+class ReleaseMessage(PersonalMessage):
+    """A release rendered once for its mailing."""
+
+    def __init__(self, release, *, test=False):
+        self.release = release
+        placeholders = self.placeholders()
+        context = {
+            "release": release,
+            "body_text": richtext.to_text(release.body),
+            "newsroom": Newsroom.load(),
+            "site_url": settings.SITE_URL,
+            "release_url": settings.SITE_URL + release.get_absolute_url(),
+            "images": [
+                (a, file_url(a, a.get_rendition_url("web"), test), file_url(a, a.get_absolute_url(), test))
+                for a in release.images
+            ],  # fmt: skip
+            "documents": [(a, file_url(a, a.get_absolute_url(), test)) for a in release.documents],
+            "contacts": [rc.contact for rc in release.release_contacts.select_related("contact")],
+            "test": test,
+            **placeholders,
+        }
+        with translation.override(release.language):
+            rendered = emails.render("release", context)
+            if len(rendered[2].encode()) > settings.MAILING_HTML_BUDGET:
+                # Over the budget some mail clients cut the message: send the lead and a link instead.
+                rendered = emails.render("release", {**context, "truncated": True})
+        super().__init__(*rendered)
+
     def test_message(self, to):
         """What an editor's test send looks like: the real email, links that point nowhere harmful."""
         links = {"unsubscribe_url": settings.SITE_URL + "/", "manage_url": settings.SITE_URL + "/"}
@@ -169,6 +186,14 @@ class ReleaseMessage:
         )
         message.attach_alternative(html, "text/html")
         return message
+
+
+def _public(mailing):
+    return Release.objects.published().filter(pk=mailing.release_id).exists()
+
+
+KIND = kinds.Kind(builder=lambda mailing: ReleaseMessage(mailing.release), current=_public,
+                  withdrawn=kinds.PAUSE)  # fmt: skip
 
 
 def send_test(*, release, to):

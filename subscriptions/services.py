@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Language, Topic
 
-from . import digests, signals, tasks
+from . import confirmations, digests, signals, tasks
 from .addresses import normalize_email
 from .mailings import ACTIVE_MAILING
-from .models import Delivery, Digest, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
+from .models import Delivery, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
 
 
 class SignUp(enum.Enum):
@@ -82,12 +82,9 @@ def _change_frequency(subscriber, frequency):
         # What the last digest did not cover yet would otherwise never come: one digest catches up.
         since = digests.owed_since(subscriber, *digests.period(previous, now))
         subscriber.digest_covered_until = None
-        transaction.on_commit(
-            lambda: tasks.send_catch_up_digest.delay(
-                subscriber.pk, previous, since.isoformat(), now.isoformat()
-            ),
-            robust=True,
-        )
+        mailing_id = digests.plan_catch_up(subscriber=subscriber, frequency=previous, since=since, until=now)
+        if mailing_id is not None:
+            start_sending_on_commit(mailing_id)
 
 
 def _record_consent(subscriber, *, method, source, note="", now):
@@ -127,8 +124,13 @@ def sign_up(
             # stay as they are (and the visitor sees the same page as any sign-up).
             return SignUp.SUPPRESSED
         elif subscriber.status == Subscriber.Status.PENDING:
+            # One still owed (its task lost) is sent now; one sent a moment ago is not sent again.
+            owed = confirmations.owed_mailings(subscriber)
+            for mailing_id in owed:
+                start_sending_on_commit(mailing_id)
             interval = timedelta(seconds=settings.SUBSCRIPTIONS_RESEND_INTERVAL)
-            if subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < interval:
+            recent = subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < interval
+            if recent and not owed:
                 return SignUp.TOO_SOON
             outcome = SignUp.RESENT
         else:
@@ -141,10 +143,18 @@ def sign_up(
                 _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
         except IntegrityError:
             return SignUp.TOO_SOON
-        # The renewed consent is the record that a confirmation is owed (Subscriber.confirmation_owed):
-        # with the broker down the visitor still gets their answer, and the sweep sends it later.
-        transaction.on_commit(lambda: tasks.send_confirmation.delay(subscriber.pk), robust=True)
+        # The confirmation's row in the ledger is written with the sign-up: with the broker down the
+        # visitor still gets their answer, and the sweeper sends it once the broker is back.
+        if not Subscriber.objects.owed_confirmation().filter(pk=subscriber.pk).exists():
+            start_sending_on_commit(confirmations.write([subscriber.pk]).pk)
     return outcome
+
+
+def start_sending_on_commit(mailing_id):
+    """Start the senders of a mailing written in this transaction once it is committed."""
+    # Robust: when this runs the rows are committed, and a broker that is down must not turn a sign-up
+    # (or a publication) into a server error; the sweeper starts what did not leave.
+    transaction.on_commit(lambda: tasks.start_sending(mailing_id), robust=True)
 
 
 def confirm_subscription(*, subscriber):
@@ -228,6 +238,10 @@ def erase_subscriber(*, subscriber, reason=Suppression.ERASED):
         if not created and reason in Suppression.BLOCKS_SIGN_UP:
             Suppression.objects.filter(email_hash=hashed).update(reason=reason)
         TrackingEvent.objects.filter(recipient__iexact=subscriber.email).update(recipient="")
+        # Ledger rows that hold the address rather than the subscriber: the unsent go, the rest forget it.
+        held = Delivery.objects.filter(email__iexact=subscriber.email)
+        held.filter(status=Delivery.Status.QUEUED).delete()
+        held.update(email="")
         signals.subscriber_erased.send(sender=Subscriber, subscriber=subscriber)
         subscriber.delete()
 
@@ -237,7 +251,9 @@ def erase_subscriber(*, subscriber, reason=Suppression.ERASED):
 
 def create_for_release(*, release):
     """Create the mailing of a just-published release, inside the publishing transaction (once)."""
-    mailing, created = Mailing.objects.get_or_create(release=release, audience=Mailing.Audience.SUBSCRIBERS)
+    mailing, created = Mailing.objects.get_or_create(
+        kind=Mailing.Kind.RELEASE, release=release, audience=Mailing.Audience.SUBSCRIBERS
+    )
     if created:
         # Robust: when this runs the publication is committed, and a broker that is down must not turn
         # it into a server error (or stop a bulk publish halfway). The error is logged; the sweeper
@@ -278,18 +294,6 @@ def retry_rows(*, mailing, status):
                 status=Mailing.Status.SENDING, finished_at=None, last_activity_at=timezone.now()
             )
             transaction.on_commit(lambda: tasks.start_sending(mailing.pk))
-    return count
-
-
-def retry_digests(*, digests, status):
-    """Queue FAILED or UNCERTAIN digests (a queryset) to be sent again at once: an editor's decision,
-    who knows that an uncertain one may reach its subscriber twice. Returns how many."""
-    with transaction.atomic():
-        count = digests.filter(status=status).update(
-            status=Digest.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
-        )
-        if count:
-            transaction.on_commit(tasks.send_due_digests.delay)
     return count
 
 
@@ -406,6 +410,7 @@ def import_subscribers(
 
     now = timezone.now()
     method = Subscriber.ConsentMethod.IMPORT
+    to_confirm = []
     with transaction.atomic():
         for number, row in enumerate(report.valid, start=1):
             subscriber = Subscriber(email=row.email)
@@ -418,8 +423,10 @@ def import_subscribers(
                 subscriber.status = Subscriber.Status.PENDING
             _set_preferences(subscriber, language=row.language, topics=row.topics, frequency=row.frequency)
             if not confirmed:
-                transaction.on_commit(lambda pk=subscriber.pk: tasks.send_confirmation.delay(pk), robust=True)
+                to_confirm.append(subscriber.pk)
             report.imported += 1
             if progress:
                 progress(number, len(report.valid))
+        if to_confirm:
+            start_sending_on_commit(confirmations.write(to_confirm).pk)
     return report

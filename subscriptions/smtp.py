@@ -22,6 +22,11 @@ from django.core.mail.message import sanitize_address
 from .release_email import PLAIN_ADDRESS
 
 
+class LostBeforeContent(smtplib.SMTPServerDisconnected):
+    """The connection was lost before the message's content went out (at MAIL, RCPT or DATA): nothing
+    of it was sent, so it can go again at once on a new connection."""
+
+
 def takes_bytes(connection):
     """True for Django's own SMTP backend. Not for a subclass: it may sign or rewrite in _send()."""
     return type(connection) is django_smtp.EmailBackend
@@ -39,8 +44,8 @@ class _Message:
 
 
 def deliver(connection, rows, builder):
-    """Send each row's release message over CONNECTION; yield (row id, Message-ID, exception or None)
-    for every row, in order.
+    """Send each row's message (BUILDER's, prebuilt bytes where it makes them) over CONNECTION; yield
+    (row id, Message-ID, exception or None) for every row, in order.
 
     A caller that stops early (an error that ends the batch) closes the generator: a transaction still
     open on the server is then abandoned by closing the connection, and the server discards it.
@@ -48,13 +53,15 @@ def deliver(connection, rows, builder):
     session = None
     pending = None  # a message whose MAIL, RCPT and DATA are sent, the replies not read yet
     try:
-        for row_id, email, token, pk in rows:
+        for row in rows:
+            row_id = row[0]
             message = _Message(row_id)
             try:
                 session = session or _Session(connection)
-                wire = builder.wire(email, token, pk)
+                wire = builder.wire(row) if hasattr(builder, "wire") else None
                 if wire is None:
-                    message.django = builder.single(email, token, pk, connection)
+                    message.django = builder.single(row, connection)
+                    message.django.connection = connection
                 else:
                     message.to, message.data, message.message_id = wire
                     message.commands = session.commands(message)
@@ -113,11 +120,30 @@ class _Session:
         self.in_flight = False  # commands sent whose replies are not read yet
 
     def sendmail(self, message):
-        """Without PIPELINING: smtplib's own sendmail(), one reply at a time."""
+        """Without PIPELINING: what smtplib's sendmail() does, one reply at a time, telling a connection
+        lost before the content (nothing sent) from one lost while the content was on its way."""
         try:
-            self.smtp.sendmail(self.sender, [message.to], message.data)
-        except Exception as exc:  # noqa: BLE001
+            code, reply = self.smtp.mail(self.sender, [f"size={len(message.data)}"] if self.size else [])
+            if code != 250:
+                self._reset()
+                return smtplib.SMTPSenderRefused(code, reply, self.sender)
+            code, reply = self.smtp.rcpt(message.to)
+            if code not in (250, 251):
+                self._reset()
+                return smtplib.SMTPRecipientsRefused({message.to: (code, reply)})
+        except OSError as exc:
+            self.smtp.close()
+            return LostBeforeContent(f"{exc.__class__.__name__}: {exc}")
+        try:
+            code, reply = self.smtp.data(message.data)
+        except smtplib.SMTPResponseException as exc:  # DATA refused: nothing was delivered
+            self._reset()
             return exc
+        except Exception as exc:  # noqa: BLE001 - lost while the content was on its way: uncertain
+            return exc
+        if code != 250:
+            self._reset()
+            return smtplib.SMTPDataError(code, reply)
         return None
 
     def commands(self, message):
@@ -130,8 +156,8 @@ class _Session:
         """Send MESSAGE's MAIL, RCPT and DATA in one write; the replies are read by complete()."""
         try:
             self.smtp.send(message.commands)
-        except Exception as exc:  # noqa: BLE001
-            return exc
+        except Exception as exc:  # noqa: BLE001 - not even the commands went out
+            return LostBeforeContent(f"{exc.__class__.__name__}: {exc}")
         self.in_flight = True
         return None
 
@@ -144,6 +170,11 @@ class _Session:
                 replies.append(self.smtp.getreply())
                 if replies[-1][0] == 421:
                     break  # the server is closing the connection: no more replies will come
+        except Exception as exc:  # noqa: BLE001 - lost before the content went out: nothing was sent
+            self.in_flight = False
+            self.smtp.close()
+            return LostBeforeContent(f"{exc.__class__.__name__}: {exc}"), False
+        try:
             error = self._refusal(message, replies)
             if error is not None:
                 self.in_flight = False

@@ -274,7 +274,7 @@ def email_counts(release_ids):
         subscriber__status=Subscriber.Status.UNSUBSCRIBED, subscriber__unsubscribed_at__gte=F("sent_at")
     ) & ~Q(Exists(later_email))
     rows = (
-        Delivery.objects.filter(mailing__release_id__in=release_ids, status=sent)
+        Delivery.objects.filter(mailing__kind="release", mailing__release_id__in=release_ids, status=sent)
         .values("mailing__release_id")
         .annotate(
             sent=Count("id"),

@@ -47,8 +47,7 @@ CACHEABLE_QUERY = re.compile(r"(page=\d{1,6})?")
 # The apps whose rows public pages show (the press app's announcements and corrections among them), less
 # the bookkeeping that no public page shows: saving it leaves the pages as they are.
 CONTENT_APPS = {"newsroom", "press"}
-NOT_CONTENT = {"Journalist", "PressList"}
-NOT_CONTENT_BASES = ("OutboxRow",)
+NOT_CONTENT = {"Journalist", "PressList", "PreSendRecipient", "CorrectionNotice"}
 
 
 # This process's copy of the generation and when it was read: Redis is asked again after
@@ -80,9 +79,7 @@ def invalidate_now_and_on_commit():
 
 
 def is_content(model):
-    if model._meta.app_label not in CONTENT_APPS or model.__name__ in NOT_CONTENT:
-        return False
-    return not any(base.__name__ in NOT_CONTENT_BASES for base in model.__mro__[1:])
+    return model._meta.app_label in CONTENT_APPS and model.__name__ not in NOT_CONTENT
 
 
 def content_changed(sender, **kwargs):

@@ -14,12 +14,12 @@ from django.utils.translation import ngettext
 
 from pressroom.newsroom.admin import ADMIN_CSS, local_datetime
 from pressroom.newsroom.models import Release
+from subscriptions.models import Delivery
 
-from . import outbox, services
+from . import services
 from .models import (
     Announcement,
     Correction,
-    CorrectionNotice,
     Journalist,
     PreSend,
     PreSendRecipient,
@@ -28,7 +28,7 @@ from .models import (
 )
 from .presend import check_presendable
 
-Status = outbox.Status
+Status = Delivery.Status
 
 
 # Press lists
@@ -107,7 +107,19 @@ class PreSendRecipientInline(admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("journalist", "presend")
+        return super().get_queryset(request).select_related("journalist", "presend", "delivery")
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return obj.delivery.get_status_display() if obj.delivery else "—"
+
+    @admin.display(description=_("sent"))
+    def sent_at(self, obj):
+        return local_datetime(obj.delivery.sent_at) if obj.delivery and obj.delivery.sent_at else "—"
+
+    @admin.display(description=_("error"))
+    def error(self, obj):
+        return (obj.delivery.error if obj.delivery else "") or "—"
 
     @admin.display(description=_("outlet"))
     def outlet(self, obj):
@@ -151,7 +163,7 @@ class PreSendAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                n_sent=Count("recipients", filter=Q(recipients__status=Status.SENT)),
+                n_sent=Count("recipients", filter=Q(recipients__delivery__status=Status.SENT)),
                 n_opened=Count("recipients", filter=Q(recipients__first_opened_at__isnull=False)),
             )
         )
@@ -214,7 +226,7 @@ class PreSendAdmin(admin.ModelAdmin):
     def delivered(self, obj):
         if hasattr(obj, "n_sent"):
             return obj.n_sent
-        return obj.recipients.filter(status=Status.SENT).count()
+        return obj.recipients.filter(delivery__status=Status.SENT).count()
 
     @admin.display(description=_("opened"), ordering="n_opened")
     def opened_count(self, obj):
@@ -323,7 +335,13 @@ class CorrectionAdmin(admin.ModelAdmin):
     def notices(self, obj):
         if not obj.notify:
             return "—"
-        counts = outbox.counts(CorrectionNotice.objects.filter(correction=obj))
+        found = dict(
+            Delivery.objects.filter(notice__correction=obj)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts = {status: found.get(status, 0) for status in Status.values}
         total = sum(counts.values())
         return _("%(sent)d of %(total)d sent, %(failed)d failed, %(uncertain)d uncertain") % {
             "sent": counts[Status.SENT],

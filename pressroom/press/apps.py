@@ -7,4 +7,11 @@ class PressConfig(AppConfig):
     verbose_name = _("Press")
 
     def ready(self):
-        from . import receivers  # noqa: F401 - press kits rebuilt, erased subscribers' addresses removed
+        from subscriptions import kinds
+        from subscriptions.models import Mailing
+
+        from . import corrections, presend, receivers  # noqa: F401 - receivers: press kits, erasures
+
+        # Pre-sends and correction notices go out through the delivery ledger.
+        kinds.register(Mailing.Kind.PRESEND, presend.KIND)
+        kinds.register(Mailing.Kind.CORRECTION, corrections.KIND)

@@ -3,19 +3,21 @@
 An editor adds a Correction (kind and a short note) to a published release; the release page shows it
 with its time. With `notify`, everyone who received the original gets a short notice: subscribers whose
 copy was sent (the release's mailing, or a digest that listed it) and journalists who got it under
-embargo. The notices are an outbox ledger (`CorrectionNotice`, see outbox.py) written with the
-correction; the unique constraint on (correction, address) makes it once per recipient, however many
-ways they received the release.
+embargo. The notices (`CorrectionNotice`) and their rows in the delivery ledger (a mailing of the
+"correction" kind) are written with the correction; the unique constraint on (correction, address)
+makes it once per recipient, however many ways they received the release.
 """
 
 import logging
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import translation
 
 from pressroom.newsroom.models import Release
+from subscriptions import kinds, mailings
+from subscriptions.models import Delivery, Mailing
 
-from . import outbox
 from .models import Correction, CorrectionNotice, PreSendRecipient
 from .presend import local_time_text
 
@@ -24,22 +26,17 @@ log = logging.getLogger(__name__)
 
 def original_recipients(release):
     """{lower-cased address: (subscriber id, journalist id)} of everyone who was sent RELEASE."""
-    from subscriptions.models import Delivery, Digest
-
     recipients = {}
-    sent_to_subscribers = [
-        Delivery.objects.filter(mailing__release=release, status=Delivery.Status.SENT).values_list(
-            "subscriber_id", "subscriber__email"
-        ),
-        Digest.objects.filter(releases=release, status=Digest.Status.SENT).values_list(
-            "subscriber_id", "subscriber__email"
-        ),
-    ]
-    for rows in sent_to_subscribers:
-        for subscriber_id, email in rows.iterator():
-            recipients.setdefault(email.strip().lower(), (subscriber_id, None))
+    to_subscribers = Delivery.objects.filter(
+        Q(mailing__kind=Mailing.Kind.RELEASE, mailing__release=release)
+        | Q(mailing__kind=Mailing.Kind.DIGEST, mailing__releases=release),
+        status=Delivery.Status.SENT,
+        subscriber__isnull=False,
+    ).values_list("subscriber_id", "subscriber__email")
+    for subscriber_id, email in to_subscribers.iterator():
+        recipients.setdefault(email.strip().lower(), (subscriber_id, None))
     journalists = PreSendRecipient.objects.filter(
-        presend__release=release, status=PreSendRecipient.Status.SENT
+        presend__release=release, delivery__status=Delivery.Status.SENT
     ).values_list("journalist_id", "journalist__email")
     for journalist_id, email in journalists:
         recipients.setdefault(email.strip().lower(), (None, journalist_id))
@@ -47,40 +44,42 @@ def original_recipients(release):
 
 
 def write_notices(correction):
-    """Write one notice row per original recipient of the correction's release; return how many exist."""
-    rows = [
+    """Write one notice per original recipient of the correction's release, and its row in the ledger;
+    return the correction's mailing (the caller starts its senders after commit)."""
+    recipients = original_recipients(correction.release)
+    notices = [
         CorrectionNotice(
             correction=correction, email=email, subscriber_id=subscriber_id, journalist_id=journalist_id
         )
-        for email, (subscriber_id, journalist_id) in original_recipients(correction.release).items()
+        for email, (subscriber_id, journalist_id) in recipients.items()
     ]
-    CorrectionNotice.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    return correction.notices.count()
-
-
-def send_batches(correction_id, time_budget=None):
-    """Send the queued notices of a correction (the task's work)."""
-    correction = Correction.objects.select_related("release").get(pk=correction_id)
-    rows = CorrectionNotice.objects.filter(correction=correction).select_related("subscriber", "journalist")
-    return outbox.run(rows, NoticeMessage(correction).build, time_budget)
+    mailing, rows = mailings.write(
+        Mailing.Kind.CORRECTION,
+        release=correction.release,
+        recipients=[(n.subscriber_id, None if n.subscriber_id else n.email) for n in notices],
+    )
+    for notice, row in zip(notices, rows, strict=True):
+        notice.delivery = row
+    CorrectionNotice.objects.bulk_create(notices, batch_size=1000)
+    correction.mailing = mailing
+    correction.save(update_fields=["mailing"])
+    return mailing
 
 
 class NoticeMessage:
-    def __init__(self, correction):
-        self.correction = correction
-        self.release = correction.release
-        # Checked once per batch run: a release taken down since the correction is not announced again.
-        self.public = Release.objects.published().filter(pk=self.release.pk).exists()
+    """The notice of a correction, for a subscriber (with their own links) or a journalist. Subscribers
+    who left the list since are skipped when their row is claimed."""
 
-    def build(self, row):
+    def __init__(self, mailing):
+        self.correction = Correction.objects.select_related("release").get(mailing=mailing)
+        self.release = self.correction.release
+
+    def single(self, row, connection):
         from subscriptions import emails
         from subscriptions.models import Subscriber
 
-        subscriber = row.subscriber
-        if not self.public or (subscriber is None and row.journalist_id is None):
-            return None
-        if subscriber is not None and subscriber.status != Subscriber.Status.ACTIVE:
-            return None  # left the list since: no more email
+        _id, address, token, subscriber_id = row
+        subscriber = Subscriber(pk=subscriber_id, email=address, token=token) if subscriber_id else None
         release = self.release
         with translation.override(release.language):
             context = {
@@ -96,5 +95,13 @@ class NoticeMessage:
             context["unsubscribe_url"] = emails.unsubscribe_url(subscriber)
             headers |= emails.unsubscribe_headers(subscriber)
         return emails.build_message(
-            "correction", to=row.email, context=context, language=release.language, headers=headers
+            "correction", to=address, context=context, language=release.language, headers=headers
         )
+
+
+def _public(mailing):
+    """A release taken down since the correction is not announced again."""
+    return Release.objects.published().filter(pk=mailing.release_id).exists()
+
+
+KIND = kinds.Kind(builder=NoticeMessage, current=_public, withdrawn=kinds.SKIP)

@@ -19,34 +19,6 @@ def new_access_token():
     return secrets.token_urlsafe(32)
 
 
-class OutboxRow(models.Model):
-    """One email to one person, recorded before the provider is called (see outbox.py): the
-    same claim → hand over → send → write back discipline as the release mailings' ledger."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        UNCERTAIN = "uncertain", _("Uncertain")
-        SKIPPED = "skipped", _("Skipped")
-
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    claim = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Set just before this one message goes to the provider: a row claimed but not handed over was
-    # certainly not sent; one handed over without an answer may have been.
-    handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True, editable=False)
-    error = models.TextField(_("error"), blank=True)
-
-    class Meta:
-        abstract = True
-
-
 class Journalist(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), max_length=254)
@@ -116,6 +88,11 @@ class PreSend(models.Model):
     sent_at = models.DateTimeField(_("sent"), default=timezone.now, editable=False)
     embargo_at = models.DateTimeField(_("embargo until"), editable=False)
     recipient_count = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+    # The copies go out as this mailing's rows in the delivery ledger.
+    mailing = models.OneToOneField(
+        "subscriptions.Mailing", null=True, blank=True, on_delete=models.SET_NULL, related_name="presend",
+        editable=False,
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-sent_at"]
@@ -126,14 +103,19 @@ class PreSend(models.Model):
         return f"{self.release} → {self.press_list or '—'}"
 
 
-class PreSendRecipient(OutboxRow):
-    """One journalist's copy of a pre-send, with the personal token that traces their opens."""
+class PreSendRecipient(models.Model):
+    """One journalist's copy of a pre-send, with the personal token that traces their opens. Sending it is
+    its row in the delivery ledger."""
 
     presend = models.ForeignKey(PreSend, on_delete=models.CASCADE, related_name="recipients")
     journalist = models.ForeignKey(
         Journalist, verbose_name=_("journalist"), on_delete=models.CASCADE, related_name="presends"
     )
     token = models.CharField(max_length=64, unique=True, default=new_access_token, editable=False)
+    delivery = models.OneToOneField(
+        "subscriptions.Delivery", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="presend_copy", editable=False,
+    )  # fmt: skip
     first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True, editable=False)
     last_opened_at = models.DateTimeField(_("last opened"), null=True, blank=True, editable=False)
     opens = models.PositiveIntegerField(_("page opens"), default=0, editable=False)
@@ -232,6 +214,11 @@ class Correction(models.Model):
         _("notify recipients"), default=False,
         help_text=_("Email a short notice to everyone who received the release (subscribers and the press)."),
     )  # fmt: skip
+    # The notices go out as this mailing's rows in the delivery ledger.
+    mailing = models.OneToOneField(
+        "subscriptions.Mailing", null=True, blank=True, on_delete=models.SET_NULL, related_name="correction",
+        editable=False,
+    )  # fmt: skip
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("editor"), null=True, blank=True,
@@ -247,9 +234,9 @@ class Correction(models.Model):
         return f"{self.get_kind_display()}: {self.release}"
 
 
-class CorrectionNotice(OutboxRow):
+class CorrectionNotice(models.Model):
     """The notice of a correction to one person who received the release. The unique constraint on the
-    (lower-cased) address is what makes it once per recipient."""
+    (lower-cased) address is what makes it once per recipient; sending it is its row in the ledger."""
 
     correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="notices")
     email = models.EmailField(_("email"), max_length=254)
@@ -259,6 +246,10 @@ class CorrectionNotice(OutboxRow):
     journalist = models.ForeignKey(
         Journalist, null=True, blank=True, on_delete=models.SET_NULL, related_name="correction_notices"
     )
+    delivery = models.OneToOneField(
+        "subscriptions.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="notice",
+        editable=False,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("correction notice")
@@ -270,7 +261,7 @@ class CorrectionNotice(OutboxRow):
         ]
 
     def __str__(self):
-        return f"{self.correction_id} → {self.email} ({self.status})"
+        return f"{self.correction_id} → {self.email}"
 
 
 class PressKit(models.Model):

@@ -6,8 +6,9 @@ the embargo, and only through the token. Every public surface still goes through
 publishes the release and the public mailing runs as for any release, and the personal links lead to the
 public page.
 
-The recipients are written as a ledger (`PreSendRecipient`, an outbox row: see outbox.py) in the
-transaction that records the pre-send, before any email goes out. A journalist on two lists gets one copy
+The recipients (`PreSendRecipient`) and their rows in the delivery ledger (subscriptions/mailings.py, a
+mailing of the "presend" kind) are written in the transaction that records the pre-send, before any
+email goes out. A journalist on two lists gets one copy
 per release. Opening a personal link is recorded on the journalist's row (first open, count), so editors
 see in the admin who opened the release or its files before the embargo. That is the one thing a GET on
 these links writes, and the emails and the page say so.
@@ -25,8 +26,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Release
+from subscriptions import kinds
 
-from . import outbox
 from .models import PreSend, PreSendRecipient
 
 log = logging.getLogger(__name__)
@@ -59,37 +60,27 @@ def check_presendable(release, now=None):
         )
 
 
-def send_batches(presend_id, time_budget=None):
-    """Send the queued copies of a pre-send (the task's work)."""
-    presend = PreSend.objects.select_related("release", "press_list").get(pk=presend_id)
-    builder = EmbargoMessage(presend)
-    rows = PreSendRecipient.objects.filter(presend=presend).select_related("journalist")
-    return outbox.run(rows, builder.build, time_budget)
-
-
 class EmbargoMessage:
     """The embargoed release for one journalist: the release's content, the journalist's own links."""
 
-    def __init__(self, presend):
-        self.presend = presend
-        self.release = (
-            Release.objects.prefetch_related("attachments", "release_contacts__contact")
-            .filter(pk=presend.release_id)
-            .first()
+    def __init__(self, mailing):
+        self.presend = PreSend.objects.select_related("press_list").get(mailing=mailing)
+        self.release = Release.objects.prefetch_related("attachments", "release_contacts__contact").get(
+            pk=self.presend.release_id
         )
 
-    def build(self, row):
+    def single(self, row, connection):
+        """The copy of the journalist whose ledger row is ROW."""
         from subscriptions import emails
 
+        copy = PreSendRecipient.objects.select_related("journalist").get(delivery_id=row[0])
         release = self.release
-        if release is None or release.status == Release.Status.DRAFT:
-            return None  # the editors withdrew the release: no copy goes out
-        token = row.token
+        token = copy.token
         with translation.override(release.language):
             embargo = local_time_text(release.published_at)
         context = {
             "release": release,
-            "journalist": row.journalist,
+            "journalist": copy.journalist,
             "press_list": self.presend.press_list,
             "embargo": embargo,
             "page_url": settings.SITE_URL + reverse("pressroom:embargo", kwargs={"token": token}),
@@ -99,11 +90,19 @@ class EmbargoMessage:
         }  # fmt: skip
         return emails.build_message(
             "embargo",
-            to=row.journalist.email,
+            to=row[1],
             context=context,
             language=release.language,
             headers={"Message-ID": emails.new_message_id()},
         )
+
+
+def _not_withdrawn(mailing):
+    """A release put back to draft withdraws its embargoed copies: none that is not sent goes out."""
+    return Release.objects.filter(pk=mailing.release_id).exclude(status=Release.Status.DRAFT).exists()
+
+
+KIND = kinds.Kind(builder=EmbargoMessage, current=_not_withdrawn, withdrawn=kinds.SKIP)
 
 
 def file_url(token, attachment):

@@ -46,11 +46,9 @@ def kit_deleted(sender, instance, **kwargs):
 @receiver(subscriber_erased, dispatch_uid="press-subscriber-erased")
 def subscriber_erased_from_notices(sender, subscriber, **kwargs):
     """The erased subscriber's notices keep their count but not the address: it becomes the address's
-    hash (unique per address, as the once-per-recipient constraint needs). One not sent yet never is."""
+    hash (unique per address, as the once-per-recipient constraint needs). One not sent yet never is:
+    its ledger row goes with the address (subscriptions.services.erase_subscriber)."""
     notices = CorrectionNotice.objects.filter(
         Q(subscriber_id=subscriber.pk) | Q(email__iexact=subscriber.email, journalist__isnull=True)
-    )
-    notices.filter(status=CorrectionNotice.Status.QUEUED).update(
-        status=CorrectionNotice.Status.SKIPPED, error="the subscriber was erased"
     )
     notices.update(email=f"{email_hash(subscriber.email)}@erased.invalid", subscriber=None)

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Release
+from subscriptions import mailings
+from subscriptions import services as ledger
+from subscriptions.models import Delivery, Mailing
 
-from . import outbox, tasks
 from .corrections import write_notices
-from .models import Correction, CorrectionNotice, PreSend, PreSendRecipient
+from .models import Correction, PreSend, PreSendRecipient
 from .presend import check_presendable
 
 log = logging.getLogger(__name__)
@@ -29,13 +31,20 @@ def send_presend(*, release, press_list, user=None):
             release=release, press_list=press_list, sent_by=user, embargo_at=release.published_at
         )
         already = PreSendRecipient.objects.filter(presend__release=release).values("journalist_id")
-        journalists = press_list.members.exclude(pk__in=already).order_by("pk")
-        PreSendRecipient.objects.bulk_create(
-            [PreSendRecipient(presend=presend, journalist=journalist) for journalist in journalists]
+        journalists = list(press_list.members.exclude(pk__in=already).order_by("pk"))
+        mailing, rows = mailings.write(
+            Mailing.Kind.PRESEND, release=release, recipients=[(None, j.email) for j in journalists]
         )
-        presend.recipient_count = presend.recipients.count()
-        presend.save(update_fields=["recipient_count"])
-        tasks.send_presend.delay_on_commit(presend.pk)
+        PreSendRecipient.objects.bulk_create(
+            [
+                PreSendRecipient(presend=presend, journalist=journalist, delivery=row)
+                for journalist, row in zip(journalists, rows, strict=True)
+            ]
+        )
+        presend.recipient_count = len(journalists)
+        presend.mailing = mailing
+        presend.save(update_fields=["recipient_count", "mailing"])
+        ledger.start_sending_on_commit(mailing.pk)
     log.info("release %s pre-sent to %s journalists", release.pk, presend.recipient_count)
     return presend
 
@@ -56,23 +65,19 @@ def add_correction(*, release, kind, note, notify=False, user=None):
             release=release, kind=kind, note=note, notify=notify, created_by=user
         )
         if notify:
-            count = write_notices(correction)
-            tasks.send_correction_notices.delay_on_commit(correction.pk)
-            log.info("correction %s of release %s: %s notices", correction.pk, release.pk, count)
+            mailing = write_notices(correction)
+            ledger.start_sending_on_commit(mailing.pk)
+            log.info("correction %s of release %s: %s notices", correction.pk, release.pk, mailing.recipients)
     return correction
 
 
 def retry_copies(*, presend, status):
     """Queue PRESEND's copies in STATUS (failed, or uncertain: an editor's decision) again."""
-    count = outbox.retry(PreSendRecipient.objects.filter(presend=presend), status)
-    tasks.send_presend.delay_on_commit(presend.pk)
-    return count
+    return ledger.retry_rows(mailing=presend.mailing, status=status) if presend.mailing else 0
 
 
 def retry_notices(*, correction):
     """Queue CORRECTION's failed notices again."""
-    count = outbox.retry(
-        CorrectionNotice.objects.filter(correction=correction), CorrectionNotice.Status.FAILED
-    )
-    tasks.send_correction_notices.delay_on_commit(correction.pk)
-    return count
+    if correction.mailing is None:
+        return 0
+    return ledger.retry_rows(mailing=correction.mailing, status=Delivery.Status.FAILED)

@@ -113,8 +113,8 @@ def test_release_page_interface_is_in_norwegian_for_a_norwegian_release(client):
 
 
 def test_confirmation_email_is_in_the_subscribers_language(mailoutbox):
-    emails.send_confirmation(SubscriberFactory(pending=True, language="nb", email="nb@example.no"))
-    emails.send_confirmation(SubscriberFactory(pending=True, language="en", email="en@example.no"))
+    emails.confirmation_message(SubscriberFactory(pending=True, language="nb", email="nb@example.no")).send()
+    emails.confirmation_message(SubscriberFactory(pending=True, language="en", email="en@example.no")).send()
 
     nb, en = mailoutbox
     assert nb.subject == f"Bekreft abonnementet ditt på pressemeldinger fra {NAME}"

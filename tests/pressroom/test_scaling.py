@@ -52,7 +52,7 @@ def test_the_queues_it_describes_are_routed(tmp_path):
     env = {"CELERY_MAIL_QUEUE": "mail", "CELERY_FILES_QUEUE": "files"}
     routes = settings_under(env, tmp_path, "CELERY_TASK_ROUTES")["CELERY_TASK_ROUTES"]
     assert routes["subscriptions.tasks.send_mailing"] == {"queue": "mail"}
-    assert routes["pressroom.press.tasks.send_presend"] == {"queue": "mail"}
+    assert routes["subscriptions.tasks.send_digests"] == {"queue": "mail"}
     assert routes["pressroom.press.tasks.build_presskit"] == {"queue": "files"}
     defaults = settings_under({}, tmp_path, "CELERY_TASK_ROUTES")["CELERY_TASK_ROUTES"]
     assert {route["queue"] for route in defaults.values()} == {"celery"}

@@ -13,10 +13,11 @@ import pytest
 from django.test import override_settings
 
 from pressroom.newsroom.services import publish_release
-from subscriptions import digests, mailings
+from subscriptions import mailings
 from subscriptions.models import Delivery, Mailing, Subscriber
 from subscriptions.release_email import send_test
 from tests.factories import NewsroomFactory, ReleaseFactory
+from tests.subscriptions.conftest import run_digests
 from tests.subscriptions.factories import SubscriberFactory
 from tests.subscriptions.test_mailings import send_all, subscriber
 
@@ -78,7 +79,7 @@ def test_the_newsroom_name_cannot_add_headers_to_a_digest(line, mailoutbox):
     release = ReleaseFactory(published=True, language="nb")
 
     # A day after the release: its daily digest has gone, whatever the time of day.
-    digests.send_digests(frequency="daily", now=release.published_at + timedelta(days=1))
+    run_digests("daily", now=release.published_at + timedelta(days=1))
 
     assert [m.to for m in mailoutbox] == [[reader.email]]
     assert_one_line_headers(wire(mailoutbox[0]), RELEASE_HEADERS)

@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from pressroom.newsroom.feeds import xml_safe
 from pressroom.newsroom.models import Contact, Newsroom, Release, ReleaseContact, Topic
-from subscriptions import digests, emails
+from subscriptions import emails
 from subscriptions.models import Subscriber
 from subscriptions.release_email import ReleaseMessage
 from tests.factories import AttachmentFactory, ReleaseFactory
+from tests.subscriptions.conftest import run_digests
 from tests.subscriptions.factories import SubscriberFactory
 
 CORPUS = [
@@ -249,8 +250,8 @@ def test_every_email_shows_the_corpus_as_inert_text(mailoutbox):
         assert "\n" not in message.subject and "\r" not in message.subject
     subscriber = SubscriberFactory(language="nb", frequency=Subscriber.Frequency.DAILY)
     # A day after the releases: their daily digest has gone, whatever the time of day.
-    digests.send_digests(frequency="daily", now=releases[0].published_at + timezone.timedelta(days=1))
-    emails.send_confirmation(SubscriberFactory(pending=True, language="nb"))
+    run_digests("daily", now=releases[0].published_at + timezone.timedelta(days=1))
+    emails.confirmation_message(SubscriberFactory(pending=True, language="nb")).send()
     assert [m.to for m in mailoutbox] == [[subscriber.email], mailoutbox[1].to]
     for message in mailoutbox:
         html = message.alternatives[0][0]

@@ -58,3 +58,43 @@ def queued_tasks():
     app.conf.task_always_eager = False
     yield
     app.conf.task_always_eager = eager
+
+
+def run_digests(frequency, now=None):
+    """A digest run as the task and its senders make it, here: the period planned into the ledger and
+    each of its mailings sent until nothing of it is due now. Returns the ids of the mailings planned."""
+    from subscriptions import digests
+
+    planned = digests.plan(frequency=frequency, now=now)
+    for mailing_id in planned:
+        send_due(mailing_id)
+    return planned
+
+
+def send_due(*mailing_ids, at=None):
+    """What the senders do for MAILING_IDS (all that have rows due, if none is named) once AT has come
+    (now, if not given): the rows whose retry is due by then go out. Time passes by moving their retry
+    time to now, not by waiting."""
+    from django.utils import timezone
+
+    from subscriptions import mailings
+    from subscriptions.models import Delivery, Mailing
+
+    queued = Delivery.objects.filter(status=Delivery.Status.QUEUED)
+    if mailing_ids:
+        queued = queued.filter(mailing_id__in=mailing_ids)
+    if at is not None:
+        queued.filter(next_attempt_at__lte=at).update(next_attempt_at=timezone.now())
+    ids = mailing_ids or set(queued.values_list("mailing_id", flat=True))
+    for mailing_id in ids:
+        Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.DONE).update(
+            status=Mailing.Status.SENDING
+        )
+        mailings.send_batches(mailing_id, time_budget=30)
+
+
+def digest_rows():
+    """The ledger rows of every digest, with their subscribers."""
+    from subscriptions.models import Delivery, Mailing
+
+    return Delivery.objects.filter(mailing__kind=Mailing.Kind.DIGEST).select_related("subscriber")

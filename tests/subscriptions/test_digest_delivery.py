@@ -1,6 +1,7 @@
 """Digests over a real SMTP server on loopback that drops connections and refuses recipients: a dropped
 connection costs no digest, a transient refusal is retried, a permanent one fails only its own digest,
-and editors see digests in the admin and send failed or uncertain ones again."""
+and editors see digests in the admin and send failed or uncertain ones again. Digests are mailings of
+the one ledger: these are its guarantees, shown for them."""
 
 import asyncio
 import contextlib
@@ -11,12 +12,12 @@ from django.contrib.auth.models import Permission, User
 from django.test import override_settings
 from django.utils import timezone
 
-from subscriptions import digests
-from subscriptions.models import Digest
+from subscriptions.models import Delivery, Mailing
 from tests.factories import ReleaseFactory
 from tests.integration import SMTPSink, free_port
 from tests.mockprovider import Fault, MockProvider
 
+from .conftest import digest_rows, run_digests, send_due
 from .factories import SubscriberFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("newsroom")]
@@ -102,7 +103,11 @@ def daily_readers(count):
 
 
 def statuses():
-    return {d.subscriber.email: d.status for d in Digest.objects.select_related("subscriber")}
+    return {row.subscriber.email: row.status for row in digest_rows()}
+
+
+def attempts():
+    return set(digest_rows().values_list("attempts", flat=True))
 
 
 @override_settings(DIGEST_HOUR=7)
@@ -110,13 +115,11 @@ def test_a_connection_dropped_after_the_second_of_five_digests_costs_none(sink):
     readers = daily_readers(5)
     sink.drop_after = 2
 
-    result = digests.send_digests(frequency="daily", now=RUN_AT)
-    digests.send_due(now=timezone.now() + timedelta(hours=1))  # nothing was left for a retry
+    run_digests("daily", now=RUN_AT)
 
-    assert result["sent"] == 5  # the connection was reopened and the run went on
-    assert sink.received_by() == sorted(reader.email for reader in readers)  # each once
-    assert set(statuses().values()) == {Digest.Status.SENT}
-    assert set(Digest.objects.values_list("attempts", flat=True)) == {1}
+    # The connection was reopened and the run went on: every digest sent, each once.
+    assert sink.received_by() == sorted(reader.email for reader in readers)
+    assert set(statuses().values()) == {Delivery.Status.SENT}
 
 
 @override_settings(DIGEST_HOUR=7)
@@ -125,23 +128,26 @@ def test_a_transient_refusal_is_retried_and_a_permanent_one_fails_only_its_diges
     sink.refuse_once["leser0@example.no"] = "451 4.7.1 Try again later"
     sink.refuse["leser1@example.no"] = "550 5.1.1 No such mailbox"
 
-    result = digests.send_digests(frequency="daily", now=RUN_AT)
+    run_digests("daily", now=RUN_AT)
 
-    assert (result["sent"], result["queued"], result["failed"]) == (1, 1, 1)
-    waiting = Digest.objects.get(subscriber__email="leser0@example.no")
-    assert waiting.status == Digest.Status.QUEUED and waiting.attempts == 1
-    assert "451" in waiting.error and waiting.next_attempt_at > timezone.now()
-    failed = Digest.objects.get(subscriber__email="leser1@example.no")
-    assert failed.status == Digest.Status.FAILED and "550" in failed.error
+    assert statuses() == {
+        "leser0@example.no": Delivery.Status.QUEUED,
+        "leser1@example.no": Delivery.Status.FAILED,
+        "leser2@example.no": Delivery.Status.SENT,
+    }
+    waiting = digest_rows().get(subscriber__email="leser0@example.no")
+    assert waiting.attempts == 1 and "451" in waiting.error and waiting.next_attempt_at > timezone.now()
+    assert "550" in digest_rows().get(subscriber__email="leser1@example.no").error
 
-    assert digests.send_due(now=waiting.next_attempt_at - timedelta(seconds=1)).get("sent", 0) == 0
-    digests.send_due(now=timezone.now() + timedelta(hours=1))
+    send_due()  # before its retry time: nothing goes
+    assert sink.received_by() == ["leser2@example.no"]
+    send_due(at=timezone.now() + timedelta(hours=1))
 
     assert sink.received_by() == ["leser0@example.no", "leser2@example.no"]
     assert statuses() == {
-        "leser0@example.no": Digest.Status.SENT,
-        "leser1@example.no": Digest.Status.FAILED,
-        "leser2@example.no": Digest.Status.SENT,
+        "leser0@example.no": Delivery.Status.SENT,
+        "leser1@example.no": Delivery.Status.FAILED,
+        "leser2@example.no": Delivery.Status.SENT,
     }
 
 
@@ -149,15 +155,14 @@ def test_a_transient_refusal_is_retried_and_a_permanent_one_fails_only_its_diges
 def test_a_run_while_the_server_is_down_leaves_the_digests_queued_and_they_go_when_it_is_back(port):
     readers = daily_readers(3)
     with smtp_to(port):  # nothing listens on PORT yet
-        result = digests.send_digests(frequency="daily", now=RUN_AT)
-        assert result["queued"] == 3 and result["failed"] == 0
-        assert set(statuses().values()) == {Digest.Status.QUEUED}
+        run_digests("daily", now=RUN_AT)
+        assert set(statuses().values()) == {Delivery.Status.QUEUED}
 
         with running(UnreliableSink(port)) as sink:
-            digests.send_due(now=timezone.now() + timedelta(hours=1))
+            send_due(at=timezone.now() + timedelta(hours=1))
 
     assert sink.received_by() == sorted(reader.email for reader in readers)
-    assert set(statuses().values()) == {Digest.Status.SENT}
+    assert set(statuses().values()) == {Delivery.Status.SENT}
 
 
 @override_settings(DIGEST_HOUR=7)
@@ -177,12 +182,14 @@ def test_a_provider_answering_429_and_503_gets_the_digests_later_and_once():
     ):
         provider.fail_next(Fault(status=429, retry_after=30), Fault(status=503))
 
-        result = digests.send_digests(frequency="daily", now=RUN_AT)
-        assert (result["sent"], result["queued"]) == (1, 2)
-        digests.send_due(now=timezone.now() + timedelta(hours=1))
+        run_digests("daily", now=RUN_AT)
+        assert set(statuses().values()) == {Delivery.Status.QUEUED}  # one batch call, refused
+        send_due(at=timezone.now() + timedelta(hours=1))  # 503 this time
+        send_due(at=timezone.now() + timedelta(hours=2))
 
+    # One batch call per try for the three of them (merge data), and each digest once.
     assert sorted(provider.recipients()) == sorted(reader.email for reader in readers)
-    assert set(statuses().values()) == {Digest.Status.SENT}
+    assert set(statuses().values()) == {Delivery.Status.SENT}
 
 
 def staff_with(client, *codenames):
@@ -192,25 +199,30 @@ def staff_with(client, *codenames):
     return user
 
 
+def digest_mailing():
+    return Mailing.objects.get(kind=Mailing.Kind.DIGEST)
+
+
 @override_settings(DIGEST_HOUR=7)
 def test_an_editor_retries_failed_digests_from_the_admin_and_they_go_out(
     client, sink, django_capture_on_commit_callbacks
 ):
     daily_readers(2)
     sink.refuse["leser1@example.no"] = "550 5.1.1 No such mailbox"
-    digests.send_digests(frequency="daily", now=RUN_AT)
-    failed = Digest.objects.get(status=Digest.Status.FAILED)
+    run_digests("daily", now=RUN_AT)
+    assert statuses()["leser1@example.no"] == Delivery.Status.FAILED
     del sink.refuse["leser1@example.no"]  # the mailbox exists again
-    staff_with(client, "view_digest", "change_digest")
+    staff_with(client, "view_mailing", "change_mailing")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/admin/subscriptions/digest/", {"action": "retry_failed", "_selected_action": [failed.pk]}
+            "/admin/subscriptions/mailing/",
+            {"action": "retry_failed", "_selected_action": [digest_mailing().pk]},
         )
 
     assert response.status_code == 302
     assert sink.received_by() == ["leser0@example.no", "leser1@example.no"]
-    assert set(statuses().values()) == {Digest.Status.SENT}
+    assert set(statuses().values()) == {Delivery.Status.SENT}
 
 
 @override_settings(DIGEST_HOUR=7)
@@ -220,44 +232,43 @@ def test_a_digest_whose_answer_was_lost_stays_uncertain_until_an_editor_resends_
     daily_readers(2)
     sink.drop_during.add("leser0@example.no")
 
-    digests.send_digests(frequency="daily", now=RUN_AT)
-    digests.send_due(now=timezone.now() + timedelta(hours=1))
+    run_digests("daily", now=RUN_AT)
+    send_due(at=timezone.now() + timedelta(hours=1))
 
     assert statuses() == {
-        "leser0@example.no": Digest.Status.UNCERTAIN,
-        "leser1@example.no": Digest.Status.SENT,
+        "leser0@example.no": Delivery.Status.UNCERTAIN,
+        "leser1@example.no": Delivery.Status.SENT,
     }
-    uncertain = Digest.objects.get(status=Digest.Status.UNCERTAIN)
-    staff_with(client, "view_digest", "change_digest")
+    staff_with(client, "view_mailing", "change_mailing")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            "/admin/subscriptions/digest/", {"action": "resend_uncertain", "_selected_action": [uncertain.pk]}
+            "/admin/subscriptions/mailing/",
+            {"action": "resend_uncertain", "_selected_action": [digest_mailing().pk]},
         )
 
     assert sink.received_by() == ["leser0@example.no", "leser1@example.no"]
-    assert set(statuses().values()) == {Digest.Status.SENT}
+    assert set(statuses().values()) == {Delivery.Status.SENT}
 
 
 @override_settings(DIGEST_HOUR=7)
 def test_staff_who_may_view_digests_see_them_listed_and_are_offered_no_action(client, sink):
     daily_readers(2)
     sink.refuse["leser1@example.no"] = "550 5.1.1 No such mailbox"
-    digests.send_digests(frequency="daily", now=RUN_AT)
-    failed = Digest.objects.get(status=Digest.Status.FAILED)
-    staff_with(client, "view_digest")
+    run_digests("daily", now=RUN_AT)
+    mailing = digest_mailing()
+    staff_with(client, "view_mailing", "view_delivery")
 
-    page = client.get("/admin/subscriptions/digest/?status__exact=failed")
-    detail = client.get(f"/admin/subscriptions/digest/{failed.pk}/change/")
-    client.post("/admin/subscriptions/digest/", {"action": "retry_failed", "_selected_action": [failed.pk]})
+    listing = client.get("/admin/subscriptions/mailing/?kind__exact=digest")
+    rows = client.get("/admin/subscriptions/delivery/?mailing__kind__exact=digest&status__exact=failed")
+    detail = client.get(f"/admin/subscriptions/mailing/{mailing.pk}/change/")
+    client.post("/admin/subscriptions/mailing/", {"action": "retry_failed", "_selected_action": [mailing.pk]})
 
-    assert page.status_code == 200
-    assert b"leser1@example.no" in page.content and b"leser0@example.no" not in page.content
-    assert b"recipient refused" in page.content and b"5.1.1 No such mailbox" in page.content
-    assert b'value="retry_failed"' not in page.content and b'value="resend_uncertain"' not in page.content
+    assert listing.status_code == 200 and rows.status_code == 200
     assert (
-        detail.status_code == 200
-        and b"Dagens nyhet" in detail.content
-        and b'name="_save"' not in detail.content
+        b'value="retry_failed"' not in listing.content and b'value="resend_uncertain"' not in listing.content
     )
-    failed.refresh_from_db()
-    assert failed.status == Digest.Status.FAILED
+    assert b"leser1@example.no" in rows.content and b"leser0@example.no" not in rows.content
+    assert b"recipient refused" in rows.content and b"5.1.1 No such mailbox" in rows.content
+    assert detail.status_code == 200 and b"Dagens nyhet" in detail.content
+    assert b'name="_save"' not in detail.content
+    assert statuses()["leser1@example.no"] == Delivery.Status.FAILED

@@ -7,9 +7,11 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from subscriptions import digests, tokens
+from subscriptions import tokens
 from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import ReleaseFactory
+
+from .conftest import run_digests
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("newsroom")]
 
@@ -44,8 +46,8 @@ def test_a_release_published_at_the_digest_hour_is_in_one_daily_digest(mailoutbo
     ReleaseFactory(title="Klokka sju", published=True, published_at=day(0, 7, 0))
     reader("daily")
 
-    digests.send_digests(frequency="daily", now=day(0))
-    digests.send_digests(frequency="daily", now=day(1))
+    run_digests("daily", now=day(0))
+    run_digests("daily", now=day(1))
 
     assert sum("Klokka sju" in message.body for message in mailoutbox) == 1
 
@@ -55,14 +57,14 @@ def test_daily_then_weekly_repeats_nothing(client, mailoutbox, django_capture_on
     ReleaseFactory(title="Mandag", published=True, published_at=day(-2, 9))
     ReleaseFactory(title="Tirsdag", published=True, published_at=day(-1, 9))
     subscriber = reader("daily")
-    digests.send_digests(frequency="daily", now=day(-1))  # Tuesday's run: Monday's release
-    digests.send_digests(frequency="daily", now=day(0))  # Wednesday's run: Tuesday's release
+    run_digests("daily", now=day(-1))  # Tuesday's run: Monday's release
+    run_digests("daily", now=day(0))  # Wednesday's run: Tuesday's release
     assert len(mailoutbox) == 2
 
     with django_capture_on_commit_callbacks(execute=True):
         change_frequency(client, subscriber, "weekly")
     ReleaseFactory(title="Torsdag", published=True, published_at=day(1, 9))
-    digests.send_digests(frequency="weekly", now=day(5))  # the next Monday's weekly run
+    run_digests("weekly", now=day(5))  # the next Monday's weekly run
 
     weekly = mailoutbox[-1]
     assert len(mailoutbox) == 3
@@ -73,13 +75,13 @@ def test_daily_then_weekly_repeats_nothing(client, mailoutbox, django_capture_on
 @override_settings(DIGEST_HOUR=7)
 def test_weekly_then_daily_drops_nothing(client, mailoutbox, django_capture_on_commit_callbacks):
     subscriber = reader("weekly")
-    digests.send_digests(frequency="weekly", now=day(-2))  # Monday's weekly run: nothing yet
+    run_digests("weekly", now=day(-2))  # Monday's weekly run: nothing yet
     ReleaseFactory(title="Mandag", published=True, published_at=day(-2, 9))
     ReleaseFactory(title="Tirsdag", published=True, published_at=day(-1, 9))
 
     with django_capture_on_commit_callbacks(execute=True):
         change_frequency(client, subscriber, "daily")
-    digests.send_digests(frequency="daily", now=day(0))
+    run_digests("daily", now=day(0))
 
     assert len(mailoutbox) == 1
     assert "Mandag" in mailoutbox[0].body and "Tirsdag" in mailoutbox[0].body
@@ -90,7 +92,7 @@ def test_daily_then_immediately_sends_what_the_day_had_so_far(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
     subscriber = reader("daily")
-    digests.send_digests(frequency="daily")  # the last daily run covered everything until its hour
+    run_digests("daily")  # the last daily run covered everything until its hour
     ReleaseFactory(title="Siden sist", published=True, published_at=timezone.now() - timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -114,6 +116,6 @@ def test_immediately_then_daily_leaves_out_a_release_still_queued_for_it(
         change_frequency(client, subscriber, "daily")
     subscriber.digest_covered_until = None  # even without the mark of the switch, the queued copy counts
     subscriber.save(update_fields=["digest_covered_until"])
-    digests.send_digests(frequency="daily", now=timezone.now() + timedelta(days=1))
+    run_digests("daily", now=timezone.now() + timedelta(days=1))
 
     assert not any("I køen" in message.body for message in mailoutbox)

@@ -39,7 +39,9 @@ def parse(data):
 
 def django_bytes(release_message, person):
     return (
-        release_message.single(person.email, person.token, person.pk, None).message().as_bytes(linesep="\r\n")
+        release_message.single((0, person.email, person.token, person.pk), None)
+        .message()
+        .as_bytes(linesep="\r\n")
     )
 
 
@@ -82,7 +84,7 @@ def test_the_prebuilt_bytes_are_the_message_django_builds(release_fields, addres
     release_message = ReleaseMessage(release)
     with_fixed_links(release_message, monkeypatch)
 
-    to, data, message_id = release_message.wire(person.email, person.token, person.pk)
+    to, data, message_id = release_message.wire((0, person.email, person.token, person.pk))
     ours, django = parse(data), parse(django_bytes(release_message, person))
 
     assert_same_message(ours, django)
@@ -106,7 +108,7 @@ def test_a_long_html_line_is_quoted_printable_with_the_links_on_short_lines(monk
     release_message = ReleaseMessage(release)
     with_fixed_links(release_message, monkeypatch)
 
-    _to, data, _message_id = release_message.wire(person.email, person.token, person.pk)
+    _to, data, _message_id = release_message.wire((0, person.email, person.token, person.pk))
 
     html = parse(data).get_body(("html",))
     assert html["Content-Transfer-Encoding"] == "quoted-printable"
@@ -130,7 +132,7 @@ def test_each_recipient_gets_their_own_links_headers_and_message_id(monkeypatch)
     people = SubscriberFactory.create_batch(5, language="nb")
     release_message = ReleaseMessage(release)
 
-    messages = [parse(release_message.wire(p.email, p.token, p.pk)[1]) for p in people]
+    messages = [parse(release_message.wire((0, p.email, p.token, p.pk))[1]) for p in people]
 
     assert len({m["Message-ID"] for m in messages}) == 5
     for person, message in zip(people, messages, strict=True):
@@ -147,14 +149,14 @@ def test_a_line_the_links_would_take_past_998_characters_is_left_to_django():
     release = ReleaseFactory(**NORWEGIAN)
     person = SubscriberFactory()
 
-    assert ReleaseMessage(release).wire(person.email, person.token, person.pk) is None
+    assert ReleaseMessage(release).wire((0, person.email, person.token, person.pk)) is None
 
 
 def test_a_placeholder_typed_into_the_title_is_left_alone():
     release = ReleaseFactory(title="About " + providers.PLACEHOLDER.format("unsubscribe_url"))
     person = SubscriberFactory()
 
-    assert ReleaseMessage(release).wire(person.email, person.token, person.pk) is None
+    assert ReleaseMessage(release).wire((0, person.email, person.token, person.pk)) is None
 
 
 # Sending
@@ -265,18 +267,19 @@ def test_a_refused_recipient_fails_and_the_others_are_sent(sink):
     assert [to for _from, (to,) in sink.envelopes] == ["s0@example.no", "s2@example.no", "s3@example.no"]
 
 
-def test_a_recipient_refused_for_now_is_retried_with_the_rest_of_the_batch(sink):
+def test_a_recipient_refused_for_now_is_retried_alone_and_the_rest_go(sink):
     release = ReleaseFactory(**NORWEGIAN)
     people = [SubscriberFactory(email=f"s{i}@example.no") for i in range(4)]
     sink.refuse["s1@example.no"] = "451 4.3.0 Try again later"
 
     outcome = send(people, release)
 
-    assert list(outcome.sent) == [1000]
-    assert set(outcome.retry) == {1001, 1002, 1003}
+    # Greylisting or a full mailbox is that recipient's: the connection is fine and the batch goes on.
+    assert list(outcome.sent) == [1000, 1002, 1003]
+    assert set(outcome.retry) == {1001}
     assert "451" in outcome.retry[1001]
-    assert not (outcome.failed or outcome.uncertain)
-    assert [to for _from, (to,) in sink.envelopes] == ["s0@example.no"]
+    assert not (outcome.failed or outcome.uncertain or outcome.broken)
+    assert [to for _from, (to,) in sink.envelopes] == ["s0@example.no", "s2@example.no", "s3@example.no"]
 
 
 def test_a_connection_lost_after_the_content_was_sent_is_uncertain(sink):
@@ -293,16 +296,19 @@ def test_a_connection_lost_after_the_content_was_sent_is_uncertain(sink):
     assert [to for _from, (to,) in sink.envelopes] == ["s0@example.no", "s1@example.no"]
 
 
-def test_a_connection_lost_before_the_content_is_uncertain_for_that_row_only(sink):
+def test_a_connection_lost_before_the_content_is_no_uncertainty_and_goes_again_at_once(sink):
     release = ReleaseFactory(**NORWEGIAN)
     people = [SubscriberFactory(email=f"s{i}@example.no") for i in range(4)]
     sink.drop_at_mail.add("s1@example.no")
 
     outcome = send(people, release)
 
+    # Nothing of s1's message went out (the connection died at its MAIL): not uncertain, and its retry
+    # is due at once, on a new connection.
     assert list(outcome.sent) == [1000]
-    assert list(outcome.uncertain) == [1001]
-    assert set(outcome.retry) == {1002, 1003}
+    assert not outcome.uncertain
+    assert set(outcome.retry) == {1001, 1002, 1003}
+    assert outcome.retry_after == 0 and outcome.broken
     assert [to for _from, (to,) in sink.envelopes] == ["s0@example.no"]
 
 

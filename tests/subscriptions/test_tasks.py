@@ -3,35 +3,44 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from subscriptions import tasks
-from subscriptions.models import Subscriber
+from subscriptions import confirmations, tasks
+from subscriptions.models import Delivery, Subscriber
 
 from .factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_send_confirmation_sends_to_a_pending_subscriber(newsroom, mailoutbox):
+def send_confirmation(subscriber_id):
+    """A confirmation written into the ledger and its mailing sent, as sign-up and the senders do."""
+    mailing = confirmations.write([subscriber_id])
+    tasks.send_mailing(mailing.pk)
+    return mailing.deliveries.get()
+
+
+def test_a_confirmation_goes_to_a_pending_subscriber_once(newsroom, mailoutbox):
     subscriber = SubscriberFactory(pending=True)
-    assert tasks.send_confirmation(subscriber.pk) is True
+    row = send_confirmation(subscriber.pk)
+    tasks.send_mailing(row.mailing_id)  # a task delivered twice
     assert [message.to for message in mailoutbox] == [[subscriber.email]]
+    assert row.status == Delivery.Status.SENT
+    subscriber.refresh_from_db()
+    assert subscriber.confirmation_sent_at is not None
 
 
 @pytest.mark.parametrize("state", [{}, {"unsubscribed": True}])
-def test_send_confirmation_skips_who_is_no_longer_pending(newsroom, mailoutbox, state):
+def test_a_confirmation_skips_who_is_no_longer_pending(newsroom, mailoutbox, state):
     subscriber = SubscriberFactory(**state)
-    assert tasks.send_confirmation(subscriber.pk) is False
+    assert send_confirmation(subscriber.pk).status == Delivery.Status.SKIPPED
     assert mailoutbox == []
 
 
-def test_send_confirmation_skips_a_purged_sign_up(newsroom, mailoutbox):
-    assert tasks.send_confirmation(987654) is False
-    assert mailoutbox == []
-
-
-def test_send_confirmation_retries_on_connection_errors():
-    assert OSError in tasks.send_confirmation.autoretry_for
-    assert tasks.send_confirmation.max_retries == 5
+def test_a_confirmation_of_a_purged_sign_up_goes_with_it(newsroom, mailoutbox):
+    subscriber = SubscriberFactory(pending=True)
+    mailing = confirmations.write([subscriber.pk])
+    subscriber.delete()
+    tasks.send_mailing(mailing.pk)
+    assert mailoutbox == [] and not mailing.deliveries.exists()
 
 
 def test_purge_deletes_only_stale_pending_sign_ups(settings):

@@ -31,7 +31,7 @@ def test_the_worker_sends_the_confirmation_over_smtp(newsroom, queued_tasks):
             [message] = sink.wait_for(1, timeout=30)
         except AssertionError:
             pytest.fail(f"No email from the worker. Its log:\n{worker.log}")
-    assert "subscriptions.tasks.send_confirmation" in worker.log
+    assert "subscriptions.tasks.send_mailing" in worker.log
 
     assert sink.envelopes == [("pressroom@localhost", ["kari@xn--b-5ga.no"])]
     assert message["To"] == "kari@xn--b-5ga.no"

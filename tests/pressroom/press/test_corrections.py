@@ -1,11 +1,12 @@
 """Corrections and updates: shown on the release page with their time; the notice goes once to each person
-who received the original (subscribers, digests, the press), through the outbox."""
+who received the original (subscribers, digests, the press), through the one delivery ledger."""
 
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -13,8 +14,8 @@ from pressroom.newsroom.models import Release
 from pressroom.newsroom.services import publish_due_releases, publish_release
 from pressroom.press import corrections, presend, services
 from pressroom.press.models import Correction, CorrectionNotice, Journalist, PressList
-from subscriptions import emails
-from subscriptions.models import Delivery, Digest, Subscriber
+from subscriptions import emails, mailings
+from subscriptions.models import Delivery, Mailing, Subscriber
 from tests.factories import NewsroomFactory, ReleaseFactory
 from tests.subscriptions.factories import SubscriberFactory
 
@@ -36,9 +37,9 @@ def publish(release, capture):
 
 def sent_to(release):
     return set(
-        Delivery.objects.filter(mailing__release=release, status=Delivery.Status.SENT).values_list(
-            "subscriber__email", flat=True
-        )
+        Delivery.objects.filter(
+            mailing__kind=Mailing.Kind.RELEASE, mailing__release=release, status=Delivery.Status.SENT
+        ).values_list("subscriber__email", flat=True)
     )
 
 
@@ -108,11 +109,12 @@ def received(release, django_capture_on_commit_callbacks):
     release.refresh_from_db()
     Delivery.objects.filter(subscriber=failed).update(status=Delivery.Status.FAILED)
     reader = SubscriberFactory(email="digest@example.no", frequency=Subscriber.Frequency.DAILY)
-    digest = Digest.objects.create(
-        subscriber=reader, frequency="daily", period_start=timezone.now(), period_end=timezone.now(),
-        status=Digest.Status.SENT,
+    digest = Mailing.objects.create(
+        kind=Mailing.Kind.DIGEST, frequency="daily", language="en", period_start=timezone.now(),
+        period_end=timezone.now(), status=Mailing.Status.DONE, recipients=1,
     )  # fmt: skip
     digest.releases.add(release)
+    Delivery.objects.create(mailing=digest, subscriber=reader, status=Delivery.Status.SENT)
     assert sent_to(release) == {"anna@example.no", "bo@example.no"}
     mail.outbox.clear()
     return {"anna": anna, "bo": bo, "ola": ola, "reader": reader}
@@ -128,7 +130,9 @@ def test_the_notice_goes_once_to_each_original_recipient(
 
     recipients = sorted(message.to[0] for message in mail.outbox)
     assert recipients == ["anna@example.no", "bo@example.no", "digest@example.no", "ola@nrk.no"]
-    assert set(correction.notices.values_list("status", flat=True)) == {CorrectionNotice.Status.SENT}
+    assert set(correction.notices.values_list("delivery__status", flat=True)) == {Delivery.Status.SENT}
+    assert correction.mailing.kind == Mailing.Kind.CORRECTION
+    assert correction.mailing.deliveries.count() == 4
     message = next(m for m in mail.outbox if m.to == ["bo@example.no"])
     assert message.subject == "Correction: Figures for 2023"
     with translation.override("en"):
@@ -145,10 +149,15 @@ def test_the_notice_goes_once_to_each_original_recipient(
     assert "List-Unsubscribe" not in press_copy.extra_headers
     assert "Unsubscribe" not in press_copy.body
 
-    # Running the sender again, or writing the ledger again, sends nothing more.
-    corrections.send_batches(correction.pk)
-    assert corrections.write_notices(correction) == 4
-    corrections.send_batches(correction.pk)
+    # Running the sender again, or writing the ledger again, sends nothing more: a second ledger for the
+    # same correction is refused by the once-per-recipient constraint, and nothing of it is kept.
+    mailings.send_batches(correction.mailing_id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        corrections.write_notices(correction)
+    correction.refresh_from_db()
+    assert correction.notices.count() == 4
+    assert Mailing.objects.filter(kind=Mailing.Kind.CORRECTION).count() == 1
+    mailings.send_batches(correction.mailing_id)
     assert len(mail.outbox) == 4
 
 
@@ -169,21 +178,21 @@ def test_no_notice_without_notify(release, received, django_capture_on_commit_ca
         correction = services.add_correction(release=release, kind="update", note="Quiet fix.")
     assert mail.outbox == []
     assert not correction.notices.exists()
+    assert correction.mailing is None
+    assert not Mailing.objects.filter(kind=Mailing.Kind.CORRECTION).exists()
 
 
 def test_who_left_since_gets_no_notice(release, received):
     correction = services.add_correction(release=release, kind="correction", note="Fix.", notify=True)
     Subscriber.objects.filter(pk=received["anna"].pk).update(status=Subscriber.Status.UNSUBSCRIBED)
 
-    corrections.send_batches(correction.pk)
+    mailings.send_batches(correction.mailing_id)
 
     assert sorted(m.to[0] for m in mail.outbox) == ["bo@example.no", "digest@example.no", "ola@nrk.no"]
-    assert correction.notices.get(email="anna@example.no").status == CorrectionNotice.Status.SKIPPED
+    assert correction.notices.get(email="anna@example.no").delivery.status == Delivery.Status.SKIPPED
 
 
 def test_the_unique_constraint_makes_it_once_per_recipient(release, received):
-    from django.db import IntegrityError, transaction
-
     correction = services.add_correction(release=release, kind="correction", note="Fix.", notify=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         CorrectionNotice.objects.create(correction=correction, email="bo@example.no")

@@ -14,9 +14,10 @@ from django.utils import timezone, translation
 
 from pressroom.newsroom.models import Release
 from pressroom.newsroom.services import publish_due_releases, unpublish_release
-from pressroom.press import outbox, presend, services, tasks
+from pressroom.press import presend, services
 from pressroom.press.models import Journalist, PreSend, PreSendRecipient, PressList
-from subscriptions.models import Mailing
+from subscriptions import mailings
+from subscriptions.models import Delivery, Mailing
 from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, full_release, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -90,8 +91,14 @@ def test_each_journalist_gets_one_copy_marked_with_the_embargo(
     kari_message = next(m for m in mail.outbox if m.to == ["kari@aftenposten.no"])
     assert copy_of(sent, kari).token in kari_message.body
     assert row.token not in kari_message.body
-    assert row.status == PreSendRecipient.Status.SENT
-    assert row.message_id == message.extra_headers["Message-ID"]
+    assert row.delivery.status == Delivery.Status.SENT
+    assert row.delivery.message_id == message.extra_headers["Message-ID"]
+    # The copies are the rows of the pre-send's mailing in the one ledger, addressed to the journalists.
+    assert sent.mailing.kind == Mailing.Kind.PRESEND
+    assert sorted(sent.mailing.deliveries.values_list("email", "subscriber")) == [
+        ("kari@aftenposten.no", None),
+        ("ola@nrk.no", None),
+    ]
 
 
 def test_a_journalist_on_two_lists_gets_one_copy_of_a_release(
@@ -103,6 +110,7 @@ def test_a_journalist_on_two_lists_gets_one_copy_of_a_release(
     assert second.recipient_count == 1
     assert [m.to for m in mail.outbox] == [["ola@nrk.no"], ["kari@aftenposten.no"]]
     assert PreSendRecipient.objects.filter(journalist=ola).count() == 1
+    assert list(second.mailing.deliveries.values_list("email", flat=True)) == ["kari@aftenposten.no"]
 
 
 @pytest.mark.parametrize("state", ["draft", "published", "due"])
@@ -119,6 +127,7 @@ def test_only_a_release_scheduled_for_later_can_be_pre_sent(state, ola):
         services.send_presend(release=release, press_list=press_list("Politics", ola))
     assert refused.value.code == "not_scheduled"
     assert not PreSend.objects.exists()
+    assert not Mailing.objects.filter(kind=Mailing.Kind.PRESEND).exists()
     assert mail.outbox == []
 
 
@@ -216,10 +225,10 @@ def test_withdrawing_the_release_withdraws_the_links_and_the_unsent_copies(
     )  # not sent yet
     unpublish_release(release=release)
 
-    presend.send_batches(sent.pk)
+    mailings.send_batches(sent.mailing_id)
 
     assert mail.outbox == []
-    assert set(sent.recipients.values_list("status", flat=True)) == {PreSendRecipient.Status.SKIPPED}
+    assert set(sent.recipients.values_list("delivery__status", flat=True)) == {Delivery.Status.SKIPPED}
     assert client.get(f"/embargo/{copy_of(sent, ola).token}/").status_code == 404
 
 
@@ -235,7 +244,10 @@ def test_at_the_embargo_time_the_release_publishes_and_the_links_lead_to_it(
 
     release.refresh_from_db()
     assert release.status == Release.Status.PUBLISHED
-    assert Mailing.objects.filter(release=release, audience=Mailing.Audience.SUBSCRIBERS).exists()
+    # The subscribers' mailing of the release, besides the pre-send's own mailing in the ledger.
+    assert Mailing.objects.filter(
+        kind=Mailing.Kind.RELEASE, release=release, audience=Mailing.Audience.SUBSCRIBERS
+    ).exists()
     assert client.get(release.get_absolute_url()).status_code == 200
     response = client.get(f"/embargo/{row.token}/")
     assert response.status_code == 302
@@ -269,11 +281,11 @@ def test_errors_are_recorded_by_class(release):
     busy = journalist("Busy", "busy@example.no")
     sent = services.send_presend(release=release, press_list=press_list("All", gone, busy))
 
-    progress = presend.send_batches(sent.pk)
+    progress = mailings.send_batches(sent.mailing_id)
 
-    assert copy_of(sent, gone).status == PreSendRecipient.Status.FAILED
-    busy_row = copy_of(sent, busy)
-    assert busy_row.status == PreSendRecipient.Status.QUEUED
+    assert copy_of(sent, gone).delivery.status == Delivery.Status.FAILED
+    busy_row = copy_of(sent, busy).delivery
+    assert busy_row.status == Delivery.Status.QUEUED
     assert busy_row.error == "SMTP 451"
     assert busy_row.next_attempt_at > timezone.now()
     assert progress.retry_in is not None and progress.retry_in > 0
@@ -287,11 +299,11 @@ def test_a_lost_answer_is_uncertain_and_the_rest_of_the_batch_waits(release):
     # Copies go out in the order of the ledger: After's is not handed over once the connection is lost.
     sent = services.send_presend(release=release, press_list=press_list("All", lost, after))
 
-    presend.send_batches(sent.pk)
+    mailings.send_batches(sent.mailing_id)
 
-    assert copy_of(sent, lost).status == PreSendRecipient.Status.UNCERTAIN
-    after_row = copy_of(sent, after)
-    assert after_row.status == PreSendRecipient.Status.QUEUED
+    assert copy_of(sent, lost).delivery.status == Delivery.Status.UNCERTAIN
+    after_row = copy_of(sent, after).delivery
+    assert after_row.status == Delivery.Status.QUEUED
     assert after_row.handed_over_at is None
     assert mail.outbox == []
 
@@ -299,23 +311,24 @@ def test_a_lost_answer_is_uncertain_and_the_rest_of_the_batch_waits(release):
 def test_the_sweeper_recovers_what_a_lost_worker_left(release, ola, kari, settings):
     sent = services.send_presend(release=release, press_list=press_list("All", ola, kari))
     long_ago = timezone.now() - timedelta(seconds=settings.MAILING_LEASE_SECONDS + 5)
-    claim = outbox.claim(PreSendRecipient.objects.filter(presend=sent), now=long_ago)
-    PreSendRecipient.objects.filter(claim=claim, journalist=kari).update(handed_over_at=long_ago)
+    # A sender claimed both copies a lease ago and handed Kari's over, then was lost.
+    claim = mailings.claim_batch(sent.mailing_id, 10, now=long_ago)
+    Delivery.objects.filter(claim=claim, presend_copy__journalist=kari).update(handed_over_at=long_ago)
 
-    result = tasks.sweep_press_outboxes()["presend"]
+    result = mailings.sweep()
 
     assert (result["requeued"], result["uncertain"]) == (1, 1)
-    assert copy_of(sent, ola).status == PreSendRecipient.Status.QUEUED
-    assert copy_of(sent, kari).status == PreSendRecipient.Status.UNCERTAIN
-    presend.send_batches(sent.pk)
+    assert copy_of(sent, ola).delivery.status == Delivery.Status.QUEUED
+    assert copy_of(sent, kari).delivery.status == Delivery.Status.UNCERTAIN
+    mailings.send_batches(sent.mailing_id)
     assert [m.to for m in mail.outbox] == [["ola@nrk.no"]]
 
 
 def test_sending_twice_sends_each_copy_once(release, ola, kari):
     sent = services.send_presend(release=release, press_list=press_list("All", ola, kari))
 
-    presend.send_batches(sent.pk)
-    presend.send_batches(sent.pk)
+    mailings.send_batches(sent.mailing_id)
+    mailings.send_batches(sent.mailing_id)
 
     assert len(mail.outbox) == 2
 
@@ -367,8 +380,8 @@ def test_editors_retry_failed_copies_from_the_admin(
     gone = journalist("Gone", "gone@example.no")
     with override_settings(EMAIL_BACKEND="tests.pressroom.press.test_presend.RefusingBackend"):
         sent = services.send_presend(release=release, press_list=press_list("All", gone))
-        presend.send_batches(sent.pk)
-    assert copy_of(sent, gone).status == PreSendRecipient.Status.FAILED
+        mailings.send_batches(sent.mailing_id)
+    assert copy_of(sent, gone).delivery.status == Delivery.Status.FAILED
 
     # The address works again (the backend no longer refuses it): the editor retries.
     with django_capture_on_commit_callbacks(execute=True):
@@ -378,5 +391,5 @@ def test_editors_retry_failed_copies_from_the_admin(
         )
 
     assert response.status_code == 302
-    assert copy_of(sent, gone).status == PreSendRecipient.Status.SENT
+    assert copy_of(sent, gone).delivery.status == Delivery.Status.SENT
     assert [m.to for m in mail.outbox] == [["gone@example.no"]]
