@@ -11,7 +11,9 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from subscriptions.models import Delivery
+from django.db.models.functions import Coalesce
+
+from subscriptions.models import Delivery, Mailing
 from tests.mockprovider import MockProvider
 
 
@@ -78,13 +80,15 @@ class RunAudit:
         return {name: sorted(getattr(self, name))[:20] for name in names if getattr(self, name)}
 
 
-def audit(mailing, entries, *, eligible=None):
-    """Compare the provider's accepted ENTRIES (of this mailing's subject) with MAILING's ledger."""
+def audit(mailings, entries, *, eligible=None):
+    """Compare the provider's accepted ENTRIES (of these mailings' subject) with the ledger of MAILINGS
+    (a mailing, or several: a digest run's, sign-ups' confirmations)."""
+    mailings = [mailings] if isinstance(mailings, Mailing) else list(mailings)
     rows = {
         address.lower(): (status, error, message_id)
-        for address, status, error, message_id in Delivery.objects.filter(mailing=mailing).values_list(
-            "subscriber__email", "status", "error", "message_id"
-        )
+        for address, status, error, message_id in Delivery.objects.filter(mailing__in=mailings)
+        .annotate(address=Coalesce("subscriber__email", "email"))
+        .values_list("address", "status", "error", "message_id")
     }
     accepted = Counter(entry["to"].lower() for entry in entries)
     ids = defaultdict(set)

@@ -55,10 +55,11 @@ def record(scenario, result, seconds, crashes):
     row["skipped"] += result.by_status[Delivery.Status.SKIPPED]
     row["workers exited by themselves"] += crashes
     row["seconds"] += round(seconds, 1)
+    return row
 
 
 COLUMNS = ["runs", "recipients", "lost", "duplicated", "uncertain", "uncertain, provider had it",
-           "failed", "skipped", "workers exited by themselves", "seconds"]  # fmt: skip
+           "failed", "skipped", "workers exited by themselves", "seconds", "seconds to resume"]  # fmt: skip
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -68,7 +69,9 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line("| scenario | " + " | ".join(COLUMNS) + " |")
     terminalreporter.write_line("|---" * (len(COLUMNS) + 1) + "|")
     for scenario, row in sorted(FIGURES.items()):
-        cells = [f"{row[column]:g}" if column == "seconds" else str(row[column]) for column in COLUMNS]
+        cells = [
+            f"{row[column]:g}" if column.startswith("seconds") else str(row[column]) for column in COLUMNS
+        ]
         terminalreporter.write_line(f"| {scenario} | " + " | ".join(cells) + " |")
     if path := os.environ.get("CHAOS_REPORT"):
         with open(path, "w") as out:
@@ -184,21 +187,32 @@ class Scenario:
     def wait(self, release, *, during=None, timeout=120, poll=0.3):
         """Sweep until RELEASE's mailing is done with nothing queued or in flight; call DURING between
         sweeps (the fault). Fails with the ledger's counts and the workers' last lines after TIMEOUT."""
+        found = self.wait_for(
+            lambda: Mailing.objects.filter(kind=Mailing.Kind.RELEASE, release=release),
+            during=during, timeout=timeout, poll=poll,
+        )  # fmt: skip
+        return found[0]
+
+    def wait_for(self, find, *, during=None, timeout=120, poll=0.3, sweep=True):
+        """Sweep until the mailings FIND() returns exist and are done with nothing queued or in flight;
+        return them. As wait(); without SWEEP the workers are on their own."""
         deadline = time.monotonic() + timeout
         progress, progressed_at = None, time.monotonic()
+        mailing = None
         while time.monotonic() < deadline:
             self.supervise()
             if during is not None:
                 during()
-            self.sweep()
-            mailing = Mailing.objects.filter(release=release).first()
-            if mailing is not None and mailing.status == Mailing.Status.DONE:
-                pending = Delivery.objects.filter(
-                    mailing=mailing, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
-                )
-                if not pending.exists():
-                    return mailing
-            done = Delivery.objects.filter(mailing=mailing).exclude(status=Delivery.Status.QUEUED).count()
+            if sweep:
+                self.sweep()
+            found = list(find())
+            mailing = found[0] if found else None
+            pending = Delivery.objects.filter(
+                mailing__in=found, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+            )
+            if found and all(m.status == Mailing.Status.DONE for m in found) and not pending.exists():
+                return found
+            done = Delivery.objects.filter(mailing__in=found).exclude(status=Delivery.Status.QUEUED).count()
             if done != progress:
                 progress, progressed_at = done, time.monotonic()
             elif time.monotonic() - progressed_at > UNRESPONSIVE_SECONDS:
@@ -212,14 +226,19 @@ class Scenario:
 
     def check(self, release, started):
         """Audit RELEASE's mailing against the provider's log, record the figures, fail on any problem."""
-        mailing = Mailing.objects.get(release=release)
+        mailing = Mailing.objects.get(kind=Mailing.Kind.RELEASE, release=release)
+        return self.check_mailings(mailing, release.title, started)[0]
+
+    def check_mailings(self, mailings, subject, started, audience=None):
+        """Audit MAILINGS (their emails have SUBJECT) against the provider's log, as check()."""
+        audience = self.audience if audience is None else audience
         self.provider.settle()
-        result = audit(mailing, self.provider.entries(release.title), eligible=self.audience)
-        record(self.name, result, time.monotonic() - started, len(self.crashes) - self.crashes_recorded)
+        result = audit(mailings, self.provider.entries(subject), eligible=audience)
+        row = record(self.name, result, time.monotonic() - started, len(self.crashes) - self.crashes_recorded)
         self.crashes_recorded = len(self.crashes)
         assert not result.problems(), (self.name, self.seed, result.problems(), result.by_status)
-        assert result.recipients == len(self.audience)
-        return result
+        assert result.recipients == len(audience)
+        return result, row
 
     def close(self):
         # The scenario is over and nothing is in flight: no need to wait for a warm shutdown.
