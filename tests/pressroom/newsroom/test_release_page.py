@@ -243,6 +243,12 @@ def test_release_links_its_published_translation_both_ways(client, newsroom):
         in nb_html
     )
     assert f'<a href="{norwegian.get_absolute_url()}" hreflang="nb" lang="nb">' in en_html
+    # Each version lists itself among the alternates too, as the sitemap does.
+    for html, release in ((nb_html, norwegian), (en_html, english)):
+        assert (
+            f'<link rel="alternate" hreflang="{release.language}" '
+            f'href="http://testserver{release.get_absolute_url()}">'
+        ) in html
 
 
 def test_release_does_not_link_an_unpublished_translation(client, newsroom):
