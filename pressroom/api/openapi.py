@@ -207,7 +207,14 @@ SCHEMAS = {
                 **STRING,
                 "description": "HTML; sanitized on save (paragraphs, headings, lists, links).",
             },
-            "translation_of": nullable({**ID, "description": "The release in the other language."}),
+            "translation_of": nullable(
+                {
+                    **ID,
+                    "description": "The release this one translates. It must be in another language "
+                    "(400), and a release has at most one translation (409).",
+                    "x-must-differ-in": "language",
+                }
+            ),
             "topics": {"type": "array", "items": STRING, "description": "Topic slugs; replaces the list."},
             "contacts": {
                 "type": "array",
@@ -234,7 +241,12 @@ SCHEMAS = {
             "file": {"type": "string", "format": "binary"},
             "title": {"type": "string", "maxLength": 200},
             "caption": STRING,
-            "alt_text": {"type": "string", "maxLength": 300, "description": "Required for images."},
+            "alt_text": {
+                "type": "string",
+                "maxLength": 300,
+                "description": "Required, and not blank, when the file is an image (400 otherwise).",
+                "x-required-when": "the file is an image (JPEG, PNG, WebP or GIF)",
+            },
             "credit": {"type": "string", "maxLength": 200},
             "licence": {"type": "string", "maxLength": 200},
             "order": {"type": "integer", "minimum": 0, "maximum": 2147483647},
@@ -251,7 +263,12 @@ def error(description):
 
 RESPONSES = {
     "BadRequest": error("The request is not valid; `errors` says why, by field."),
-    "Unauthorized": error("No token, or a token that is not valid or has been revoked."),
+    "Unauthorized": {
+        **error("No token, or a token that is not valid or has been revoked."),
+        "headers": {
+            "WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer"}}
+        },
+    },
     "Forbidden": error("The token's scope or its user's permissions do not allow this."),
     "NotFound": error("There is no such resource (for the public API: no such public release)."),
     "Conflict": error("The request conflicts with the release's state (taken or fixed address, published)."),
@@ -261,7 +278,32 @@ RESPONSES = {
         **error("Too many writes with this token; wait for the number of seconds in Retry-After."),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
-    "NotModified": {"description": "The client's copy (If-None-Match / If-Modified-Since) is current."},
+    "NotModified": {
+        "description": "The client's copy (If-None-Match / If-Modified-Since) is current.",
+        "headers": {"ETag": {"schema": STRING}, "Last-Modified": {"schema": STRING}},
+    },
+    "MethodNotAllowed": {
+        **error("The address does not take this method; `Allow` lists those it takes."),
+        "headers": {"Allow": {"required": True, "schema": STRING}},
+    },
+    "PermanentRedirect": {
+        "description": "The address without its final slash: the same address with it, query kept. "
+        "308, so a client repeats the method and the body.",
+        "headers": {"Location": {"required": True, "schema": STRING}},
+    },
+}
+
+# Every path answers any method it does not list with 405 and `Allow`, and the path without its final
+# slash with 308: OpenAPI has no place for either on an operation, so each path says so in `x-` notes.
+PATH_NOTES = {
+    "x-other-methods": {"status": 405, "response": {"$ref": "#/components/responses/MethodNotAllowed"}},
+    "x-without-final-slash": {
+        "status": 308,
+        "response": {"$ref": "#/components/responses/PermanentRedirect"},
+    },
+}
+PUBLIC_ERROR_HEADERS = {
+    "Cache-Control": {"required": True, "schema": {"type": "string", "enum": ["no-store"]}}
 }
 
 CONDITIONAL_PARAMETERS = [
@@ -279,21 +321,52 @@ def public_get(summary, schema, *, description="", parameters=(), errors=()):
         "200": {
             "description": "OK",
             "headers": {
-                "ETag": {"schema": STRING},
-                "Access-Control-Allow-Origin": {"schema": {"type": "string", "enum": ["*"]}},
+                "ETag": {"required": True, "schema": STRING},
+                "Last-Modified": {
+                    "schema": STRING,
+                    "description": "When this address first served its current content (absent if the "
+                    "cache is down).",
+                },
+                "Cache-Control": {
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["public, max-age=60"]},
+                },
+                "Access-Control-Allow-Origin": {
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["*"]},
+                },
+                "Access-Control-Expose-Headers": {"schema": STRING},
             },
             "content": {"application/json": {"schema": ref(schema)}},
         },
         "304": response_ref("NotModified"),
     }
     for status, name in errors:
-        responses[status] = response_ref(name)
+        # Errors are in the client's language: never kept in a shared cache.
+        responses[status] = {**RESPONSES[name], "headers": PUBLIC_ERROR_HEADERS}
     return {
         "tags": ["Public"],
         "summary": summary,
         "description": description,
         "parameters": [*parameters, *CONDITIONAL_PARAMETERS],
         "responses": responses,
+        "security": [],
+    }
+
+
+def public_options(parameters=()):
+    """The CORS preflight every public address answers."""
+    headers = {
+        name: {"required": True, "schema": STRING}
+        for name in ("Allow", "Access-Control-Allow-Origin", "Access-Control-Allow-Methods")
+    }
+    return {
+        "tags": ["Public"],
+        "summary": "CORS preflight",
+        "parameters": list(parameters),
+        "responses": {
+            "204": {"description": "The methods and headers a browser may use.", "headers": headers}
+        },
         "security": [],
     }
 
@@ -328,12 +401,21 @@ def path_parameter(name, schema, description=""):
 
 
 def query(name, schema, description):
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+    """A filter: left out, or not empty (an empty value is a 400, as for any invalid one)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {**schema, "minLength": 1} if schema.get("type") == "string" else schema,
+        "description": description,
+    }
 
 
+SLUG = path_parameter("slug", STRING, "The release's slug (its address).")
 RELEASE_ID = path_parameter("id", ID, "The release's id.")
 LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Releases per page (default 20).")
 CURSOR_HELP = "Opaque: copy it from the `next` link of the previous page."
+# The cursor's own format: schemathesis generates valid ones (tests/pressroom/api/test_api_schema.py).
 CURSOR = query("cursor", {"type": "string", "format": "release-cursor"}, CURSOR_HELP)
 EDITOR_CURSOR = query("cursor", {"type": "string", "format": "editor-cursor"}, CURSOR_HELP)
 WRITE_ERRORS = [("400", "BadRequest"), ("404", "NotFound"), ("429", "TooManyRequests")]
@@ -345,28 +427,40 @@ PATHS = {
             "ReleasePage",
             description="Exactly the releases the public pages show. Follow `next` for older ones.",
             parameters=[
-                query("topic", STRING, "A topic's slug."),
+                query("topic", {"type": "string", "maxLength": 100, "pattern": r"\S"}, "A topic's slug."),
                 query("kind", {"type": "string", "enum": KINDS}, "The kind of release."),
                 query("language", {"type": "string", "enum": LANGUAGES}, "The release's language."),
                 query("year", {"type": "integer", "minimum": 1900, "maximum": 9000}, "The year published."),
-                query("q", STRING, "Words to search for in title, lead and body."),
+                query(
+                    "q",
+                    {"type": "string", "pattern": r"\S"},
+                    "Words to search for in title, lead and body (the first 200 characters count).",
+                ),
                 LIMIT,
                 CURSOR,
             ],
             errors=[("400", "BadRequest")],
-        )
+        ),
+        "options": public_options(),
     },
     "/releases/{slug}/": {
         "get": public_get(
             "One published release, with its full content",
             "Release",
-            parameters=[path_parameter("slug", STRING, "The release's slug (its address).")],
+            parameters=[SLUG],
             errors=[("404", "NotFound")],
-        )
+        ),
+        "options": public_options([SLUG]),
     },
-    "/topics/": {"get": public_get("Topics that have published releases", "TopicList")},
-    "/contacts/": {"get": public_get("Press contacts", "ContactList")},
-    "/newsroom/": {"get": public_get("The newsroom's profile, feeds and API addresses", "Newsroom")},
+    "/topics/": {
+        "get": public_get("Topics that have published releases", "TopicList"),
+        "options": public_options(),
+    },
+    "/contacts/": {"get": public_get("Press contacts", "ContactList"), "options": public_options()},
+    "/newsroom/": {
+        "get": public_get("The newsroom's profile, feeds and API addresses", "Newsroom"),
+        "options": public_options(),
+    },
     "/editor/releases/": {
         "get": editor_operation(
             "All releases, drafts and scheduled ones included, newest first",
@@ -380,7 +474,10 @@ PATHS = {
         ),
         "post": editor_operation(
             "Create a draft",
-            ok=json_ok("EditorRelease", "Created"),
+            ok={
+                **json_ok("EditorRelease", "Created"),
+                "headers": {"Location": {"required": True, "schema": URL, "description": "The new release."}},
+            },
             ok_status="201",
             description="Needs a token with write scope whose user may add releases.",
             body=json_body("ReleaseCreate"),
@@ -467,7 +564,8 @@ def build_schema():
                 "(`Authorization: Bearer <token>`, created in the admin under API tokens)."
             ),
         },
-        "servers": [{"url": "/api/v1", "description": settings.SITE_URL}],
+        # Absolute, from SITE_URL: a client generated from a saved copy still knows where the API is.
+        "servers": [{"url": f"{settings.SITE_URL}/api/v1"}],
         "tags": [
             {"name": "Public", "description": "No authentication. Exactly what the public pages show."},
             {
@@ -475,7 +573,7 @@ def build_schema():
                 "description": "A token with read or write scope; the user's permissions apply.",
             },
         ],
-        "paths": PATHS,
+        "paths": {path: {**PATH_NOTES, **operations} for path, operations in PATHS.items()},
         "components": {
             "schemas": SCHEMAS,
             "responses": RESPONSES,
@@ -496,6 +594,8 @@ def docs_view(request):
     operations = []
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
+            if method.startswith("x-"):
+                continue
             operations.append(
                 {
                     "method": method.upper(),
@@ -504,7 +604,7 @@ def docs_view(request):
                     "description": operation.get("description", ""),
                     "tag": operation["tags"][0],
                     "needs_token": bool(operation["security"]),
-                    "parameters": [p for p in operation["parameters"] if p["in"] != "header"],
+                    "parameters": [p for p in operation.get("parameters", []) if p["in"] != "header"],
                     "body": _body_fields(schema, operation.get("requestBody")),
                     "responses": sorted(operation["responses"]),
                 }

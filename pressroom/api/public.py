@@ -23,13 +23,13 @@ MAX_LIMIT = 100
 
 
 class QueryForm(forms.Form):
-    """Query parameters. A parameter sent empty is an error, except free text: `?kind=` is not a kind."""
-
-    free_text = ()
+    """Query parameters. A parameter sent empty (or blank) is an error, whatever it is: `?kind=` is not a
+    kind and `?q=` is no search, so a client that meant to filter learns that it did not."""
 
     def clean(self):
         for name in self.fields:
-            if name not in self.free_text and self.data.get(name) == "":
+            value = self.data.get(name)
+            if value is not None and not value.strip():
                 self.add_error(
                     name, forms.ValidationError(_("Leave the parameter out rather than empty."), "empty")
                 )
@@ -87,8 +87,7 @@ def strip_nul(value):
 
 
 class ReleaseFilterForm(QueryForm):
-    free_text = ("topic", "q")
-    topic = forms.CharField(required=False, max_length=100, strip=True)
+    topic = forms.CharField(required=False, max_length=100, strip=False)
     kind = forms.ChoiceField(required=False, choices=Release.Kind.choices)
     language = forms.ChoiceField(required=False, choices=Language.choices)
     year = forms.IntegerField(required=False, min_value=1900, max_value=9000)

@@ -2,7 +2,8 @@
 
 Items carry the full release (lead and body), the topics as categories and the attachments as
 enclosures. RSS 2.0 allows one <enclosure> per item, so the RSS feed lists every attachment as Media
-RSS <media:content> as well.
+RSS <media:content> as well. The newsroom is the author of the feed and of every item (Atom requires
+one), and a topic's feed is written in the topic's language and says so.
 """
 
 import re
@@ -11,8 +12,9 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 
 from .models import Newsroom, Release, Topic
@@ -62,6 +64,15 @@ class ReleasesFeed(Feed):
     def description(self, obj):
         return obj.tagline or self.title(obj)
 
+    def newsroom(self, obj):
+        return obj
+
+    def author_name(self, obj):
+        return self.newsroom(obj).name
+
+    def author_link(self, obj):
+        return self.newsroom(obj).website or absolute(reverse("pressroom:home"))
+
     def releases(self, obj):
         return Release.objects.published()
 
@@ -74,7 +85,9 @@ class ReleasesFeed(Feed):
 
     def item_description(self, item):
         lead = f"<p><strong>{escape(item.lead)}</strong></p>" if item.lead else ""
-        return lead + item.body  # The body is sanitized when it is saved.
+        content = lead + item.body  # The body is sanitized when it is saved.
+        # A release of a title only still has content: readers (and JSON Feed) need some.
+        return content if strip_tags(content).strip() else f"<p>{escape(item.title)}</p>"
 
     def item_link(self, item):
         return absolute(item.get_absolute_url())
@@ -102,6 +115,9 @@ class ReleasesFeed(Feed):
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
+        for item in feed.items:
+            item["author_name"] = feed.feed["author_name"]
+            item["author_link"] = feed.feed["author_link"]
         for data in (feed.feed, *feed.items):
             for key, value in data.items():
                 if isinstance(value, str):
@@ -128,6 +144,14 @@ class ReleasesAtomFeed(ReleasesFeed):
 class TopicFeed(ReleasesFeed):
     def get_object(self, request, language, slug):
         return get_object_or_404(Topic, language=language, slug=slug)
+
+    def newsroom(self, obj):
+        return Newsroom.load()
+
+    def get_feed(self, obj, request):
+        # The feed's own words and its language element follow the topic, not the reader's language.
+        with translation.override(obj.language):
+            return super().get_feed(obj, request)
 
     def title(self, obj):
         return _("%(topic)s: press releases from %(name)s") % {

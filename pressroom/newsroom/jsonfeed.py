@@ -71,12 +71,6 @@ class ReleasesJsonFeed(ReleasesFeed):
     def feed_url(self, obj):
         return absolute(reverse("pressroom:feed_json"))
 
-    def author_name(self, obj):
-        return obj.name
-
-    def author_link(self, obj):
-        return obj.website or absolute(reverse("pressroom:home"))
-
     def feed_extra_kwargs(self, obj):
         return {"icon": absolute(reverse("pressroom:newsroom_logo")) if obj.logo else None}
 

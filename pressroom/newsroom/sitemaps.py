@@ -1,9 +1,11 @@
-"""The sitemap: published releases, topics that have them, and the pressroom's own pages."""
+"""The sitemap: published releases, topics that have them, and the pressroom's own pages. A release with a
+public translation lists both versions as `xhtml:link` alternates, as search engines read them."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Q
 from django.urls import reverse
 
 from .models import Release, Topic
@@ -23,10 +25,50 @@ class ReleaseSitemap(SiteUrlSitemap):
     changefreq = "monthly"
 
     def items(self):
-        return Release.objects.published().only("slug", "updated_at").order_by("-published_at", "-pk")
+        return (
+            Release.objects.published()
+            .only("slug", "language", "updated_at")
+            .order_by("-published_at", "-pk")
+        )
 
     def lastmod(self, item):
         return item.updated_at
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        versions = public_versions([url["item"].pk for url in urls])
+        for url in urls:
+            release = url["item"]
+            if release.pk in versions:
+                url["alternates"] = [
+                    {
+                        "lang_code": language,
+                        "location": self.absolute(reverse("pressroom:release", args=[slug])),
+                    }
+                    for language, slug in sorted(versions[release.pk])
+                ]
+        return urls
+
+    def absolute(self, path):
+        return f"{self.get_protocol()}://{self.get_domain()}{path}"
+
+
+def public_versions(ids):
+    """{release id: {(language, slug), ...}} for the releases of IDS that have a public translation: the
+    release itself and its translation, both public."""
+    pairs = (
+        Release.objects.published()
+        .filter(translation_of__in=Release.objects.published())
+        .filter(Q(pk__in=ids) | Q(translation_of__in=ids))
+        .values_list(
+            "pk", "language", "slug", "translation_of", "translation_of__language", "translation_of__slug"
+        )
+    )
+    versions = {}
+    for pk, language, slug, original_pk, original_language, original_slug in pairs:
+        both = {(language, slug), (original_language, original_slug)}
+        versions[pk] = versions[original_pk] = both
+    return versions
 
 
 class TopicSitemap(SiteUrlSitemap):

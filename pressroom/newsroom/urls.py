@@ -21,6 +21,7 @@ urlpatterns = [
     path("contacts/<int:pk>.vcf", views.contact_vcard, name="contact_vcard"),
     path("contacts/<int:pk>/photo/", views.contact_photo, name="contact_photo"),
     path("logo/", views.newsroom_logo, name="newsroom_logo"),
+    path("cards/<str:version>.png", views.newsroom_card, name="newsroom_card"),
     path("files/<int:pk>/<str:filename>", views.attachment, name="attachment"),
     path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
     path("feed/rss/", feeds.ReleasesFeed(), name="feed_rss"),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks
+from . import filelinks, linkpreview
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
@@ -118,13 +118,9 @@ def render_release(request, release, *, preview=False):
             "translated": translated,
             "canonical_url": absolute(release.get_absolute_url()),
             "share_links": share_links(release),
-            "json_ld": json_ld(release, newsroom),
-            "og_locale": {"nb": "nb_NO", "en": "en_GB"}.get(release.language, release.language),
         }
-        image = release.header_image
-        if image and image.web:
-            context["og_image"] = absolute(image.get_rendition_url("web"))
-            context["og_image_alt"] = image.alt_text
+        context["preview_image"] = linkpreview.release_image(release, newsroom)
+        context["json_ld"] = json_ld(release, newsroom, context["preview_image"])
         response = TemplateResponse(request, "pressroom/release.html", context)
         response.render()
     # LocaleMiddleware only sets the header if the view has not: this page is in the release's language.
@@ -187,8 +183,22 @@ def share_links(release):
     ]
 
 
-def json_ld(release, newsroom):
-    """The NewsArticle description for search engines, safe to place inside a <script> element."""
+def image_object(image):
+    data = {"@type": "ImageObject", "url": image.url, "width": image.width, "height": image.height}
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def json_ld(release, newsroom, preview_image):
+    """The NewsArticle description for search engines (with what Google's article rich results ask
+    for: image, dates, publisher logo, author URL), safe to place inside a <script> element."""
+    organisation_url = newsroom.website or absolute(reverse("pressroom:home"))
+    if newsroom.logo:
+        width, height = linkpreview.image_size(newsroom.logo.name)
+        logo = linkpreview.PreviewImage(
+            absolute(reverse("pressroom:newsroom_logo")), width, height, "", newsroom.name
+        )
+    else:
+        logo = linkpreview.newsroom_card(newsroom)
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -201,19 +211,19 @@ def json_ld(release, newsroom):
         "dateModified": release.updated_at.isoformat() if release.updated_at else None,
         # Space before each tag so that words in adjacent blocks do not run together.
         "articleBody": " ".join(strip_tags(release.body.replace("<", " <")).split()),
-        "publisher": {"@type": "Organization", "name": newsroom.name},
-        "author": {"@type": "Organization", "name": newsroom.name},
+        "publisher": {
+            "@type": "Organization",
+            "name": newsroom.name,
+            "url": organisation_url,
+            "logo": image_object(logo),
+        },
+        "author": {"@type": "Organization", "name": newsroom.name, "url": organisation_url},
+        "image": [image_object(preview_image)],
     }
-    if newsroom.website:
-        data["publisher"]["url"] = newsroom.website
-    if newsroom.logo:
-        data["publisher"]["logo"] = {
-            "@type": "ImageObject",
-            "url": absolute(reverse("pressroom:newsroom_logo")),
-        }
-    images = [absolute(image.get_rendition_url("web")) for image in release.images if image.web]
-    if images:
-        data["image"] = images
+    for image in release.images:
+        url = absolute(image.get_rendition_url("web"))
+        if image.web and url != preview_image.url:
+            data["image"].append(url)
     keywords = [topic.name for topic in release.topics.all()]
     if keywords:
         data["keywords"] = keywords
@@ -306,12 +316,12 @@ def contact_vcard(request, pk):
     return response
 
 
-def image_response(field_file, *, cache="public, max-age=3600"):
-    """An uploaded image, inline, if it is one of the image types Pressroom accepts."""
-    content_type, _encoding = mimetypes.guess_type(field_file.name)
-    if content_type not in INLINE_IMAGE_TYPES or not default_storage.exists(field_file.name):
+def image_response(name, *, cache="public, max-age=3600"):
+    """A stored image, inline, if it is one of the image types Pressroom accepts."""
+    content_type, _encoding = mimetypes.guess_type(name)
+    if content_type not in INLINE_IMAGE_TYPES or not default_storage.exists(name):
         raise Http404
-    response = FileResponse(default_storage.open(field_file.name, "rb"), content_type=content_type)
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     return response
@@ -333,7 +343,7 @@ def download_response(attachment, *, cache):
 @require_GET
 def contact_photo(request, pk):
     contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
-    return image_response(contact.photo)
+    return image_response(contact.photo.name)
 
 
 @require_GET
@@ -341,7 +351,18 @@ def newsroom_logo(request):
     newsroom = Newsroom.load()
     if not newsroom.logo:
         raise Http404
-    return image_response(newsroom.logo)
+    return image_response(newsroom.logo.name)
+
+
+@require_GET
+def newsroom_card(request, version):
+    """The newsroom's link preview card; an old version's address leads to the current card."""
+    newsroom = Newsroom.load()
+    current = linkpreview.card_version(newsroom)
+    if version != current:
+        return redirect("pressroom:newsroom_card", version=current)
+    # The address changes with the card, so it may be kept for long.
+    return image_response(linkpreview.ensure_card(newsroom), cache="public, max-age=86400")
 
 
 def visible_attachment(request, pk):
@@ -375,7 +396,7 @@ def rendition(request, pk, name):
     field_file = getattr(obj, name)
     if not obj.is_image or not field_file:
         raise Http404
-    return image_response(field_file, cache="public, max-age=60" if public else "private, no-store")
+    return image_response(field_file.name, cache="public, max-age=60" if public else "private, no-store")
 
 
 @require_GET

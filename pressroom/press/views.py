@@ -83,7 +83,7 @@ def embargo_image(request, token, pk, name):
     field_file = getattr(attachment, name)
     if not field_file:
         raise Http404
-    return private(image_response(field_file, cache="private, no-store"))
+    return private(image_response(field_file.name, cache="private, no-store"))
 
 
 # Upcoming releases

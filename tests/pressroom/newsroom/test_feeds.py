@@ -137,11 +137,11 @@ def test_topic_feeds_hold_only_that_topics_releases(client, release):
     assert [e.findtext(f"{ATOM}title") for e in atom] == ["Flere i arbeid"]
 
 
-def test_topic_feed_channel_describes_the_topic(client, newsroom):
+def test_topic_feed_channel_describes_the_topic_in_its_language(client, newsroom):
     topic = TopicFactory(name="Bosetting", language="nb")
     response = client.get(f"/topics/nb/{topic.slug}/rss/", HTTP_ACCEPT_LANGUAGE="en")
     channel = ET.fromstring(response.content).find("channel")
-    assert channel.findtext("title") == f"Bosetting: press releases from {newsroom.name}"
+    assert channel.findtext("title") == f"Bosetting: pressemeldinger fra {newsroom.name}"
     assert channel.findtext("link") == f"http://testserver/topics/nb/{topic.slug}/"
 
 

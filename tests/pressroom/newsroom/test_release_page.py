@@ -168,11 +168,15 @@ def test_release_head_has_canonical_opengraph_and_twitter_tags(client, seed):
     assert '<meta property="og:description" content="Av de 11 400 flyktninger' in head
 
 
-def test_release_without_images_has_a_summary_card_and_no_og_image(client, newsroom):
+def test_release_without_images_shows_the_newsrooms_card(client, newsroom):
     release = ReleaseFactory(published=True)
     head = page(client, release).split("</head>")[0]
-    assert "og:image" not in head
-    assert '<meta name="twitter:card" content="summary">' in head
+    card = re.search(r'<meta property="og:image" content="(http://testserver/cards/\w+\.png)">', head)
+    assert card, "no card"
+    assert '<meta property="og:image:width" content="1200">' in head
+    assert '<meta property="og:image:height" content="630">' in head
+    assert '<meta name="twitter:card" content="summary_large_image">' in head
+    assert f'<meta name="twitter:image" content="{card.group(1)}">' in head
 
 
 def json_ld(html):
@@ -193,8 +197,16 @@ def test_release_has_news_article_json_ld(client, seed, newsroom):
     assert data["inLanguage"] == "nb"
     assert data["url"] == f"http://testserver{release.get_absolute_url()}"
     assert data["datePublished"] == "2024-03-01T08:30:00+00:00"
-    assert data["image"] == [f"http://testserver/images/{image.pk}/web/"]
-    assert data["publisher"] == {"@type": "Organization", "name": newsroom.name, "url": newsroom.website}
+    assert data["image"] == [
+        {
+            "@type": "ImageObject",
+            "url": f"http://testserver/images/{image.pk}/web/",
+            "width": 24,
+            "height": 16,
+        }
+    ]
+    assert data["publisher"]["name"] == newsroom.name and data["publisher"]["url"] == newsroom.website
+    assert data["author"] == {"@type": "Organization", "name": newsroom.name, "url": newsroom.website}
     assert data["keywords"] == ["Arbeid", "Introduksjonsprogram"]
     assert data["articleBody"].startswith("Flere flyktninger går over til arbeid 41 prosent")
 
@@ -243,6 +255,12 @@ def test_release_links_its_published_translation_both_ways(client, newsroom):
         in nb_html
     )
     assert f'<a href="{norwegian.get_absolute_url()}" hreflang="nb" lang="nb">' in en_html
+    # Each version lists itself among the alternates too, as the sitemap does.
+    for html, release in ((nb_html, norwegian), (en_html, english)):
+        assert (
+            f'<link rel="alternate" hreflang="{release.language}" '
+            f'href="http://testserver{release.get_absolute_url()}">'
+        ) in html
 
 
 def test_release_does_not_link_an_unpublished_translation(client, newsroom):

@@ -1,7 +1,9 @@
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from pressroom.newsroom.models import Release
 from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory
@@ -48,3 +50,46 @@ def test_sitemap_uses_the_site_url_whatever_the_request_host(client, settings):
 
     assert f"https://presse.example.no{release.get_absolute_url()}" in urls
     assert all(url.startswith("https://presse.example.no/") for url in urls)
+
+
+SCHEMA = Path(__file__).parent / "schemas" / "sitemap-with-alternates.xsd"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def test_sitemap_is_valid_by_the_sitemaps_org_schema_with_alternates_for_translations(client):
+    NewsroomFactory()
+    topic = TopicFactory(name="Bosetting")
+    norwegian = ReleaseFactory(published=True, topics=[topic])
+    english = ReleaseFactory(published=True, language="en", translation_of=norwegian)
+    alone = ReleaseFactory(published=True)
+    ReleaseFactory(language="en", translation_of=alone)  # a draft translation is no alternate
+
+    response = client.get("/sitemap.xml")
+    document = etree.fromstring(response.content)
+
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    assert schema.validate(document), schema.error_log
+    alternates = {
+        url.findtext(f"{NS}loc"): sorted(
+            (link.get("hreflang"), link.get("href")) for link in url.findall(f"{XHTML}link")
+        )
+        for url in document.findall(f"{NS}url")
+    }
+    pair = [
+        ("en", f"http://testserver{english.get_absolute_url()}"),
+        ("nb", f"http://testserver{norwegian.get_absolute_url()}"),
+    ]
+    assert alternates[f"http://testserver{norwegian.get_absolute_url()}"] == pair
+    assert alternates[f"http://testserver{english.get_absolute_url()}"] == pair
+    assert alternates[f"http://testserver{alone.get_absolute_url()}"] == []
+    assert alternates["http://testserver/"] == []
+
+
+def test_the_schema_refuses_what_the_sitemaps_org_rules_refuse():
+    """The vendored schema is live: an entry with a relative address or a wrong changefreq is refused."""
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    bad = etree.fromstring(
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/releases/a/</loc>'
+        b"<changefreq>sometimes</changefreq></url></urlset>"
+    )
+    assert not schema.validate(bad)
