@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import connection
@@ -56,8 +57,8 @@ def setup(bench):
     seed(bench, 0)
 
 
-def seed(bench, n):
-    """N active, confirmed Norwegian subscribers who want everything at once, written set-wise."""
+def seed(bench, n, frequency="immediately"):
+    """N active, confirmed Norwegian subscribers who want everything at FREQUENCY, written set-wise."""
     from subscriptions.models import Delivery, Mailing, Subscriber
 
     table = Subscriber._meta.db_table
@@ -71,10 +72,16 @@ def seed(bench, n):
                 f"INSERT INTO {table} (email, status, language, all_topics, frequency, token, consent_at, "  # noqa: S608
                 "consent_method, consent_text_version, consent_source, consent_note, created_at, updated_at, "
                 "confirmed_at, unsubscribed_at, confirmation_sent_at, unsubscribe_method) "
-                "SELECT %s || i || '@bench.example', 'active', %s, true, 'immediately', md5(%s || i), now(), "
+                "SELECT %s || i || '@bench.example', 'active', %s, true, %s, md5(%s || i), now(), "
                 "'import', '1', 'benchmark', '', now(), now(), now(), NULL, NULL, '' "
                 "FROM generate_series(1, %s) AS i",
-                [local, language, f"{local}-{time.time()}-", count],
+                [
+                    local,
+                    language,
+                    frequency if local == "reader" else "immediately",
+                    f"{local}-{time.time()}-",
+                    count,
+                ],  # fmt: skip
             )
         cursor.execute(f"ANALYZE {table}")
     if n:
@@ -99,9 +106,33 @@ def cpu_groups(bench, worker):
     }
 
 
-def mailing_run(bench, n, backend, *, py_spy=None):
-    """Publish one release to the N seeded subscribers; return what was measured."""
+def publish(release):
+    """Send RELEASE to its subscribers at once, as an editor's publishing does; return its mailings."""
     from pressroom.newsroom.services import publish_release
+    from subscriptions.models import Mailing
+
+    publish_release(release=release)
+    return lambda: Mailing.objects.filter(kind=Mailing.Kind.RELEASE, release=release)
+
+
+def digest(release):
+    """RELEASE was published in the daily period that just ended: run the daily digest, as the beat
+    does at DIGEST_HOUR (the task plans the digests into the ledger and starts their senders)."""
+    from pressroom.newsroom.models import Release
+    from subscriptions import digests, tasks
+    from subscriptions.models import Mailing
+
+    _start, end = digests.period("daily")
+    Release.objects.filter(pk=release.pk).update(
+        status=Release.Status.PUBLISHED, published_at=end - timedelta(hours=1)
+    )
+    tasks.send_digests.delay("daily")
+    return lambda: Mailing.objects.filter(kind=Mailing.Kind.DIGEST, releases=release)
+
+
+def mailing_run(bench, n, backend, *, py_spy=None, send=publish):
+    """Send one release to the N seeded subscribers (SEND: published at once, or in a daily digest);
+    return what was measured."""
     from subscriptions.models import Delivery, Mailing
 
     bench.flush_redis()
@@ -124,7 +155,7 @@ def mailing_run(bench, n, backend, *, py_spy=None):
             time.sleep(0.3)
             idle_mb = round((rss.first or 0) / 2**20, 1)
             started = time.time()
-            publish_release(release=release)
+            mailings_of = send(release)
             published = time.time()
             last_value, last_change = 0, time.monotonic()
             poll = 0.1 if backend == "batch" else 0.02
@@ -146,11 +177,13 @@ def mailing_run(bench, n, backend, *, py_spy=None):
                 requests = stats["requests"] - requests_before
             else:
                 last_accepted, first_accepted, requests = last_seen, None, None
-            mailing = Mailing.objects.get(kind=Mailing.Kind.RELEASE, release=release)
             deadline = time.monotonic() + 60
-            while mailing.status != Mailing.Status.DONE and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
+                sent = list(mailings_of())
+                if sent and all(m.status == Mailing.Status.DONE for m in sent):
+                    break
                 time.sleep(0.2)
-                mailing.refresh_from_db()
+            mailing = sent[0]
     finally:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
@@ -158,7 +191,7 @@ def mailing_run(bench, n, backend, *, py_spy=None):
                 spy.wait(60)
         bench.stop(worker)
     seconds = last_accepted - started
-    statuses = Delivery.objects.filter(mailing=mailing).values_list("status")
+    statuses = Delivery.objects.filter(mailing__in=sent).values_list("status")
     ledger = dict(statuses.annotate(n=Count("id")).order_by())
     result = {
         "recipients": n,
@@ -170,6 +203,7 @@ def mailing_run(bench, n, backend, *, py_spy=None):
         if mailing.prepared_at
         else None,
         "mailing_status": mailing.status,
+        "mailings": len(sent),
         "ledger": ledger,
         "worker_rss_peak_mb": rss.peak_mb,
         "worker_rss_idle_mb": idle_mb,
@@ -202,6 +236,24 @@ def batch(bench, n):
     bench.results["worker_rss_mb"][key] = result["worker_rss_peak_mb"]
     print(f"   {result['recipients_per_second']:,} recipients/s, {result['http_calls_per_1000']} calls/1000, "
           f"peak RSS {result['worker_rss_peak_mb']} MB", flush=True)  # fmt: skip
+    print_cpu(result)
+
+
+def digests(bench, n, backend):
+    """A daily digest of one release to N daily subscribers, against the immediate mailing of the same
+    run to the same receiver: the digest's rate as a share of the mailing's."""
+    seed(bench, n, frequency="daily")
+    result = mailing_run(bench, n, backend, send=digest)
+    key = f"{backend}-{n}"
+    mailing_rps = bench.results[f"fanout_{backend}_rps"].get(str(n))
+    result["share_of_mailing"] = (
+        round(result["recipients_per_second"] / mailing_rps, 2) if mailing_rps else None
+    )
+    bench.results["details"].setdefault("digests", {})[key] = result
+    bench.results.setdefault("digest_rps", {})[key] = result["recipients_per_second"]
+    print(f"   {result['recipients_per_second']:,} recipients/s in {result['mailings']} mailing(s), "
+          f"{result['share_of_mailing']} of the mailing's rate, peak RSS {result['worker_rss_peak_mb']} MB",
+          flush=True)  # fmt: skip
     print_cpu(result)
 
 

@@ -44,6 +44,15 @@ def targets(results):
     check("queries_per_page_constant", "same at 30 and at all releases", constant, bool(constant))
     unsubscribe = results["unsubscribe_post_ms"].get("p95")
     check("unsubscribe_post_p95_ms", "< 20 ms", unsubscribe, unsubscribe is not None and unsubscribe < 20)
+    digest = results.get("details", {}).get("digests", {})
+    shares = [d["share_of_mailing"] for d in digest.values() if d.get("share_of_mailing")]
+    share = min(shares) if shares else None
+    check("digest_share_of_mailing_rps", ">= 0.8 of the mailing's rate, same receiver, same run", share,
+          share is not None and share >= 0.8)  # fmt: skip
+    rss = [digest[k]["worker_rss_peak_mb"] for k in ("batch-10000", "batch-100000") if k in digest]
+    growth = round(rss[1] - rss[0], 1) if len(rss) == 2 else None
+    check("digest_worker_rss_growth_10k_to_100k_mb", "< 50 MB (flat in N)", growth,
+          growth is not None and growth < 50)  # fmt: skip
     faults = results.get("faults") or {}
     five_xx = faults.get("five_xx")
     check("faults_5xx", "0 5xx in every window", five_xx, five_xx == 0)

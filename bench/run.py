@@ -10,6 +10,7 @@ plot beside it, and prints a table.
     BENCH_SIZES=10000,100000 python -m bench
     python -m bench --profile          # py-spy on the worker during the fan-out (see docs/performance.md)
     BENCH_ONLY=faults python -m bench  # only the pages under faults (full-length windows), to faults.json
+    BENCH_ONLY=digests python -m bench  # mailings and daily digests at 10k and 100k, to digests.json
 """
 
 import argparse
@@ -36,6 +37,7 @@ VENV_BIN = Path(sys.executable).parent
 SMTP_SINK = "/usr/sbin/smtp-sink"
 
 QUICK = {
+    "digest_sizes": [2000],
     "batch_sizes": [2000],
     "smtp_sizes": [2000],
     "peer_max": 2000,
@@ -48,6 +50,8 @@ QUICK = {
     "redis_down_seconds": 10,
 }
 FULL = {
+    # Daily digests, after the immediate mailing to the same receivers at the same size.
+    "digest_sizes": [10_000, 100_000],
     "batch_sizes": [10_000, 100_000, 1_000_000],
     # The SMTP path sends one message per recipient: 1M over one sink takes ~10 minutes, so it runs
     # only when asked for (BENCH_SMTP_SIZES).
@@ -353,11 +357,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     # BENCH_ONLY=faults runs the fault windows alone (results in faults.json); the rest is skipped.
+    # BENCH_ONLY=digests runs the mailings and the digests at digest_sizes (results in digests.json).
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only and only != "faults":
-        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults' can be run alone")
-    if only:
-        skip |= {"batch", "smtp", "peer", "pages", "fanout"}
+    if only not in ("", "faults", "digests"):
+        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults' or 'digests' can be run alone")
+    if only == "faults":
+        skip |= {"batch", "smtp", "peer", "pages", "fanout", "digests"}
+    if only == "digests":
+        skip |= {"peer", "pages", "faults", "fanout_latency"}
     bench = Bench(quick=args.quick, profile=args.profile)
     bench.only = only
     started = time.monotonic()
@@ -382,7 +389,10 @@ def main(argv=None):
         if args.profile:
             phase(bench, "profile", fanout.profile)
             return 0
-        if "fanout" not in skip:
+        if only == "digests":
+            bench.config["batch_sizes"] = bench.config["digest_sizes"]
+            bench.config["smtp_sizes"] = bench.config["digest_sizes"][:1]
+        if "fanout" not in skip and "fanout_latency" not in skip:
             phase(bench, "smtp sink ceiling", fanout.sink_ceiling)
             phase(bench, "publish to first accepted", fanout.first_accepted_latency)
         for n in bench.config["batch_sizes"] + [
@@ -397,6 +407,10 @@ def main(argv=None):
                 phase(bench, f"fan-out over SMTP, N={n:,}", fanout.smtp, n)
             if "peer" not in skip and n <= bench.config["peer_max"] and n in bench.config["smtp_sizes"]:
                 phase(bench, f"django-newsletter over SMTP, N={n:,}", peer.run, n)
+            if "digests" not in skip and n in bench.config["digest_sizes"]:
+                for backend in ("batch", "smtp"):
+                    if n in bench.config[f"{backend}_sizes"] and backend not in skip:
+                        phase(bench, f"daily digest, {backend}, N={n:,}", fanout.digests, n, backend)
         if "pages" not in skip:
             phase(bench, "pages", pages.run)
         if "faults" not in skip:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -54,13 +54,18 @@ def period(frequency, now=None):
 def owed_since(subscriber, start, end):
     """From when SUBSCRIBER is owed releases in the digest ending at END: since their last digest (or
     since they left "immediately"), at most one week back; since START when nothing says otherwise."""
-    since = subscriber.digest_covered_until or start
-    return max(since, end - LONGEST_LOOKBACK)
+    return _since(subscriber.digest_covered_until, start, end)
 
 
-def plan(*, frequency, now=None, chunk=2000):
+def _since(covered_until, start, end):
+    return max(covered_until or start, end - LONGEST_LOOKBACK)
+
+
+def plan(*, frequency, now=None, chunk=5000, started=None):
     """Write the digests of the period ending before NOW into the ledger; return the ids of their
-    mailings, ready to send."""
+    mailings, ready to send. With STARTED, each mailing is made ready and STARTED(mailing id) called as
+    soon as a part of the subscribers is written to it, so that sending overlaps the planning of the
+    rest (STARTED is called again for a mailing that later parts add rows to)."""
     start, end = period(frequency, now)
     candidates = _candidates(since=end - LONGEST_LOOKBACK, until=end)
     subscribers = Subscriber.objects.active().filter(frequency=frequency).order_by("pk")
@@ -68,19 +73,31 @@ def plan(*, frequency, now=None, chunk=2000):
     if candidates:
         last_pk = 0
         while True:
-            part = list(subscribers.filter(pk__gt=last_pk)[:chunk])
+            fields = ("pk", "language", "digest_covered_until", "all_topics")
+            part = list(subscribers.filter(pk__gt=last_pk).values_list(*fields)[:chunk])
             if not part:
                 break
-            last_pk = part[-1].pk
-            owed = {s.pk: (s.language, owed_since(s, start, end)) for s in part}
-            planned |= _write(frequency, start, end, candidates, owed)
-    # Everyone of this frequency is covered up to END now, whether their digest had anything or not.
-    subscribers.filter(Q(digest_covered_until__isnull=True) | Q(digest_covered_until__lt=end)).update(
-        digest_covered_until=end
-    )
+            first_pk, last_pk = part[0][0], part[-1][0]
+            owed = {
+                pk: (language, _since(covered, start, end), every) for pk, language, covered, every in part
+            }
+            written = _write(frequency, start, end, candidates, owed)
+            _cover(subscribers.filter(pk__gte=first_pk, pk__lte=last_pk), end)
+            if started is not None:
+                for mailing_id in written:
+                    started(_ready(mailing_id, count=False))
+            planned |= written
+    _cover(subscribers, end)
     ready = [_ready(mailing_id) for mailing_id in sorted(planned)]
     log.info("%s digests for %s–%s: %s mailings", frequency, start, end, len(ready))
     return ready
+
+
+def _cover(subscribers, end):
+    """SUBSCRIBERS are covered up to END now, whether their digest had anything or not."""
+    subscribers.filter(Q(digest_covered_until__isnull=True) | Q(digest_covered_until__lt=end)).update(
+        digest_covered_until=end
+    )
 
 
 def plan_catch_up(*, subscriber, frequency, since, until):
@@ -88,7 +105,8 @@ def plan_catch_up(*, subscriber, frequency, since, until):
     [SINCE, UNTIL) they have not had, in one digest whose period starts at SINCE. Returns its mailing's
     id, or None when nothing is owed."""
     candidates = _candidates(since=since, until=until)
-    planned = _write(frequency, since, until, candidates, {subscriber.pk: (subscriber.language, since)})
+    owed = {subscriber.pk: (subscriber.language, since, subscriber.all_topics)}
+    planned = _write(frequency, since, until, candidates, owed)
     return _ready(planned.pop()) if planned else None
 
 
@@ -106,17 +124,21 @@ def _candidates(*, since, until):
 
 
 def _write(frequency, start, end, candidates, owed):
-    """Group the subscribers of OWED ({id: (language, since)}) by the content of their digest, write a
-    ledger row for each into its content's mailing; return the ids of the mailings written to."""
-    ids = list(owed)
+    """Group the subscribers of OWED ({id: (language, since, all topics?)}) by the content of their
+    digest, write a ledger row for each into its content's mailing; return the ids of the mailings
+    written to."""
     topics = defaultdict(set)
-    for subscriber_id, topic_id in Subscriber.topics.through.objects.filter(
-        subscriber_id__in=ids
-    ).values_list("subscriber_id", "topic_id"):
-        topics[subscriber_id].add(topic_id)
-    had = already_had(ids, [release.pk for release in candidates])
+    choosers = [pk for pk, (_language, _since, every) in owed.items() if not every]
+    if choosers:
+        for subscriber_id, topic_id in Subscriber.topics.through.objects.filter(
+            subscriber_id__in=choosers
+        ).values_list("subscriber_id", "topic_id"):
+            topics[subscriber_id].add(topic_id)
+    # Only releases some of them are owed can have reached them another way: usually just the period's.
+    earliest = min(since for _language, since, _every in owed.values())
+    had = already_had(list(owed), [release.pk for release in candidates if release.published_at >= earliest])
     groups = defaultdict(list)
-    for subscriber_id, (language, since) in owed.items():
+    for subscriber_id, (language, since, _every) in owed.items():
         wanted = topics.get(subscriber_id)
         content = tuple(
             release.pk
@@ -132,13 +154,25 @@ def _write(frequency, start, end, candidates, owed):
     for (language, content), subscriber_ids in groups.items():
         with transaction.atomic():
             mailing = _mailing(frequency, start, end, language, content)
-            Delivery.objects.bulk_create(
-                [Delivery(mailing=mailing, subscriber_id=pk) for pk in subscriber_ids],
-                batch_size=1000,
-                ignore_conflicts=True,
-            )
+            _insert_rows(mailing.pk, subscriber_ids)
         written.add(mailing.pk)
     return written
+
+
+def _insert_rows(mailing_id, subscriber_ids, step=2000):
+    """Queued ledger rows of MAILING_ID for SUBSCRIBER_IDS, set-wise; those already there are kept."""
+    table = Delivery._meta.db_table
+    columns = "mailing_id, subscriber_id, email, status, attempts, message_id, event, error, claimed_by"
+    queued = Delivery.Status.QUEUED
+    with connection.cursor() as cursor:
+        for first in range(0, len(subscriber_ids), step):
+            part = subscriber_ids[first : first + step]
+            values = ", ".join([f"(%s, %s, '', '{queued}', 0, '', '', '', '')"] * len(part))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - parameters only
+                "ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
+                [value for pk in part for value in (mailing_id, pk)],
+            )
 
 
 def _mailing(frequency, start, end, language, content):
@@ -155,15 +189,12 @@ def _mailing(frequency, start, end, language, content):
     return mailing
 
 
-def _ready(mailing_id):
-    """Count a planned mailing's rows and let its senders start (again, if it was done)."""
+def _ready(mailing_id, count=True):
+    """Let a planned mailing's senders start (again, if it was done), with its rows COUNTed."""
     now = timezone.now()
+    counted = {"recipients": Delivery.objects.filter(mailing_id=mailing_id).count()} if count else {}
     Mailing.objects.filter(pk=mailing_id).exclude(status=Mailing.Status.CANCELLED).update(
-        status=Mailing.Status.SENDING,
-        recipients=Delivery.objects.filter(mailing_id=mailing_id).count(),
-        prepared_at=now,
-        last_activity_at=now,
-        finished_at=None,
+        status=Mailing.Status.SENDING, prepared_at=now, last_activity_at=now, finished_at=None, **counted
     )
     return mailing_id
 
@@ -172,17 +203,21 @@ def already_had(subscriber_ids, release_ids):
     """{subscriber id: ids of RELEASE_IDS they have or will have another way}: a release mailing's row
     or a digest's that is sent, on its way or perhaps sent."""
     had = defaultdict(set)
-    if not release_ids:
+    if not release_ids or not subscriber_ids:
         return had
-    mine = Delivery.objects.filter(subscriber_id__in=subscriber_ids).exclude(status__in=NOT_HAD)
+    # A range of ids reads the index as well as a list and costs the planner far less for thousands.
+    mine = Delivery.objects.filter(
+        subscriber_id__gte=min(subscriber_ids), subscriber_id__lte=max(subscriber_ids)
+    ).exclude(status__in=NOT_HAD)
     by_mailing = mine.filter(
         mailing__kind=Mailing.Kind.RELEASE, mailing__release_id__in=release_ids
     ).values_list("subscriber_id", "mailing__release_id")
     by_digest = mine.filter(mailing__kind=Mailing.Kind.DIGEST, mailing__releases__in=release_ids).values_list(
         "subscriber_id", "mailing__releases"
     )
+    wanted = set(subscriber_ids)
     for subscriber_id, release_id in [*by_mailing, *by_digest]:
-        if release_id in release_ids:
+        if release_id in release_ids and subscriber_id in wanted:
             had[subscriber_id].add(release_id)
     return had
 

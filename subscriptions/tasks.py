@@ -62,8 +62,9 @@ def sweep_mailings(restart=False):
 
 @shared_task
 def send_digests(frequency, now=None):
-    """Plan the period's digests into the ledger and start their senders; return how many mailings."""
-    planned = digests.plan(frequency=frequency, now=now)
+    """Plan the period's digests into the ledger, their senders starting as soon as a part is written
+    (the planning of the rest overlaps the sending); return how many mailings."""
+    planned = digests.plan(frequency=frequency, now=now, started=start_sending)
     for mailing_id in planned:
         start_sending(mailing_id)
     return len(planned)
