@@ -1,4 +1,4 @@
-"""Scenarios 9–12: the emails that are not release mailings go through the same ledger, so the same faults
+"""Scenarios 10–13: the emails that are not release mailings go through the same ledger, so the same faults
 cost them nothing either. Digests sent by real workers that are killed mid-run; frequencies changed while a
 digest run is being sent, with a release published exactly at DIGEST_HOUR; confirmation emails of sign-ups
 made while the broker was down, or whose tasks the broker lost; and the time a restarted worker takes to
@@ -89,7 +89,7 @@ def digest_run_with_kills(chaos, worker, run):
 
 
 def test_a_digest_run_whose_workers_are_killed_loses_and_repeats_nothing(scenario):
-    chaos = scenario("9. digest run, worker processes SIGKILLed")
+    chaos = scenario("10. digest run, worker processes SIGKILLed")
     worker = chaos.worker(pool="prefork", concurrency=2)
     for run in range(RUNS):
         digest_run_with_kills(chaos, worker, run)
@@ -110,7 +110,7 @@ def releases_had():
 
 @override_settings(DIGEST_HOUR=7)
 def test_frequencies_changed_during_a_digest_run_repeat_and_drop_nothing(scenario):
-    chaos = scenario("10. digest: frequency changed during the run, release at DIGEST_HOUR")
+    chaos = scenario("11. digest: frequency changed during the run, release at DIGEST_HOUR")
     chaos.worker(pool="solo")
     for run in range(RUNS):
         Mailing.objects.all().delete()
@@ -167,7 +167,7 @@ def test_frequencies_changed_during_a_digest_run_repeat_and_drop_nothing(scenari
 
 
 def test_confirmations_asked_for_while_the_broker_was_down_or_lost_arrive_once(scenario, client):
-    chaos = scenario("11. confirmation emails: broker down at sign-up, tasks lost")
+    chaos = scenario("12. confirmation emails: broker down at sign-up, tasks lost")
     chaos.worker(pool="solo")
     for run in range(RUNS):
         started = time.monotonic()
@@ -231,7 +231,7 @@ def resume_after_restart(chaos, worker):
 
 
 def test_a_restarted_worker_resumes_a_mailing_within_seconds_on_its_own(scenario):
-    chaos = scenario("12. worker killed mid-mailing, restarted 10 s later")
+    chaos = scenario("13. worker killed mid-mailing, restarted 10 s later")
     chaos.create_audience()
     worker = chaos.worker(pool="solo")
     for _run in range(RUNS):
