@@ -9,8 +9,10 @@ the same retries, hand-over per message, write-back and sweeps. So a digest run 
 mailing costs, and a crash, a dropped connection or a provider's 429 loses and repeats nothing.
 
 Periods are half-open, [start, end), ending at DIGEST_HOUR: a release published at DIGEST_HOUR itself is
-in the next period's digest, once. `Subscriber.digest_covered_until` says up to when a subscriber's
-digests have covered the archive, so that a change of frequency neither repeats nor drops a release.
+in the next period's digest, once. A subscriber is owed what was published since the last run of their
+frequency ended (DigestRun), or, after they change frequency, since the time `Subscriber.
+digest_covered_until` says until the next run, so that a change of frequency neither repeats nor drops a
+release, and a run writes one row for its period rather than one per subscriber.
 Planning is idempotent: run again (a redelivered task), it finds the same mailings and writes no row
 twice, and a release already in a subscriber's digest or mailing is never planned for them again.
 """
@@ -22,13 +24,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 
 from pressroom.newsroom.models import Release
 
 from . import emails, kinds
-from .models import Delivery, Mailing, Subscriber
+from .models import Delivery, DigestRun, Mailing, Subscriber
 from .release_email import PersonalMessage
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,27 @@ def period(frequency, now=None):
     return end - PERIODS[frequency], end
 
 
-def owed_since(subscriber, start, end):
-    """From when SUBSCRIBER is owed releases in the digest ending at END: since their last digest (or
-    since they left "immediately"), at most one week back; since START when nothing says otherwise."""
-    return _since(subscriber.digest_covered_until, start, end)
+def owed_since(subscriber, frequency, now=None):
+    """From when SUBSCRIBER, of FREQUENCY, is owed releases, as of NOW: since the time their own row says
+    (they changed frequency since the last run), else since the last run of FREQUENCY ended (a run that
+    did not happen drops nothing), else since the start of the period. A run reaches back at most a
+    week (LONGEST_LOOKBACK) from its own end, whatever this says."""
+    start, _end = period(frequency, now)
+    return subscriber.digest_covered_until or last_run_end(frequency, now or timezone.now()) or start
 
 
-def _since(covered_until, start, end):
-    return max(covered_until or start, end - LONGEST_LOOKBACK)
+def _since(covered_until, start, end, last_end):
+    return max(covered_until or last_end or start, end - LONGEST_LOOKBACK)
+
+
+def last_run_end(frequency, at):
+    """The end of the period of the latest run of FREQUENCY that ended at or before AT, or None."""
+    return (
+        DigestRun.objects.filter(frequency=frequency, period_end__lte=at)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
 
 
 def plan(*, frequency, now=None, chunk=5000, started=None):
@@ -67,6 +81,7 @@ def plan(*, frequency, now=None, chunk=5000, started=None):
     soon as a part of the subscribers is written to it, so that sending overlaps the planning of the
     rest (STARTED is called again for a mailing that later parts add rows to)."""
     start, end = period(frequency, now)
+    last_end = last_run_end(frequency, end - timedelta(microseconds=1))  # not this period's own
     candidates = _candidates(since=end - LONGEST_LOOKBACK, until=end)
     subscribers = Subscriber.objects.active().filter(frequency=frequency).order_by("pk")
     planned = set()
@@ -79,25 +94,28 @@ def plan(*, frequency, now=None, chunk=5000, started=None):
                 break
             first_pk, last_pk = part[0][0], part[-1][0]
             owed = {
-                pk: (language, _since(covered, start, end), every) for pk, language, covered, every in part
+                pk: (language, _since(covered, start, end, last_end), every)
+                for pk, language, covered, every in part
             }
-            written = _write(frequency, start, end, candidates, owed)
-            _cover(subscribers.filter(pk__gte=first_pk, pk__lte=last_pk), end)
+            with transaction.atomic():
+                written = _write(frequency, start, end, candidates, owed)
+                _cover(subscribers.filter(pk__gte=first_pk, pk__lte=last_pk), end)
             if started is not None:
                 for mailing_id in written:
                     started(_ready(mailing_id, count=False))
             planned |= written
-    _cover(subscribers, end)
+    with transaction.atomic():
+        _cover(subscribers, end)
+        DigestRun.objects.get_or_create(frequency=frequency, period_end=end)
     ready = [_ready(mailing_id) for mailing_id in sorted(planned)]
     log.info("%s digests for %s–%s: %s mailings", frequency, start, end, len(ready))
     return ready
 
 
 def _cover(subscribers, end):
-    """SUBSCRIBERS are covered up to END now, whether their digest had anything or not."""
-    subscribers.filter(Q(digest_covered_until__isnull=True) | Q(digest_covered_until__lt=end)).update(
-        digest_covered_until=end
-    )
+    """The own times of SUBSCRIBERS (set when they changed frequency) that this run, ending at END, has
+    covered are cleared: from now on the run says. Only switchers have one, so this writes few rows."""
+    subscribers.filter(digest_covered_until__lte=end).update(digest_covered_until=None)
 
 
 def plan_catch_up(*, subscriber, frequency, since, until):

@@ -82,6 +82,8 @@ class Subscriber(models.Model):
     # Every release published before this time has been in this subscriber's digests, or was theirs one
     # by one before they chose a digest (None: since the start of the current period). A change of
     # frequency therefore neither repeats nor drops a release (digests.py).
+    # Set when a subscriber changes frequency: from when their next digest owes them releases. Cleared by
+    # the next run of their frequency, after which the run itself says (DigestRun).
     digest_covered_until = models.DateTimeField(null=True, blank=True, editable=False)
     frequency = models.CharField(
         _("frequency"), max_length=20, choices=Frequency.choices, default=Frequency.IMMEDIATELY
@@ -273,6 +275,27 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.mailing_id}:{self.subscriber_id} {self.status}"
+
+
+class DigestRun(models.Model):
+    """A digest run that was planned: up to when the digests of its frequency cover the archive. A
+    subscriber is owed what was published since the last run of their frequency (or, for a while after
+    they change frequency, since the time their own row says), so a run writes one row here instead of
+    one per subscriber."""
+
+    frequency = models.CharField(max_length=20)
+    period_end = models.DateTimeField()
+    planned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest run")
+        verbose_name_plural = _("digest runs")
+        constraints = [
+            models.UniqueConstraint(fields=["frequency", "period_end"], name="digest_run_once_per_period")
+        ]
+
+    def __str__(self):
+        return f"{self.frequency} {self.period_end:%Y-%m-%d %H:%M}"
 
 
 class TrackingEvent(models.Model):

@@ -78,13 +78,19 @@ def _change_frequency(subscriber, frequency):
     if previous == Frequency.IMMEDIATELY:
         # Everything published until now came one by one; the digest starts from here.
         subscriber.digest_covered_until = now
-    elif frequency == Frequency.IMMEDIATELY:
-        # What the last digest did not cover yet would otherwise never come: one digest catches up.
-        since = digests.owed_since(subscriber, *digests.period(previous, now))
-        subscriber.digest_covered_until = None
-        mailing_id = digests.plan_catch_up(subscriber=subscriber, frequency=previous, since=since, until=now)
-        if mailing_id is not None:
-            start_sending_on_commit(mailing_id)
+        return
+    # What the digests of PREVIOUS have covered: the next digest, of whatever frequency, starts there.
+    since = digests.owed_since(subscriber, previous, now)
+    if frequency != Frequency.IMMEDIATELY:
+        subscriber.digest_covered_until = since
+        return
+    # What the last digest did not cover yet would otherwise never come: one digest catches up (of at
+    # most the last week, as any digest).
+    since = max(since, now - digests.LONGEST_LOOKBACK)
+    subscriber.digest_covered_until = None
+    mailing_id = digests.plan_catch_up(subscriber=subscriber, frequency=previous, since=since, until=now)
+    if mailing_id is not None:
+        start_sending_on_commit(mailing_id)
 
 
 def _record_consent(subscriber, *, method, source, note="", now):

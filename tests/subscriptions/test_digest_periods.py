@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from subscriptions import tokens
-from subscriptions.models import Delivery, Mailing, Subscriber
+from subscriptions.models import Delivery, DigestRun, Mailing, Subscriber
 from tests.factories import ReleaseFactory
 
 from .conftest import run_digests
@@ -119,3 +119,29 @@ def test_immediately_then_daily_leaves_out_a_release_still_queued_for_it(
     run_digests("daily", now=timezone.now() + timedelta(days=1))
 
     assert not any("I køen" in message.body for message in mailoutbox)
+
+
+@override_settings(DIGEST_HOUR=7)
+def test_a_run_that_did_not_happen_drops_nothing(mailoutbox):
+    ReleaseFactory(title="Tirsdag", published=True, published_at=day(-1, 9))
+    ReleaseFactory(title="Onsdag", published=True, published_at=day(0, 9))
+    reader("daily")
+    run_digests("daily", now=day(-1))  # Tuesday's run: nothing yet
+    # Wednesday's run never happened (the beat was down); Thursday's covers both days.
+    run_digests("daily", now=day(1))
+
+    assert len(mailoutbox) == 1
+    assert "Tirsdag" in mailoutbox[0].body and "Onsdag" in mailoutbox[0].body
+
+
+@override_settings(DIGEST_HOUR=7)
+def test_a_run_writes_its_period_once_not_a_row_per_subscriber(mailoutbox):
+    ReleaseFactory(title="Tirsdag", published=True, published_at=day(-1, 9))
+    for n in range(30):
+        reader("daily", email=f"leser{n}@example.no")
+    run_digests("daily", now=day(0))
+
+    assert len(mailoutbox) == 30
+    # Nobody's row was written: the run's own row says up to when they are covered.
+    assert not Subscriber.objects.filter(digest_covered_until__isnull=False).exists()
+    assert list(DigestRun.objects.values_list("frequency", "period_end")) == [("daily", day(0, 7, 0))]
