@@ -17,7 +17,7 @@ from django.test import override_settings
 from pressroom.newsroom.models import Release
 from subscriptions import digests, emails, services, tasks
 from subscriptions.digests import DigestMessage
-from subscriptions.models import Delivery, Mailing, Subscriber
+from subscriptions.models import Delivery, DigestRun, Mailing, Subscriber
 from tests.factories import ReleaseFactory
 from tests.mockprovider import Fault
 from tests.subscriptions.conftest import signup_data
@@ -47,6 +47,16 @@ def in_last_period(hours_before_end=2):
     return end - timedelta(hours=hours_before_end)
 
 
+def forget_earlier_runs(chaos):
+    """A run of a scenario starts from an empty ledger and provider log: its emails have the same
+    subject as the last run's, to other addresses."""
+    Mailing.objects.all().delete()
+    DigestRun.objects.all().delete()
+    Subscriber.objects.all().delete()
+    with chaos.provider.lock:
+        chaos.provider.accepted.clear()
+
+
 def start(mailing_ids):
     for mailing_id in mailing_ids:
         tasks.start_sending(mailing_id)
@@ -57,8 +67,7 @@ def subject_of(mailing_id):
 
 
 def digest_run_with_kills(chaos, worker, run):
-    Mailing.objects.all().delete()
-    Subscriber.objects.all().delete()
+    forget_earlier_runs(chaos)
     chaos.audience = daily_audience(SUBSCRIBERS, f"digest{run}-")
     ReleaseFactory(language="nb", published=True, published_at=in_last_period())
     chaos.provider.faults.clear()
@@ -113,8 +122,7 @@ def test_frequencies_changed_during_a_digest_run_repeat_and_drop_nothing(scenari
     chaos = scenario("11. digest: frequency changed during the run, release at DIGEST_HOUR")
     chaos.worker(pool="solo")
     for run in range(RUNS):
-        Mailing.objects.all().delete()
-        Subscriber.objects.all().delete()
+        forget_earlier_runs(chaos)
         Release.objects.all().delete()
         audience = daily_audience(min(SUBSCRIBERS, 600), f"freq{run}-")
         _start, boundary = digests.period(DAILY)
@@ -171,8 +179,7 @@ def test_confirmations_asked_for_while_the_broker_was_down_or_lost_arrive_once(s
     chaos.worker(pool="solo")
     for run in range(RUNS):
         started = time.monotonic()
-        Subscriber.objects.all().delete()
-        Mailing.objects.all().delete()
+        forget_earlier_runs(chaos)
         addresses = [f"signup{run}-{i:04d}@example.org" for i in range(60)]
         # The broker is down when people sign up: each is answered, and each row is in the ledger.
         chaos.broker.kill()
@@ -225,7 +232,7 @@ def resume_after_restart(chaos, worker):
     chaos.wait(release)
     mailing = Mailing.objects.get(kind=Mailing.Kind.RELEASE, release=release)
     _result, row = chaos.check_mailings(mailing, release.title, started)
-    row["seconds to resume"] += round(resumed, 1)
+    row["seconds to resume"] = max(row["seconds to resume"], round(resumed, 1))
     print(f"resumed {resumed:.1f} s after the restart")
     assert resumed < 10
 
