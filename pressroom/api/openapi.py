@@ -349,7 +349,7 @@ PATHS = {
                 query("kind", {"type": "string", "enum": KINDS}, "The kind of release."),
                 query("language", {"type": "string", "enum": LANGUAGES}, "The release's language."),
                 query("year", {"type": "integer", "minimum": 1900, "maximum": 9000}, "The year published."),
-                query("q", STRING, "Words to search for in title, lead and body."),
+                query("q", STRING, "Words to search for in title, lead, body, captions and contact names."),
                 LIMIT,
                 CURSOR,
             ],
