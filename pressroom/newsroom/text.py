@@ -1,5 +1,7 @@
 """Text helpers for Norwegian content."""
 
+from html import unescape
+
 from django.utils.html import strip_tags
 from django.utils.text import slugify as django_slugify
 
@@ -15,4 +17,4 @@ def slugify(value):
 def plain_text(html):
     """The text of an HTML fragment, without markup, entities decoded, on one line. A space goes before
     each tag, so that words in adjacent blocks do not run together."""
-    return " ".join(strip_tags(html.replace("<", " <")).split())
+    return " ".join(unescape(strip_tags(html.replace("<", " <"))).split())
