@@ -10,6 +10,7 @@ plot beside it, and prints a table.
     BENCH_SIZES=10000,100000 python -m bench
     python -m bench --profile          # py-spy on the worker during the fan-out (see docs/performance.md)
     BENCH_ONLY=faults python -m bench  # only the pages under faults (full-length windows), to faults.json
+    BENCH_ONLY=search python -m bench  # only search (1k and 100k releases, the read mix), to search.json
 """
 
 import argparse
@@ -348,16 +349,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
     parser.add_argument("--profile", action="store_true", help="py-spy the worker during the fan-out only")
     parser.add_argument(
-        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults"
+        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search"
     )
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
-    # BENCH_ONLY=faults runs the fault windows alone (results in faults.json); the rest is skipped.
+    # BENCH_ONLY=faults or search runs that phase alone (results in faults.json or search.json).
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only and only != "faults":
-        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults' can be run alone")
+    if only and only not in ("faults", "search"):
+        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults' or 'search' can be run alone")
     if only:
-        skip |= {"batch", "smtp", "peer", "pages", "fanout"}
+        skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search"} - {only}
     bench = Bench(quick=args.quick, profile=args.profile)
     bench.only = only
     started = time.monotonic()
@@ -376,7 +377,7 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         versions(bench)
 
-        from . import fanout, faults, pages, peer
+        from . import fanout, faults, pages, peer, search
 
         fanout.setup(bench)
         if args.profile:
@@ -401,6 +402,8 @@ def main(argv=None):
             phase(bench, "pages", pages.run)
         if "faults" not in skip:
             phase(bench, "pages under faults", faults.run)
+        if "search" not in skip:
+            phase(bench, "search", search.run)
     finally:
         bench.stop_all()
         if not args.profile:

@@ -30,7 +30,7 @@ from functools import cache
 
 import snowballstemmer
 from django.db import connection
-from django.db.models import BooleanField, FloatField
+from django.db.models import BooleanField, FloatField, Prefetch
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.db.models.signals import post_delete, post_save
@@ -47,6 +47,7 @@ MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
 # A last word shorter than this is matched whole: "a*" would match most of the archive.
 MIN_PREFIX = 3
+MAX_COMPLETIONS = 30
 # Matches ranked and counted per query: the newest this many.
 CANDIDATES = 500
 FTS_TABLE = "newsroom_release_fts"
@@ -96,6 +97,8 @@ class Term:
     negated: bool = False
     phrase: bool = False
     prefix: bool = False
+    # The known words that a one-word prefix stands for (see expand()).
+    completions: tuple = ()
 
 
 @dataclass
@@ -136,83 +139,97 @@ def parse(text):
     return Query(terms)
 
 
-def tsquery(query):
-    """The query in to_tsquery's syntax; every word is quoted, so nothing in it is an operator."""
+def tsquery(terms):
+    """TERMS in to_tsquery's syntax; every word is quoted, so nothing in it is an operator."""
     parts = []
-    for term in query.terms:
+    for term in terms:
         lexemes = [f"'{word}'" for word in term.words]
-        if term.prefix:
+        if term.completions:
+            lexemes = ["(" + " | ".join(f"'{word}'" for word in (*term.words, *term.completions)) + ")"]
+        elif term.prefix:
             lexemes[-1] += ":*"
         expression = " <-> ".join(lexemes)
-        if len(lexemes) > 1:
-            expression = f"({expression})"
-        parts.append(("!" if term.negated else "") + expression)
+        parts.append(f"({expression})" if len(lexemes) > 1 else expression)
     return " & ".join(parts)
 
 
-def fts5_query(query, config):
-    """The query in FTS5's syntax, stemmed for CONFIG; every stem is a quoted string."""
+def fts5_query(terms, config):
+    """TERMS in FTS5's syntax, stemmed for CONFIG; every stem is a quoted string."""
 
     def quoted(term):
-        stems = [stem(word, config) for word in term.words]
-        text = '"' + " ".join(stems) + '"'
+        text = '"' + " ".join(stem(word, config) for word in term.words) + '"'
         return text + "*" if term.prefix else text
 
-    positive = " AND ".join(quoted(term) for term in query.terms if not term.negated)
-    negative = "".join(f" NOT {quoted(term)}" for term in query.terms if term.negated)
-    return f"({positive}){negative}"
+    return "(" + " AND ".join(quoted(term) for term in terms) + ")"
+
+
+def any_config(terms):
+    """SQL true for the releases that have all of TERMS as one of the configurations reads them, and its
+    parameters. One expression, whatever the languages, so that the planner can estimate how many
+    releases match (a word of every release is best found by walking the newest, a rare one through
+    the index)."""
+    table = Release._meta.db_table
+    if connection.vendor == "postgresql":
+        names = list(configs())
+        either = " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(names))
+        return f"{table}.search_vector @@ ({either})", [
+            value for name in names for value in (name, tsquery(terms))
+        ]
+    either = " OR ".join(fts5_query(terms, name) for name in configs())
+    return f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)", [either]  # noqa: S608
 
 
 def matching_sql(query):
-    """SQL true for the releases the query matches, and its parameters: each release read with its own
-    language's configuration (a word excluded in Norwegian is not let in again by English)."""
-    table = Release._meta.db_table
-    branches, params = [], []
-    known = [code for codes in configs().values() for code in codes]
-    for config, languages in configs().items():
-        if config == OTHER_CONFIG:
-            language_sql = f"{table}.language NOT IN ({', '.join(['%s'] * len(known))})"
-            language_params = known
-        else:
-            language_sql = f"{table}.language IN ({', '.join(['%s'] * len(languages))})"
-            language_params = languages
-        if connection.vendor == "postgresql":
-            branches.append(f"({language_sql} AND {table}.search_vector @@ to_tsquery(%s::regconfig, %s))")
-            params += [*language_params, config, tsquery(query)]
-        else:
-            branches.append(
-                f"({language_sql} AND {table}.id IN (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
-                f"WHERE {FTS_TABLE} MATCH %s AND config = %s))"
-            )
-            params += [*language_params, fts5_query(query, config), config]
-    return "(" + " OR ".join(branches) + ")", params
+    """SQL true for the releases the query matches, and its parameters. An excluded word excludes a
+    release if any configuration finds it there."""
+    positive = [term for term in query.terms if not term.negated]
+    sql, params = any_config(positive)
+    for term in query.terms:
+        if term.negated:
+            excluded, excluded_params = any_config([term])
+            sql, params = f"{sql} AND NOT {excluded}", [*params, *excluded_params]
+    return f"({sql})", params
 
 
 def rank_sql(query):
     """SQL for how well a release matches (higher is better)."""
     table = Release._meta.db_table
+    positive = [term for term in query.terms if not term.negated]
+    names = list(configs())
     if connection.vendor == "postgresql":
-        cases, params = [], []
-        for config, languages in configs().items():
-            if config == OTHER_CONFIG:
-                continue
-            cases.append(f"WHEN {table}.language IN ({', '.join(['%s'] * len(languages))}) "
-                         "THEN to_tsquery(%s::regconfig, %s)")  # fmt: skip
-            params += [*languages, config, tsquery(query)]
-        sql = (
-            f"ts_rank({table}.search_vector, CASE {' '.join(cases)} "
-            f"ELSE to_tsquery('{OTHER_CONFIG}', %s) END)"
+        either = " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(names))
+        return (
+            f"ts_rank({table}.search_vector, {either})",
+            [value for name in names for value in (name, tsquery(positive))],
         )
-        return sql, [*params, tsquery(query)]
-    selects, params = [], []
     weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
-    for config in configs():
-        selects.append(
-            f"(SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "  # noqa: S608
-            f"WHERE {FTS_TABLE} MATCH %s AND config = %s AND rowid = {table}.id)"
-        )
-        params += [fts5_query(query, config), config]
-    return f"COALESCE({', '.join(selects)}, 0)", params
+    either = " OR ".join(fts5_query(positive, name) for name in names)
+    sql = (
+        f"COALESCE((SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "  # noqa: S608
+        f"WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id), 0)"
+    )
+    return sql, [either]
+
+
+def expand(query):
+    """On PostgreSQL, the last word's known completions in place of its prefix match: the planner
+    estimates how many releases a word matches from its statistics, but not a prefix (it takes a common
+    beginning for a rare one and reads every match through the index instead of walking the newest
+    releases). Up to MAX_COMPLETIONS, through SearchWord's index; beyond that the prefix stays."""
+    if connection.vendor != "postgresql" or not query.terms:
+        return query
+    last = query.terms[-1]
+    if not last.prefix or len(last.words) != 1 or last.words[0].isdigit():
+        return query
+    found = list(
+        SearchWord.objects.filter(word__startswith=last.words[0])
+        .order_by("word")
+        .values_list("word", flat=True)[: MAX_COMPLETIONS + 1]
+    )
+    if not found or len(found) > MAX_COMPLETIONS:
+        return query
+    completions = tuple(word for word in found if WORD.fullmatch(word) and word != last.words[0])
+    return Query([*query.terms[:-1], Term(last.words, prefix=True, completions=completions)])
 
 
 # The SQL of matching_sql and rank_sql is built from names and constants; what was typed is only ever
@@ -220,15 +237,17 @@ def rank_sql(query):
 
 
 def releases(queryset, text):
-    """The releases of QUERYSET that TEXT finds, best first: the newest CANDIDATES matches, ranked."""
+    """The releases of QUERYSET that TEXT finds, best first: the newest CANDIDATES matches, ranked. The
+    candidates are read at once (one query), so that counting and paging them does not search again."""
     query = parse(text) if isinstance(text, str) else text
     if not query:
         return queryset.none()
+    query = expand(query)
     sql, params = matching_sql(query)
-    newest = (
+    newest = list(
         queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
         .order_by("-published_at", "-pk")
-        .values("pk")[:CANDIDATES]
+        .values_list("pk", flat=True)[:CANDIDATES]
     )
     rank, rank_params = rank_sql(query)
     return (
@@ -243,7 +262,7 @@ def matches(queryset, text):
     query = parse(text)
     if not query:
         return queryset.none()
-    sql, params = matching_sql(query)
+    sql, params = matching_sql(expand(query))
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
 
 
@@ -376,7 +395,7 @@ class Document:
             f"{attachment.title} {attachment.caption} {attachment.alt_text}"
             for attachment in release.attachments.all()
         ]
-        contacts = [link.contact.name for link in release.release_contacts.select_related("contact")]
+        contacts = [link.contact.name for link in release.release_contacts.all()]
         return cls(
             pk=release.pk,
             language=release.language,
@@ -438,13 +457,16 @@ def store(documents, *, using=None):
             )
 
 
+PARTS = Prefetch("release_contacts", queryset=ReleaseContact.objects.select_related("contact"))
+
+
 def index_releases(queryset, *, batch_size=1000, progress=None):
     """Index every release of QUERYSET, a batch at a time; returns how many."""
     pks = list(queryset.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), batch_size):
         batch = (
             Release.objects.filter(pk__in=pks[start : start + batch_size])
-            .prefetch_related("attachments")
+            .prefetch_related("attachments", PARTS)
             .order_by("pk")
         )
         store(Document.of(release) for release in batch)
@@ -453,10 +475,15 @@ def index_releases(queryset, *, batch_size=1000, progress=None):
     return len(pks)
 
 
+def indexed(release):
+    """RELEASE with what its document needs, read in three queries."""
+    return Release.objects.prefetch_related("attachments", PARTS).get(pk=release.pk)
+
+
 def release_saved(sender, instance, raw=False, **kwargs):
     # A raw save (fixtures, the import) has no files or contacts yet: the import indexes at its end.
     if not raw:
-        store([Document.of(instance)])
+        store([Document.of(indexed(instance))])
 
 
 def part_changed(sender, instance, raw=False, **kwargs):
@@ -464,7 +491,7 @@ def part_changed(sender, instance, raw=False, **kwargs):
         return
     release = Release.objects.filter(pk=instance.release_id).first()
     if release is not None:
-        store([Document.of(release)])
+        store([Document.of(indexed(release))])
 
 
 def contact_saved(sender, instance, raw=False, **kwargs):

@@ -29,7 +29,11 @@ def create_index(apps, schema_editor):
         for statement in POSTGRES if connection.vendor == "postgresql" else SQLITE:
             cursor.execute(statement)
     Release = apps.get_model("newsroom", "Release")
-    releases = Release.objects.using(connection.alias).prefetch_related("attachments").order_by("pk")
+    releases = (
+        Release.objects.using(connection.alias)
+        .prefetch_related("attachments", "release_contacts__contact")
+        .order_by("pk")
+    )
     batch = []
     for release in releases.iterator(chunk_size=500):
         batch.append(search.Document.of(release))
