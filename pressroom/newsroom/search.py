@@ -25,8 +25,9 @@ suggested.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from django.db import connection
@@ -55,7 +56,8 @@ FTS_TABLE = "newsroom_release_fts"
 # of PostgreSQL's ts_rank defaults for A, B, C and D.
 BM25_WEIGHTS = (10.0, 4.0, 2.0, 1.0)
 SIMILARITY = 0.3  # pg_trgm's default threshold for "similar"
-SNIPPET_WORDS = 30
+SNIPPET_CHARS = 240  # about 35 words
+SNIPPET_BEFORE = 80  # characters shown before the first word found
 
 WORD = re.compile(r"[^\W_]+")
 TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
@@ -79,6 +81,7 @@ def stemmer(config):
     return None if config == OTHER_CONFIG else snowballstemmer.stemmer(config)
 
 
+@lru_cache(maxsize=20_000)
 def stem(word, config):
     found = stemmer(config)
     return found.stemWord(word) if found else word
@@ -219,42 +222,62 @@ def expand(query):
     if connection.vendor != "postgresql" or not query.terms:
         return query
     last = query.terms[-1]
-    if not last.prefix or len(last.words) != 1 or last.words[0].isdigit():
+    if not last.prefix or len(last.words) != 1:
         return query
+    if last.words[0].isdigit():  # numbers are not in SearchWord, and are typed whole
+        return Query([*query.terms[:-1], Term(last.words)])
     found = list(
         SearchWord.objects.filter(word__startswith=last.words[0])
         .order_by("word")
         .values_list("word", flat=True)[: MAX_COMPLETIONS + 1]
     )
-    if not found or len(found) > MAX_COMPLETIONS:
+    if len(found) > MAX_COMPLETIONS:
         return query
+    # No known word begins so: the word is matched whole, which the planner knows to be rare.
     completions = tuple(word for word in found if WORD.fullmatch(word) and word != last.words[0])
-    return Query([*query.terms[:-1], Term(last.words, prefix=True, completions=completions)])
+    return Query([*query.terms[:-1], Term(last.words, prefix=bool(completions), completions=completions)])
 
 
 # The SQL of matching_sql and rank_sql is built from names and constants; what was typed is only ever
 # in their parameters.
 
 
+class Ranked(Sequence):
+    """Releases found, best first, for Django's Paginator: the ranked ids are at hand (the count costs
+    nothing), and the releases of a page are read when it is sliced, from the queryset searched."""
+
+    def __init__(self, pks, queryset):
+        self.pks, self.queryset = pks, queryset
+
+    def __len__(self):
+        return len(self.pks)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        pks = self.pks[index]
+        found = {release.pk: release for release in self.queryset.filter(pk__in=pks)} if pks else {}
+        return [found[pk] for pk in pks if pk in found]
+
+
 def releases(queryset, text):
-    """The releases of QUERYSET that TEXT finds, best first: the newest CANDIDATES matches, ranked. The
-    candidates are read at once (one query), so that counting and paging them does not search again."""
+    """The releases of QUERYSET that TEXT finds, best first: the newest CANDIDATES matches, ranked, in one
+    query (the rank is computed for those only)."""
     query = parse(text) if isinstance(text, str) else text
     if not query:
-        return queryset.none()
+        return Ranked([], queryset)
     query = expand(query)
     sql, params = matching_sql(query)
-    newest = list(
-        queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
-        .order_by("-published_at", "-pk")
-        .values_list("pk", flat=True)[:CANDIDATES]
-    )
     rank, rank_params = rank_sql(query)
-    return (
-        Release.objects.filter(pk__in=newest)
+    newest = (
+        queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
         .annotate(rank=RawSQL(rank, rank_params, output_field=FloatField()))  # noqa: S611
-        .order_by("-rank", "-published_at", "-pk")
+        .order_by("-published_at", "-pk")
+        .values_list("pk", "rank")[:CANDIDATES]
     )
+    # Newest first already: a stable sort by rank keeps the newer of two equally good matches first.
+    ranked = sorted(newest, key=lambda row: -row[1])
+    return Ranked([pk for pk, _rank in ranked], queryset)
 
 
 def matches(queryset, text):
@@ -329,15 +352,16 @@ def correction(queryset, text):
             for term in query.terms
         ]
     )
-    return str(corrected) if releases(queryset, corrected).exists() else None
+    return str(corrected) if releases(queryset, corrected) else None
 
 
 # Snippets
 
 
 def snippet(release, text):
-    """A passage of the release's lead and body around the first words the query found, with those words
-    marked; the start of the lead when they are only in the title."""
+    """A passage of the release's lead and body around the first word the query found, with the words
+    found marked; the start of the lead when they are only in the title. Everything but the marks is
+    escaped."""
     query = parse(text)
     content = plain_text(f"<p>{escape(release.lead)}</p>{release.body}")
     config = config_for(release.language)
@@ -347,32 +371,35 @@ def snippet(release, text):
         if not term.negated
         for index, word in enumerate(term.words)
     ]
-    tokens = list(re.finditer(r"\S+", content))
-    hits = [index for index, token in enumerate(tokens) if found_in(token.group(), wanted, config)]
-    start = max(0, (hits[0] if hits else 0) - SNIPPET_WORDS // 3)
-    shown = tokens[start : start + SNIPPET_WORDS]
-    html = " ".join(
-        f"<mark>{escape(token.group())}</mark>" if start + offset in hits else escape(token.group())
-        for offset, token in enumerate(shown)
+    hits = []
+    if wanted:
+        # A stem is (nearly always) the beginning of its word: only words that begin so are stemmed.
+        beginnings = sorted({re.escape(found[: max(3, len(found) - 1)]) for found, _prefix in wanted})
+        candidates = re.compile(r"\b(?:" + "|".join(beginnings) + r")[^\W_]*", re.IGNORECASE)
+        hits = [match for match in candidates.finditer(content) if found_in(match.group(), wanted, config)]
+    first = hits[0].start() if hits else 0
+    start = content.rfind(" ", 0, first - SNIPPET_BEFORE) + 1 if first > SNIPPET_BEFORE else 0
+    end = content.find(" ", start + SNIPPET_CHARS)
+    end = len(content) if end == -1 else end
+    pieces, at = ["… " if start else ""], start
+    for match in hits:
+        if match.start() < start:
+            continue
+        if match.end() > end:
+            break
+        pieces += [escape(content[at : match.start()]), f"<mark>{escape(match.group())}</mark>"]
+        at = match.end()
+    pieces += [escape(content[at:end]), " …" if end < len(content) else ""]
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece of text is escaped above
+
+
+def found_in(word, wanted, config):
+    word = word.lower()
+    stemmed = stem(word, config)
+    return any(
+        stemmed == found or (prefix and (stemmed.startswith(found) or word.startswith(found)))
+        for found, prefix in wanted
     )
-    if start:
-        html = "… " + html
-    if start + SNIPPET_WORDS < len(tokens):
-        html += " …"
-    return mark_safe(html)  # noqa: S308 - every piece of text is escaped above
-
-
-def found_in(token, wanted, config):
-    for word in words(token):
-        for wanted_stem, prefix in wanted:
-            # A stem is (nearly always) the beginning of its word: only such words are stemmed.
-            if not word.startswith(wanted_stem[:3]):
-                continue
-            stemmed = stem(word, config)
-            if stemmed == wanted_stem or (prefix and (stemmed.startswith(wanted_stem) or
-                                                      word.startswith(wanted_stem))):  # fmt: skip
-                return True
-    return False
 
 
 # Indexing

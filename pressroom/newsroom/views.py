@@ -298,7 +298,7 @@ class SearchView(PageSizeMixin, ListView):
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
         for name, value in self.filters.items():
             self.public = self.public.filter(**{lookups[name]: value})
-        return listed(search.releases(self.public, self.query))
+        return search.releases(listed(self.public), self.query)
 
     def get_context_data(self, **kwargs):
         page_query = urlencode(
@@ -312,7 +312,7 @@ class SearchView(PageSizeMixin, ListView):
             corrected = search.correction(self.public, self.query)
             if corrected:
                 searched = corrected
-                self.object_list = listed(search.releases(self.public, corrected))
+                self.object_list = search.releases(listed(self.public), corrected)
                 kwargs |= {"object_list": self.object_list, "corrected": corrected}
                 context = super().get_context_data(**kwargs)
         for release in context["releases"]:
@@ -328,10 +328,9 @@ SUGGESTIONS = 6
 @require_GET
 def search_suggestions(request):
     """Titles of the best matches as one types, for the search box (static/pressroom/search.js)."""
-    found = search.releases(Release.objects.published(), request.GET.get("q", ""))
+    found = search.releases(Release.objects.published().only("title", "slug"), request.GET.get("q", ""))
     suggestions = [
-        {"title": release.title, "url": release.get_absolute_url()}
-        for release in found.only("title", "slug")[:SUGGESTIONS]
+        {"title": release.title, "url": release.get_absolute_url()} for release in found[:SUGGESTIONS]
     ]
     response = JsonResponse({"suggestions": suggestions})
     response["Cache-Control"] = "public, max-age=60"
