@@ -4,9 +4,9 @@ gunicorn with and without 5 % searches (BENCH_ONLY=search, results in search.jso
 Latency is measured in-process (DEBUG off, the run's PostgreSQL and Redis), twice for each query: the
 search alone (find and rank, read the page's releases, a correction when nothing is found) and the whole
 search page through Django's test client (view, filters, snippets, template), for a mix of queries that
-cover each path of pressroom/newsroom/search.py. Every release of the benchmark has the same lead and body (bench/fanout.py),
-so a word of the body matches every release: the worst case for ranking, which must still not grow with
-the archive.
+cover each path of pressroom/newsroom/search.py. Every release of the benchmark has the same lead and
+body (bench/fanout.py), so a word of the body matches every release: the worst case for ranking, which
+must still not grow with the archive.
 
 The read mix is served by gunicorn (gunicorn.conf.py, 2 sync workers) to the client of bench/faults.py
 (4 threads, a new connection per request): home, release pages, topics, archive, feed and sitemap, then
@@ -200,7 +200,7 @@ def run(bench):
         print(f"   {size:,} releases: {measured['setup'][str(size)]}", flush=True)
         measured["latency_ms"][str(size)] = latency(size)
         for what, result in measured["latency_ms"][str(size)].items():
-            print(f"   {what} at {size:,} releases: p50 {result['p50']} ms, p95 {result['p95']} ms", flush=True)
+            print(f"   {what} at {size:,}: p50 {result['p50']} ms, p95 {result['p95']} ms", flush=True)
             for kind, values in result["by_query"].items():
                 print(f"     {kind:10} p50 {values['p50']:>6} ms  p95 {values['p95']:>6} ms", flush=True)
     measured["plans"] = plans()
