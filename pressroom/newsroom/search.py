@@ -325,8 +325,8 @@ def most_similar(word):
 
 
 def correction(queryset, text):
-    """TEXT with its unknown words replaced by the most similar known ones, if that finds releases in
-    QUERYSET; otherwise None."""
+    """TEXT with its unknown words replaced by the most similar known ones, and what that finds in
+    QUERYSET (as releases() does), if it finds anything; otherwise None."""
     query = parse(text)
     if not query:
         return None
@@ -352,7 +352,8 @@ def correction(queryset, text):
             for term in query.terms
         ]
     )
-    return str(corrected) if releases(queryset, corrected) else None
+    found = releases(queryset, corrected)
+    return (str(corrected), found) if found else None
 
 
 # Snippets

@@ -308,13 +308,15 @@ class SearchView(PageSizeMixin, ListView):
                    "candidates": search.CANDIDATES}  # fmt: skip
         context = super().get_context_data(**kwargs)
         searched = self.query
-        if self.query and not context["paginator"].count:
-            corrected = search.correction(self.public, self.query)
-            if corrected:
-                searched = corrected
-                self.object_list = search.releases(listed(self.public), corrected)
-                kwargs |= {"object_list": self.object_list, "corrected": corrected}
-                context = super().get_context_data(**kwargs)
+        correction = (
+            search.correction(listed(self.public), self.query)
+            if self.query and not context["paginator"].count
+            else None
+        )
+        if correction:
+            searched, self.object_list = correction
+            kwargs |= {"object_list": self.object_list, "corrected": searched}
+            context = super().get_context_data(**kwargs)
         for release in context["releases"]:
             release.snippet = search.snippet(release, searched)
         return context
