@@ -42,9 +42,8 @@ TOPICS = ("integrering", "bosetting", "arbeid", "statistikk", "introduksjonsprog
 
 # The public read mix (weights in percent). Release pages are drawn from the newest RECENT_RELEASES, so
 # that the first request for each renders it and later ones come from the page cache. Search is left out
-# unless BENCH_FAULTS_SEARCH_PERCENT asks for it: it is never cached and, at 10,000 releases, one search
-# holds a sync worker for seconds (its own issue), so two at once stop both workers and the windows
-# would measure search rather than the faults (docs/performance.md has a run with it at 2%).
+# unless BENCH_FAULTS_SEARCH_PERCENT asks for it: it is never cached, and has a benchmark of its own
+# (bench/search.py: the same mix with and without 5 % searches).
 SEARCH_PERCENT = int(os.environ.get("BENCH_FAULTS_SEARCH_PERCENT", "0"))
 MIX = (
     ("home", 25),

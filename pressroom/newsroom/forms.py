@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Language, Release, Topic
+from .models import Language, Release
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -65,17 +65,16 @@ class SearchFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Release.Kind.choices]
     )
-    topic = forms.ModelChoiceField(
-        label=_("Topic"), required=False, queryset=Topic.objects.none(), empty_label=_("All topics")
-    )
+    topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     language = forms.ChoiceField(
         label=_("Language"), required=False, choices=[("", _("All languages")), *Language.choices]
     )
 
     def __init__(self, data, *, topics, years):
+        """TOPICS and YEARS: those with public releases (read once, for the choices and the check)."""
         super().__init__(data)
-        self.fields["topic"].queryset = topics
+        self.fields["topic"].choices = [("", _("All topics")), *((topic.pk, topic.name) for topic in topics)]
         self.fields["year"].choices = [("", _("All years")), *((year, year) for year in years)]
 
     def filters(self):

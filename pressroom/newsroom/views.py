@@ -292,7 +292,7 @@ class SearchView(PageSizeMixin, ListView):
 
     def get_queryset(self):
         self.query = search.clean(self.request.GET.get("q", ""))
-        self.form = SearchFilterForm(self.request.GET, topics=public_topics(), years=public_years())
+        self.form = SearchFilterForm(self.request.GET, topics=list(public_topics()), years=public_years())
         self.filters = self.form.filters()
         self.public = Release.objects.published()
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
