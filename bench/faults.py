@@ -42,9 +42,8 @@ TOPICS = ("integrering", "bosetting", "arbeid", "statistikk", "introduksjonsprog
 
 # The public read mix (weights in percent). Release pages are drawn from the newest RECENT_RELEASES, so
 # that the first request for each renders it and later ones come from the page cache. Search is left out
-# unless BENCH_FAULTS_SEARCH_PERCENT asks for it: it is never cached and, at 10,000 releases, one search
-# holds a sync worker for seconds (its own issue), so two at once stop both workers and the windows
-# would measure search rather than the faults (docs/performance.md has a run with it at 2%).
+# unless BENCH_FAULTS_SEARCH_PERCENT asks for it: it is never cached, and has a benchmark of its own
+# (bench/search.py: the same mix with and without 5 % searches).
 SEARCH_PERCENT = int(os.environ.get("BENCH_FAULTS_SEARCH_PERCENT", "0"))
 MIX = (
     ("home", 25),
@@ -98,13 +97,13 @@ class Load:
     """CLIENT_THREADS threads requesting the mix until stopped; every request is a record
     (kind, ended at, seconds, status, error)."""
 
-    def __init__(self, port, releases):
-        self.port, self.releases = port, releases
+    def __init__(self, port, releases, mix=MIX, path=path_for):
+        self.port, self.releases, self.path = port, releases, path
         self.records = []
         self.health = []  # (at, status, error)
         self._stop = threading.Event()
-        weights = [weight for _kind, weight in MIX]
-        self._kinds = [kind for kind, _weight in MIX]
+        weights = [weight for _kind, weight in mix]
+        self._kinds = [kind for kind, _weight in mix]
         self._weights = weights
         self._threads = [
             threading.Thread(target=self._run, args=(seed,), daemon=True) for seed in range(CLIENT_THREADS)
@@ -116,7 +115,7 @@ class Load:
         while not self._stop.is_set() and len(self.records) < MAX_REQUESTS:
             kind = rng.choices(self._kinds, self._weights)[0]
             started = time.monotonic()
-            status, error = fetch(self.port, path_for(kind, rng, self.releases))
+            status, error = fetch(self.port, self.path(kind, rng, self.releases))
             ended = time.monotonic()
             self.records.append((kind, ended, ended - started, status, error))
             if error == "refused":
@@ -138,7 +137,7 @@ class Load:
             thread.join(REQUEST_TIMEOUT + 5)
 
 
-def summarize(load, name, start, end, extra):
+def summarize(load, name, start, end, extra, mix=MIX):
     records = [r for r in load.records if start <= r[1] < end]
     answered = [r for r in records if r[3] is not None]
     latencies = [r[2] * 1000 for r in answered]
@@ -165,7 +164,7 @@ def summarize(load, name, start, end, extra):
         return round(value, 1) if value is not None else None
 
     pages = {}
-    for kind, _weight in MIX:
+    for kind, _weight in mix:
         values = [r[2] * 1000 for r in answered if r[0] == kind]
         pages[kind] = {"requests": len(values), "p50_ms": pct(50, values), "p99_ms": pct(99, values)}
 

@@ -60,6 +60,18 @@ def targets(results):
     check(
         "faults_pages_served_throughout", "no gap > 1 s without a page", gap, gap is not None and gap <= 1.0
     )
+    found = results.get("search") or {}
+    latency = found.get("latency_ms") or {}
+    p95 = latency.get("100000", {}).get("search", {}).get("p95")
+    check("search_p95_ms_at_100k", "<= 20 ms", p95, p95 is not None and p95 <= 20)
+    growth = found.get("p95_growth") if "100000" in latency else None
+    check("search_p95_growth_1k_to_100k", "<= 3x", growth, growth is not None and growth <= 3)
+    share = found.get("rps_share_with_search") if "100000" in latency else None
+    check("read_mix_with_5pct_search_share", ">= 0.8 of the mix without", share,
+          share is not None and share >= 0.8)  # fmt: skip
+    mix = found.get("read_mix") or {}
+    errors = sum(window["5xx"] + window["connection_errors"] for window in mix.values()) if mix else None
+    check("read_mix_errors", "0", errors, errors == 0)
     return checks
 
 
@@ -109,6 +121,18 @@ def table(results):
         rows.append(
             f"  one-click unsubscribe POST: p50 {u['p50']} ms, p95 {u['p95']} ms ({u['requests']} requests)"
         )
+    if (results.get("search") or {}).get("latency_ms"):
+        found = results["search"]
+        rows.append("")
+        rows.append("Search (bench/search.py), in-process, ms: the search alone / the whole page")
+        for size, measured in found["latency_ms"].items():
+            for what, values in measured.items():
+                rows.append(f"   {int(size):>7,} releases {what:6}  p50 {values['p50']:>6}  "
+                            f"p95 {values['p95']:>6}  max {values['max']:>7}")  # fmt: skip
+        for window in (found.get("read_mix") or {}).values():
+            from .faults import format_row
+
+            rows.append(format_row(window))
     if (results.get("faults") or {}).get("windows"):
         from .faults import format_row
 

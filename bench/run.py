@@ -11,6 +11,7 @@ plot beside it, and prints a table.
     python -m bench --profile          # py-spy on the worker during the fan-out (see docs/performance.md)
     BENCH_ONLY=faults python -m bench  # only the pages under faults (full-length windows), to faults.json
     BENCH_ONLY=digests python -m bench  # mailings and daily digests at 10k and 100k, to digests.json
+    BENCH_ONLY=search python -m bench  # only search (1k and 100k releases, the read mix), to search.json
 """
 
 import argparse
@@ -352,19 +353,19 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
     parser.add_argument("--profile", action="store_true", help="py-spy the worker during the fan-out only")
     parser.add_argument(
-        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults"
+        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search"
     )
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
-    # BENCH_ONLY=faults runs the fault windows alone (results in faults.json); the rest is skipped.
+    # BENCH_ONLY=faults or search runs that phase alone (results in faults.json or search.json);
     # BENCH_ONLY=digests runs the mailings and the digests at digest_sizes (results in digests.json).
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only not in ("", "faults", "digests"):
-        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults' or 'digests' can be run alone")
-    if only == "faults":
-        skip |= {"batch", "smtp", "peer", "pages", "fanout", "digests"}
+    if only not in ("", "faults", "search", "digests"):
+        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults', 'search' or 'digests' can be run alone")
+    if only in ("faults", "search"):
+        skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search", "digests"} - {only}
     if only == "digests":
-        skip |= {"peer", "pages", "faults", "fanout_latency"}
+        skip |= {"peer", "pages", "faults", "search", "fanout_latency"}
     bench = Bench(quick=args.quick, profile=args.profile)
     bench.only = only
     started = time.monotonic()
@@ -383,7 +384,7 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         versions(bench)
 
-        from . import fanout, faults, pages, peer
+        from . import fanout, faults, pages, peer, search
 
         fanout.setup(bench)
         if args.profile:
@@ -415,6 +416,8 @@ def main(argv=None):
             phase(bench, "pages", pages.run)
         if "faults" not in skip:
             phase(bench, "pages under faults", faults.run)
+        if "search" not in skip:
+            phase(bench, "search", search.run)
     finally:
         bench.stop_all()
         if not args.profile:

@@ -434,7 +434,8 @@ PATHS = {
                 query(
                     "q",
                     {"type": "string", "pattern": r"\S"},
-                    "Words to search for in title, lead and body (the first 200 characters count).",
+                    "Words to search for in title, lead, body, captions and contact names (the first 200 "
+                    "characters count).",
                 ),
                 LIMIT,
                 CURSOR,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pressroom.newsroom import search
 from pressroom.newsroom.models import Contact, Language, Newsroom, Release
 from pressroom.newsroom.views import absolute, public_topics, with_page_data
 
@@ -120,7 +121,7 @@ def releases(request):
     if params["year"]:
         queryset = queryset.filter(published_at__year=params["year"])
     if params["q"].strip():
-        queryset = queryset.search(params["q"])
+        queryset = search.matches(queryset, params["q"])
     # Newest first, whatever the search's own ranking: the cursor depends on this order.
     queryset = queryset.order_by("-published_at", "-pk")
     if params["cursor"]:

@@ -7,6 +7,7 @@ class NewsroomConfig(AppConfig):
     verbose_name = _("Pressroom")
 
     def ready(self):
-        from . import pagecache
+        from . import pagecache, search
 
         pagecache.connect_signals()
+        search.connect_signals()

@@ -1,10 +1,10 @@
-"""Forms for the editors' admin."""
+"""Forms for the editors' admin, and the search page's filters."""
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Release
+from .models import Language, Release
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -57,3 +57,27 @@ class ScheduleForm(forms.Form):
                 _("Choose a time in the future. To publish at once, use “Publish now”."), code="past"
             )
         return value
+
+
+class SearchFilterForm(forms.Form):
+    """The search page's filters. A value that is not one of the choices is left out, not an error."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Release.Kind.choices]
+    )
+    topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[("", _("All languages")), *Language.choices]
+    )
+
+    def __init__(self, data, *, topics, years):
+        """TOPICS and YEARS: those with public releases (read once, for the choices and the check)."""
+        super().__init__(data)
+        self.fields["topic"].choices = [("", _("All topics")), *((topic.pk, topic.name) for topic in topics)]
+        self.fields["year"].choices = [("", _("All years")), *((year, year) for year in years)]
+
+    def filters(self):
+        """{field: value} of the filters given and valid."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Min, Q
@@ -113,30 +112,6 @@ class ReleaseQuerySet(models.QuerySet):
     def for_listing(self):
         return self.prefetch_related("topics").order_by("-published_at", "-pk")
 
-    def search(self, query):
-        query = (query or "").strip()[:200]
-        if not query:
-            return self.none()
-        if settings.USING_POSTGRES:
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-            vector = (
-                SearchVector("title", weight="A", config="simple")
-                + SearchVector("lead", weight="B", config="simple")
-                + SearchVector("body", weight="C", config="simple")
-            )
-            search_query = SearchQuery(query, config="simple", search_type="websearch")
-            # Match with @@, not rank > 0: ts_rank gives non-matching rows a tiny positive rank.
-            return (
-                self.annotate(search=vector, rank=SearchRank(vector, search_query))
-                .filter(search=search_query)
-                .order_by("-rank", "-published_at")
-            )
-        condition = Q()
-        for word in query.split()[:10]:
-            condition &= Q(title__icontains=word) | Q(lead__icontains=word) | Q(body__icontains=word)
-        return self.filter(condition).order_by("-published_at")
-
 
 class Release(models.Model):
     class Kind(models.TextChoices):
@@ -241,6 +216,16 @@ class Release(models.Model):
         """The first image attachment, in the editors' order."""
         images = self.images
         return images[0] if images else None
+
+
+class SearchWord(models.Model):
+    """A word of some release, for "did you mean" (pressroom/newsroom/search.py). Words of drafts too:
+    a correction is offered only when it finds published releases."""
+
+    word = models.CharField(max_length=40, unique=True)
+
+    def __str__(self):
+        return self.word
 
 
 class ReleaseContact(models.Model):

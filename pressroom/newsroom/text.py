@@ -1,5 +1,8 @@
 """Text helpers for Norwegian content."""
 
+from html import unescape
+
+from django.utils.html import strip_tags
 from django.utils.text import slugify as django_slugify
 
 # Letters that Django's ASCII slugify would drop rather than transliterate.
@@ -9,3 +12,9 @@ _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "�
 def slugify(value):
     """A readable ASCII slug that keeps Norwegian words legible: "Søknad på én side" → "soknad-pa-en-side"."""
     return django_slugify(str(value).translate(_TRANSLITERATE))
+
+
+def plain_text(html):
+    """The text of an HTML fragment, without markup, entities decoded, on one line. A space goes before
+    each tag, so that words in adjacent blocks do not run together."""
+    return " ".join(unescape(strip_tags(html.replace("<", " <"))).split())

@@ -14,21 +14,22 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import translation
-from django.utils.html import strip_tags
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks, linkpreview
+from . import filelinks, linkpreview, search
+from .forms import SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from .text import plain_text
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
 
@@ -60,8 +61,20 @@ def listed(queryset):
 
 
 def public_topics():
-    """Topics with at least one public release, so a draft's topic does not announce it."""
-    return Topic.objects.filter(releases__in=Release.objects.published()).distinct()
+    """Topics with at least one public release, so a draft's topic does not announce it. Each topic's
+    test stops at its first public release, whatever the size of the archive."""
+    public = Release.objects.published().filter(topics=OuterRef("pk"))
+    return Topic.objects.filter(Exists(public))
+
+
+def public_years():
+    """The years from the first public release to the latest, newest first (two index reads)."""
+    public = Release.objects.published().values_list("published_at", flat=True)
+    first, last = public.order_by("published_at").first(), public.order_by("-published_at").first()
+    if first is None:
+        return []
+    first, last = timezone.localtime(first).year, timezone.localtime(last).year
+    return list(range(last, first - 1, -1))
 
 
 class PageSizeMixin:
@@ -209,8 +222,7 @@ def json_ld(release, newsroom, preview_image):
         "mainEntityOfPage": absolute(release.get_absolute_url()),
         "datePublished": release.published_at.isoformat() if release.published_at else None,
         "dateModified": release.updated_at.isoformat() if release.updated_at else None,
-        # Space before each tag so that words in adjacent blocks do not run together.
-        "articleBody": " ".join(strip_tags(release.body.replace("<", " <")).split()),
+        "articleBody": plain_text(release.body),
         "publisher": {
             "@type": "Organization",
             "name": newsroom.name,
@@ -283,19 +295,58 @@ archive_year = ArchiveYearView.as_view()
 
 
 class SearchView(PageSizeMixin, ListView):
+    """Search with filters; a query that finds nothing is tried again with its typos corrected."""
+
     template_name = "pressroom/search.html"
     context_object_name = "releases"
 
     def get_queryset(self):
-        # PostgreSQL refuses NUL characters in a query string; nobody searches for them.
-        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:200]
-        return listed(Release.objects.published().search(self.query))
+        self.query = search.clean(self.request.GET.get("q", ""))
+        self.form = SearchFilterForm(self.request.GET, topics=list(public_topics()), years=public_years())
+        self.filters = self.form.filters()
+        self.public = Release.objects.published()
+        lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
+        for name, value in self.filters.items():
+            self.public = self.public.filter(**{lookups[name]: value})
+        return search.releases(listed(self.public), self.query)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        page_query = urlencode(
+            {"q": self.query, **{name: self.form.data[name] for name in self.filters}} if self.query else {}
+        )
+        kwargs |= {"query": self.query, "form": self.form, "page_query": page_query,
+                   "candidates": search.CANDIDATES}  # fmt: skip
+        context = super().get_context_data(**kwargs)
+        searched = self.query
+        correction = (
+            search.correction(listed(self.public), self.query)
+            if self.query and not context["paginator"].count
+            else None
+        )
+        if correction:
+            searched, self.object_list = correction
+            kwargs |= {"object_list": self.object_list, "corrected": searched}
+            context = super().get_context_data(**kwargs)
+        for release in context["releases"]:
+            release.snippet = search.snippet(release, searched)
+        return context
 
 
-search = SearchView.as_view()
+search_page = SearchView.as_view()
+
+SUGGESTIONS = 6
+
+
+@require_GET
+def search_suggestions(request):
+    """Titles of the best matches as one types, for the search box (static/pressroom/search.js)."""
+    found = search.releases(Release.objects.published().only("title", "slug"), request.GET.get("q", ""))
+    suggestions = [
+        {"title": release.title, "url": release.get_absolute_url()} for release in found[:SUGGESTIONS]
+    ]
+    response = JsonResponse({"suggestions": suggestions})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 class ContactsView(TemplateView):

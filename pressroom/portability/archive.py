@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from pressroom.analytics.models import ReleaseStat
+from pressroom.newsroom import search
 from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from pressroom.newsroom.richtext import sanitize_html
 from pressroom.press.models import Announcement, Correction, Journalist, PressList, PressListMember
@@ -406,6 +407,8 @@ def _restore(archive, data, *, dry_run, progress):
     for pk, original in translations.items():
         if original is not None:
             Release.objects.filter(pk=pk).update(translation_of_id=original)
+    # Raw saves are not indexed (their files and contacts came after them): the search index is built here.
+    search.index_releases(Release.objects.all())
 
     for row in data.get("announcements") or []:
         build(Announcement, row).save_base(raw=True, force_insert=True)

@@ -1,0 +1,219 @@
+"""Search: the search page's latency at 1,000 and at 100,000 releases, and the public read mix under
+gunicorn with and without 5 % searches (BENCH_ONLY=search, results in search.json).
+
+Latency is measured in-process (DEBUG off, the run's PostgreSQL and Redis), twice for each query: the
+search alone (find and rank, read the page's releases, a correction when nothing is found) and the whole
+search page through Django's test client (view, filters, snippets, template), for a mix of queries that
+cover each path of pressroom/newsroom/search.py. Every release of the benchmark has the same lead and
+body (bench/fanout.py), so a word of the body matches every release: the worst case for ranking, which
+must still not grow with the archive.
+
+The read mix is served by gunicorn (gunicorn.conf.py, 2 sync workers) to the client of bench/faults.py
+(4 threads, a new connection per request): home, release pages, topics, archive, feed and sitemap, then
+the same with 5 % searches, each drawn from a pool wide enough (numbers in it) that searches are
+mostly different from each other, as a newsroom's are.
+"""
+
+import random
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+from django.test import Client
+
+from . import faults, pages, procs
+
+SIZES = (1_000, 100_000)
+QUICK_SIZES = (1_000, 10_000)
+REQUESTS = 400  # per size, after a warm-up
+WINDOW_SECONDS = 20
+QUICK_WINDOW_SECONDS = 8
+TOPICS = ("integrering", "bosetting", "arbeid", "statistikk", "introduksjonsprogrammet")
+
+
+def query_for(kind, rng, releases):
+    """One search of KIND, as a query string."""
+    number = rng.randint(1, releases)
+    return {
+        # In every release's body: every release matches.
+        "common": "q=flyktninger",
+        "two_words": "q=flyktninger+arbeid",
+        "typed": "q=introduksjonsprog",  # as typed so far: the last word as a beginning
+        "rare": f"q=pressemelding+nummer+{number}",  # one release (and those whose number begins so)
+        "phrase": "q=%22fordrevne+fra+ukraina%22",
+        "typo": "q=flyktnnger",  # nothing found: corrected, then searched again
+        "nothing": f"q=kvantefysikk{number}",  # nothing found, nothing similar
+        "filtered": f"q=arbeid&year={time.gmtime().tm_year}&kind=press_release",
+    }[kind]
+
+
+QUERY_KINDS = ("common", "two_words", "typed", "rare", "phrase", "typo", "nothing", "filtered")
+MIX = (
+    ("home", 20),
+    ("release", 35),
+    ("feed", 10),
+    ("archive", 10),
+    ("topic", 10),
+    ("sitemap", 10),
+    ("search", 5),
+)
+MIX_WITHOUT_SEARCH = tuple((kind, weight) for kind, weight in MIX if kind != "search")
+
+
+def path_for(kind, rng, releases):
+    if kind == "sitemap":
+        return "/sitemap.xml"
+    if kind == "search":
+        return "/search/?" + query_for(rng.choice(QUERY_KINDS), rng, releases)
+    return faults.path_for(kind, rng, releases)
+
+
+def seed(start, stop):
+    from pressroom.newsroom import search
+    from pressroom.newsroom.models import Release
+
+    before = Release.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    started = time.monotonic()
+    pages.seed_releases(start, stop)
+    seeded = time.monotonic()
+    search.index_releases(Release.objects.filter(pk__gt=before))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"seed_s": round(seeded - started, 1), "index_s": round(time.monotonic() - seeded, 1)}
+
+
+def search_only(query_string):
+    """What pressroom/newsroom/search.py does for a search page, without the page: find and rank, read
+    the first page's releases, and try a correction when nothing is found."""
+    from django.http import QueryDict
+
+    from pressroom.newsroom import search
+    from pressroom.newsroom.models import Release
+
+    params = QueryDict(query_string)
+    public = Release.objects.published()
+    if params.get("year"):
+        public = public.filter(published_at__year=int(params["year"]), kind=params["kind"])
+    found = search.releases(public, params["q"])
+    page = found[:10]
+    if not found:
+        corrected = search.correction(public, params["q"])
+        if corrected:
+            page = corrected[1][:10]
+    return page
+
+
+def latency(releases):
+    """p50, p95 and max in ms, overall and per kind of query: of the search alone (search_only) and of
+    the whole search page (Django's test client: view, snippets, template)."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    rng = random.Random(1)
+    for kind in QUERY_KINDS * 3:  # warm-up
+        client.get("/search/?" + query_for(kind, rng, releases))
+        search_only(query_for(kind, rng, releases))
+    timings = {"search": {kind: [] for kind in QUERY_KINDS}, "page": {kind: [] for kind in QUERY_KINDS}}
+    for n in range(REQUESTS):
+        kind = QUERY_KINDS[n % len(QUERY_KINDS)]
+        query_string = query_for(kind, rng, releases)
+        started = time.perf_counter()
+        search_only(query_string)
+        timings["search"][kind].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        response = client.get("/search/?" + query_string)
+        timings["page"][kind].append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"/search/?{query_string} answered {response.status_code}")
+
+    def summary(values):
+        return {
+            "p50": round(procs.percentile(values, 50), 1),
+            "p95": round(procs.percentile(values, 95), 1),
+            "max": round(max(values), 1),
+        }
+
+    return {
+        what: {
+            **summary([t for values in by_kind.values() for t in values]),
+            "requests": REQUESTS,
+            "by_query": {kind: summary(values) for kind, values in by_kind.items()},
+        }
+        for what, by_kind in timings.items()
+    }
+
+
+def plans():
+    """What PostgreSQL does for the common word and the rare one (EXPLAIN ANALYZE, for the docs)."""
+    from pressroom.newsroom import search
+    from pressroom.newsroom.models import Release
+
+    found = {}
+    for name, query in (("common", "flyktninger"), ("rare", "pressemelding nummer 4711")):
+        # The query search.releases() runs, its rank left out.
+        newest = search.matches(Release.objects.published(), query).order_by("-published_at", "-pk")
+        found[name] = newest.values("pk")[: search.CANDIDATES].explain(analyze=True).splitlines()
+    return found
+
+
+def read_mix(bench, seconds):
+    from django.conf import settings
+
+    port = bench.web_port
+    gunicorn = bench.start(
+        "gunicorn-search",
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(faults.GUNICORN_WORKERS),
+         "--bind", f"127.0.0.1:{port}", "--error-logfile", "-", "--log-level", "warning"],
+        env=dict(bench.env), cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    results = {}
+    try:
+        procs.wait_for_port(port, 30, gunicorn.process)
+        releases = bench.config["releases"]
+        for kind, _weight in MIX:
+            for query_kind in QUERY_KINDS if kind == "search" else (None,):
+                path = "/search/?" + query_for(query_kind, random.Random(0), releases) if query_kind else None
+                status, error = faults.fetch(port, path or path_for(kind, random.Random(0), releases))
+                if status != 200:
+                    raise RuntimeError(f"{path or kind} answered {status or error} before the measurement")
+        for name, mix in (("without_search", MIX_WITHOUT_SEARCH), ("with_5_percent_search", MIX)):
+            with faults.Load(port, releases, mix=mix, path=path_for) as load:
+                time.sleep(3)  # warm-up: not counted
+                start = time.monotonic()
+                time.sleep(seconds)
+                results[name] = faults.summarize(load, name, start, time.monotonic(), {}, mix=mix)
+            print(faults.format_row(results[name]), flush=True)
+    finally:
+        bench.stop(gunicorn)
+    return results
+
+
+def run(bench):
+    from django.core.management import call_command
+
+    sizes = QUICK_SIZES if bench.quick else SIZES
+    seconds = QUICK_WINDOW_SECONDS if bench.quick else WINDOW_SECONDS
+    call_command("collectstatic", interactive=False, verbosity=0)
+    measured = {"sizes": list(sizes), "latency_ms": {}, "setup": {}}
+    seeded = 0
+    for size in sizes:
+        measured["setup"][str(size)] = seed(seeded + 1, size)
+        seeded = size
+        print(f"   {size:,} releases: {measured['setup'][str(size)]}", flush=True)
+        measured["latency_ms"][str(size)] = latency(size)
+        for what, result in measured["latency_ms"][str(size)].items():
+            print(f"   {what} at {size:,}: p50 {result['p50']} ms, p95 {result['p95']} ms", flush=True)
+            for kind, values in result["by_query"].items():
+                print(f"     {kind:10} p50 {values['p50']:>6} ms  p95 {values['p95']:>6} ms", flush=True)
+    measured["plans"] = plans()
+    bench.config["releases"] = sizes[-1]
+    mix = read_mix(bench, seconds)
+    measured["read_mix"] = mix
+    measured["mix_percent"] = dict(MIX)
+    small, large = (measured["latency_ms"][str(size)]["search"]["p95"] for size in sizes)
+    measured["p95_growth"] = round(large / small, 2)
+    small, large = (measured["latency_ms"][str(size)]["page"]["p95"] for size in sizes)
+    measured["page_p95_growth"] = round(large / small, 2)
+    measured["rps_share_with_search"] = round(
+        mix["with_5_percent_search"]["rps"] / mix["without_search"]["rps"], 2
+    )
+    bench.results["search"] = measured
