@@ -54,7 +54,8 @@ def test_a_sender_killed_mid_batch_leaves_only_its_messages_in_flight_uncertain(
     mailings.send_batches(mailing.pk)
 
     statuses = list(Delivery.objects.filter(mailing=mailing).values_list("status", flat=True))
-    assert statuses.count("uncertain") <= mailings.HAND_OVER_STEP
+    # A backend that is not SMTP sends one message per call: only the one in flight is uncertain.
+    assert statuses.count("uncertain") == 1
     assert statuses.count("sent") + statuses.count("uncertain") == BATCH
     recipients = [message.to[0] for message in mailoutbox]
     assert len(recipients) == len(set(recipients))  # nobody twice
