@@ -7,6 +7,7 @@ resume a mailing on its own, with no sweep from outside.
 Each run ends with the provider's log compared with the ledger (audit.py): 0 lost, 0 duplicated, and no
 more uncertain rows than messages were in flight."""
 
+import asyncio
 import time
 from collections import Counter
 from datetime import timedelta
@@ -19,8 +20,10 @@ from subscriptions import digests, emails, services, tasks
 from subscriptions.digests import DigestMessage
 from subscriptions.models import Delivery, DigestRun, Mailing, Subscriber
 from tests.factories import ReleaseFactory
+from tests.integration import free_port
 from tests.mockprovider import Fault
 from tests.subscriptions.conftest import signup_data
+from tests.subscriptions.test_digest_delivery import UnreliableSink, running
 
 from .audit import RunAudit
 from .conftest import RUNS, SUBSCRIBERS, record
@@ -243,3 +246,61 @@ def test_a_restarted_worker_resumes_a_mailing_within_seconds_on_its_own(scenario
     worker = chaos.worker(pool="solo")
     for _run in range(RUNS):
         resume_after_restart(chaos, worker)
+
+
+class DroppingSink(UnreliableSink):
+    """An SMTP server that closes the connection after every EVERY-th message (as servers limiting the
+    messages per connection do) and reads one message's content without ever answering it."""
+
+    every = 150
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) % self.every == 0:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+        return reply
+
+
+def digest_over_dropping_smtp(chaos, run):
+    forget_earlier_runs(chaos)
+    audience = daily_audience(min(SUBSCRIBERS, 1000), f"smtp{run}-")
+    ReleaseFactory(language="nb", published=True, published_at=in_last_period())
+    sink = DroppingSink(free_port())
+    sink.drop_during.add(audience[len(audience) // 2])  # its answer is lost: uncertain, at most once
+    started = time.monotonic()
+    with running(sink):
+        chaos.worker(
+            pool="solo",
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=sink.port,
+            EMAIL_USE_TLS="false",
+        )
+        planned = digests.plan(frequency=DAILY)
+        start(planned)
+        found = chaos.wait_for(lambda: Mailing.objects.filter(pk__in=planned))
+        time.sleep(1)  # the sink has handled what it was sent
+        received = Counter(rcpt for _sender, rcpts in sink.envelopes for rcpt in rcpts)
+    chaos.retire(chaos.workers[-1])
+    rows = Delivery.objects.filter(mailing__in=found)
+    by_address = dict(rows.values_list("subscriber__email", "status"))
+    result = RunAudit(recipients=rows.count())
+    result.by_status.update(by_address.values())
+    result.lost = [
+        a for a, status in by_address.items() if status == Delivery.Status.SENT and not received[a]
+    ]
+    result.duplicated = [a for a, times in received.items() if times > 1]
+    result.strangers = [a for a in received if by_address.get(a) not in (Delivery.Status.SENT, "uncertain")]
+    result.answer_lost = {a for a, s in by_address.items() if s == Delivery.Status.UNCERTAIN and received[a]}
+    record(chaos.name, result, time.monotonic() - started, 0)
+    assert not (result.lost or result.duplicated or result.strangers), result
+    assert sorted(by_address) == sorted(audience)
+    # Connections closed between messages cost nothing: only the message whose answer was lost is uncertain.
+    assert result.uncertain <= 1
+    assert len(sink.messages) // DroppingSink.every >= 3, "the server closed the connection too rarely"
+
+
+def test_a_digest_run_over_smtp_whose_connections_drop_loses_and_repeats_nothing(scenario):
+    chaos = scenario("14. digest over SMTP, connections closed every 150 messages, an answer lost")
+    for run in range(RUNS):
+        digest_over_dropping_smtp(chaos, run)
