@@ -255,7 +255,7 @@ class DigestMessage(PersonalMessage):
             **self.placeholders(),
         }
         with translation.override(mailing.language):
-            super().__init__(*emails.render("digest", context))
+            super().__init__(*emails.render("digest", context), mailing.language)
 
 
 def _public(mailing):

@@ -5,6 +5,7 @@ rendered in the recipient's language. Links are absolute (SITE_URL) and signed (
 """
 
 import re
+from email.utils import parseaddr
 
 import css_inline
 from django.conf import settings
@@ -53,9 +54,31 @@ def unsubscribe_headers(subscriber):
     }
 
 
+def sending_domain():
+    """The domain mail is sent from: DEFAULT_FROM_EMAIL's, else the site's host."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] if "@" in address else ""
+    return (domain or settings.SITE_HOST.split(":")[0] or "pressroom").lower()
+
+
 def new_message_id():
-    """A Message-ID on the site's own domain, for messages sent one by one (the ledger records it)."""
-    return make_msgid(domain=settings.SITE_HOST.split(":")[0] or "pressroom")
+    """A Message-ID on the sending domain, for messages sent one by one (the ledger records it)."""
+    return make_msgid(domain=sending_domain())
+
+
+# Every email Pressroom sends is automatic (RFC 3834): auto-responders and vacation replies stay quiet.
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
+
+def list_headers(language):
+    """What mail to the subscribers of one language's list carries besides its unsubscribe headers: its
+    List-Id (RFC 2919), one per newsroom and language, and Precedence: bulk for filters that read it."""
+    label = one_line(Newsroom.load().name).replace('"', "'")
+    return {
+        "List-Id": f'"{label}" <press-releases.{language}.{sending_domain()}>',
+        "Precedence": "bulk",
+        **AUTOMATIC,
+    }
 
 
 def build_message(kind, *, to, context, language, headers=None):
@@ -68,7 +91,7 @@ def build_message(kind, *, to, context, language, headers=None):
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to] if isinstance(to, str) else list(to),
-        headers={name: one_line(value) for name, value in (headers or {}).items()},
+        headers={name: one_line(value) for name, value in {**AUTOMATIC, **(headers or {})}.items()},
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -115,5 +138,5 @@ def digest_message(subscriber, releases, *, frequency):
             "manage_url": manage_url(subscriber),
             "unsubscribe_url": unsubscribe_url(subscriber),
         },
-        headers=unsubscribe_headers(subscriber),
+        headers={**unsubscribe_headers(subscriber), **list_headers(subscriber.language)},
     )

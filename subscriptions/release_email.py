@@ -47,8 +47,9 @@ class PersonalMessage:
     """An email to subscribers rendered once, with placeholders where each recipient's own links go:
     filled per recipient (single, wire) or by the provider's merge fields (batch)."""
 
-    def __init__(self, subject, text, html):
+    def __init__(self, subject, text, html, language):
         self.subject, self.text, self.html = subject, text, html
+        self.list_headers = emails.list_headers(language)
         # Reverse and build the signer once; per recipient only the tokens change.
         self._unsubscribe = _split_url("subscriptions:unsubscribe")
         self._manage = _split_url("subscriptions:manage")
@@ -88,7 +89,7 @@ class PersonalMessage:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email for _id, email, _token, _pk in rows],
             connection=connection,
-            headers={"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            headers={"List-Unsubscribe-Post": "List-Unsubscribe=One-Click", **self.list_headers},
         )
         message.attach_alternative(html, "text/html")
         merge_data, merge_headers = {}, {}
@@ -117,6 +118,7 @@ class PersonalMessage:
             headers={
                 "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                **self.list_headers,
                 "Message-ID": emails.new_message_id(),
             },
         )
@@ -175,7 +177,7 @@ class ReleaseMessage(PersonalMessage):
             if len(rendered[2].encode()) > settings.MAILING_HTML_BUDGET:
                 # Over the budget some mail clients cut the message: send the lead and a link instead.
                 rendered = emails.render("release", {**context, "truncated": True})
-        super().__init__(*rendered)
+        super().__init__(*rendered, release.language)
 
     def test_message(self, to):
         """What an editor's test send looks like: the real email, links that point nowhere harmful."""
@@ -236,6 +238,7 @@ class _Wire:
             headers={
                 "List-Unsubscribe": f"<{mark('unsubscribe_url')}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                **release_message.list_headers,
                 "Message-ID": mark("message_id"),
                 "Date": mark("date"),
             },

@@ -93,7 +93,7 @@ class NoticeMessage:
         if subscriber is not None:
             context["manage_url"] = emails.manage_url(subscriber)
             context["unsubscribe_url"] = emails.unsubscribe_url(subscriber)
-            headers |= emails.unsubscribe_headers(subscriber)
+            headers |= emails.unsubscribe_headers(subscriber) | emails.list_headers(release.language)
         return emails.build_message(
             "correction", to=address, context=context, language=release.language, headers=headers
         )

@@ -27,7 +27,8 @@ BREAKS = ["\r\n", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"]
 INJECTED = "Bcc: stolen@evil.example"
 TITLES = [f"Tittel{line}{INJECTED}{line}X-Evil: 1" for line in BREAKS]
 RELEASE_HEADERS = {"Subject", "From", "To", "Date", "Message-ID", "MIME-Version", "Content-Type",
-                   "List-Unsubscribe", "List-Unsubscribe-Post"}  # fmt: skip
+                   "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence",
+                   "Auto-Submitted"}  # fmt: skip
 
 
 def wire(message):
@@ -69,7 +70,9 @@ def test_a_release_title_cannot_add_headers_to_a_provider_batch(title, provider)
     assert sorted(provider.recipients()) == sorted(p.email for p in people)
     for entry in provider.accepted:
         assert not any(line in entry["subject"] for line in BREAKS)
-        assert set(entry["headers"]) == {"List-Unsubscribe", "List-Unsubscribe-Post"}
+        assert set(entry["headers"]) == {
+            "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "Auto-Submitted"
+        }  # fmt: skip
 
 
 @pytest.mark.parametrize("line", BREAKS, ids=repr)

@@ -15,7 +15,8 @@ def test_confirmation_has_both_parts_an_expiring_link_and_no_list_headers(newsro
     assert message.subject == (
         "Confirm your subscription to press releases from Integrerings- og mangfoldsdirektoratet"
     )
-    assert set(message.extra_headers) == {"Message-ID"}  # recorded in the ledger; no List-* headers
+    # The Message-ID is recorded in the ledger; automatic mail says so; no List-* headers before consent.
+    assert set(message.extra_headers) == {"Message-ID", "Auto-Submitted"}
     parsed = message.message()
     assert parsed.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in parsed.get_payload()] == ["text/plain", "text/html"]
@@ -57,7 +58,7 @@ def test_subject_and_headers_are_one_line_whatever_the_newsroom_name(newsroom, m
         headers={"X-Test": "a\r\nb\u2028c"},
     )
     assert message.subject == "Confirm your subscription to press releases from IMDi Bcc: victim@example.com"
-    assert message.extra_headers == {"X-Test": "a b c"}
+    assert message.extra_headers == {"X-Test": "a b c", "Auto-Submitted": "auto-generated"}
     message.send()
     parsed = mailoutbox[0].message()
     assert "Bcc" not in parsed

@@ -46,7 +46,7 @@ addresses = st.one_of(
     ),
 )
 # The headers of a confirmation email: nothing a visitor sends can add one.
-HEADERS = {"Content-Type", "MIME-Version", "Subject", "From", "To", "Date", "Message-ID"}
+HEADERS = {"Content-Type", "MIME-Version", "Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted"}
 field_values = st.one_of(texts, st.sampled_from(["nb", "en", "daily", "weekly", "immediately", "", "1"]))
 
 
