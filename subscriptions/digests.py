@@ -23,12 +23,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from pressroom.newsroom.models import Release
 
-from . import emails, kinds
+from . import emails, kinds, mailings
 from .models import Delivery, DigestRun, Mailing, Subscriber
 from .release_email import PersonalMessage
 
@@ -172,25 +172,9 @@ def _write(frequency, start, end, candidates, owed):
     for (language, content), subscriber_ids in groups.items():
         with transaction.atomic():
             mailing = _mailing(frequency, start, end, language, content)
-            _insert_rows(mailing.pk, subscriber_ids)
+            mailings.insert_rows(mailing.pk, subscriber_ids)
         written.add(mailing.pk)
     return written
-
-
-def _insert_rows(mailing_id, subscriber_ids, step=2000):
-    """Queued ledger rows of MAILING_ID for SUBSCRIBER_IDS, set-wise; those already there are kept."""
-    table = Delivery._meta.db_table
-    columns = "mailing_id, subscriber_id, email, status, attempts, message_id, event, error, claimed_by"
-    queued = Delivery.Status.QUEUED
-    with connection.cursor() as cursor:
-        for first in range(0, len(subscriber_ids), step):
-            part = subscriber_ids[first : first + step]
-            values = ", ".join([f"(%s, %s, '', '{queued}', 0, '', '', '', '')"] * len(part))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - parameters only
-                "ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
-                [value for pk in part for value in (mailing_id, pk)],
-            )
 
 
 def _mailing(frequency, start, end, language, content):

@@ -32,6 +32,13 @@ class Kind:
     parallelism: int | None = None
 
 
+def release_public(mailing):
+    """The check of the kinds whose content is one release: is it public now (the publication rule)?"""
+    from pressroom.newsroom.models import Release
+
+    return Release.objects.published().filter(pk=mailing.release_id).exists()
+
+
 _KINDS = {}
 
 

@@ -71,14 +71,11 @@ def prepare_mailing(mailing_id):
             # INSERT ... SELECT: the list of recipients never passes through Python. `WHERE true`
             # keeps SQLite's parser from reading ON CONFLICT as part of the SELECT.
             # The SQL is Django's own compilation of the audience queryset; values are parameters.
-            columns = (
-                "mailing_id, subscriber_id, email, status, attempts, message_id, event, error, claimed_by"
-            )
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608
-                f"SELECT %s, audience.sid, '', %s, 0, '', '', '', '' FROM ({subscribers_sql}) AS audience "
+                f"INSERT INTO {table} ({ROW_COLUMNS}) "  # noqa: S608
+                f"SELECT %s, audience.sid, {QUEUED_ROW} FROM ({subscribers_sql}) AS audience "
                 "WHERE true ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
-                [mailing.pk, Delivery.Status.QUEUED, *params],
+                [mailing.pk, *params],
             )
         recipients = Delivery.objects.filter(mailing=mailing).count()
         now = timezone.now()
@@ -88,6 +85,25 @@ def prepare_mailing(mailing_id):
     log.info("mailing %s prepared: %s recipients", mailing.pk, recipients)
     mailing.refresh_from_db()
     return mailing
+
+
+# A queued ledger row written in SQL: after its mailing and subscriber, the columns' starting values.
+ROW_COLUMNS = "mailing_id, subscriber_id, email, status, attempts, message_id, event, error, claimed_by"
+QUEUED_ROW = f"'', '{Delivery.Status.QUEUED}', 0, '', '', '', ''"
+
+
+def insert_rows(mailing_id, subscriber_ids, step=2000):
+    """Queued rows of MAILING_ID for SUBSCRIBER_IDS, set-wise; those already there are kept."""
+    table = Delivery._meta.db_table
+    with db_connection.cursor() as cursor:
+        for first in range(0, len(subscriber_ids), step):
+            part = subscriber_ids[first : first + step]
+            cursor.execute(
+                f"INSERT INTO {table} ({ROW_COLUMNS}) "  # noqa: S608 - values are parameters
+                f"VALUES {', '.join([f'(%s, %s, {QUEUED_ROW})'] * len(part))} "
+                "ON CONFLICT (mailing_id, subscriber_id) DO NOTHING",
+                [value for pk in part for value in (mailing_id, pk)],
+            )
 
 
 def write(kind, *, recipients, release=None):

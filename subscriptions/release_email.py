@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from pressroom.newsroom import filelinks, richtext
-from pressroom.newsroom.models import Newsroom, Release
+from pressroom.newsroom.models import Newsroom
 
 from . import emails, kinds, providers, tokens
 from .models import Subscriber
@@ -190,11 +190,7 @@ class ReleaseMessage(PersonalMessage):
         return message
 
 
-def _public(mailing):
-    return Release.objects.published().filter(pk=mailing.release_id).exists()
-
-
-KIND = kinds.Kind(builder=lambda mailing: ReleaseMessage(mailing.release), current=_public,
+KIND = kinds.Kind(builder=lambda mailing: ReleaseMessage(mailing.release), current=kinds.release_public,
                   withdrawn=kinds.PAUSE)  # fmt: skip
 
 

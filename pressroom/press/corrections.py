@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import translation
 
-from pressroom.newsroom.models import Release
 from subscriptions import kinds, mailings
 from subscriptions.models import Delivery, Mailing
 
@@ -99,9 +98,5 @@ class NoticeMessage:
         )
 
 
-def _public(mailing):
-    """A release taken down since the correction is not announced again."""
-    return Release.objects.published().filter(pk=mailing.release_id).exists()
-
-
-KIND = kinds.Kind(builder=NoticeMessage, current=_public, withdrawn=kinds.SKIP)
+# A release taken down since the correction is not announced again.
+KIND = kinds.Kind(builder=NoticeMessage, current=kinds.release_public, withdrawn=kinds.SKIP)
