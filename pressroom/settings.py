@@ -222,7 +222,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Internationalization: Norwegian bokmål first, English second.
 LANGUAGE_CODE = env("LANGUAGE_CODE", "nb")
-LANGUAGES = [("nb", _("Norwegian bokmål")), ("en", _("English"))]
+LANGUAGES = [("nb", _("Norwegian bokmål")), ("nn", _("Norwegian nynorsk")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "pressroom" / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True

@@ -13,6 +13,7 @@ from .text import slugify
 
 class Language(models.TextChoices):
     NB = "nb", _("Norwegian bokmål")
+    NN = "nn", _("Norwegian nynorsk")
     EN = "en", _("English")
 
 
