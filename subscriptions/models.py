@@ -252,6 +252,9 @@ class Delivery(models.Model):
     # a row claimed but never handed to the provider can be queued again; one handed over cannot.
     claim = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the database server that took the claim had started (PostgreSQL): a claim made before the server
+    # last started may have lost its last asynchronous hand-overs with it (mailings.OneByOne).
+    claimed_during = models.DateTimeField(null=True, blank=True)
     # The process (host:pid) holding the claim: when its heartbeat stops, the claim is recovered at once.
     claimed_by = models.CharField(max_length=200, blank=True, default="")
     handed_over_at = models.DateTimeField(null=True, blank=True)

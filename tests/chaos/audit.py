@@ -118,3 +118,13 @@ def audit(mailings, entries, *, eligible=None):
     if eligible is not None:
         result.missing_rows = sorted({address.lower() for address in eligible} - set(rows))
     return result
+
+
+def sink_entries(sink):
+    """An SMTP sink's (tests.integration.SMTPSink) messages as audit() takes the provider's entries: one
+    per recipient, with the Message-ID the message carried."""
+    return [
+        {"to": rcpt, "message_id": message["Message-ID"]}
+        for (_sender, rcpts), message in zip(sink.envelopes, sink.messages, strict=True)
+        for rcpt in rcpts
+    ]
