@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, DateTimeField, F, Func, Min, Q
+from django.db.models import Count, DateTimeField, Exists, F, Func, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -637,7 +637,12 @@ def _idle(mailing_id):
 
 
 def finish(mailing_id, now=None):
-    Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).update(
+    """Mark the mailing done, in the same statement that finds nothing of it queued or in flight: rows
+    added in the meantime (a digest catch-up joining a mailing of the same content) keep it sending."""
+    pending = Delivery.objects.filter(
+        mailing_id=OuterRef("pk"), status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    )
+    Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).exclude(Exists(pending)).update(
         status=Mailing.Status.DONE, finished_at=now or timezone.now()
     )
 

@@ -484,3 +484,26 @@ def test_without_a_rate_limit_nobody_waits(provider, monkeypatch):
     subscriber("a@example.org")
     send_all(publish(ReleaseFactory()))
     assert slept == []
+
+
+def test_a_mailing_is_not_finished_while_a_row_added_meanwhile_waits(provider):
+    """A digest catch-up may add a row to a mailing of the same content while its last sender finds it
+    idle: finishing must not strand that row in a mailing marked done."""
+    release = ReleaseFactory()
+    subscriber("s@example.org")
+    mailing = publish(release)
+    send_all(mailing)
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE
+
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    late = subscriber("late@example.org")
+    mailings.insert_rows(mailing.pk, [late.pk])
+    mailings.finish(mailing.pk)
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.SENDING
+
+    send_all(mailing)
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE
+    assert statuses(mailing)["late@example.org"] == Delivery.Status.SENT
