@@ -23,8 +23,9 @@ from pressroom.newsroom.views import absolute
 
 from . import representations
 from .auth import READ, WRITE, editor_endpoint
+from .cursors import encode_cursor
 from .http import ApiError, json_response, not_found
-from .public import MAX_LIMIT, CursorField, QueryForm, encode_cursor, form_errors
+from .public import MAX_LIMIT, CursorField, QueryForm, form_errors
 from .storable_text import unstorable_fields
 
 VIEW = (READ, "newsroom.view_release")
