@@ -44,8 +44,12 @@ def form_errors(form):
 class CursorField(forms.CharField):
     default_error_messages = {"invalid": gettext_lazy("This cursor is not valid; use the `next` link.")}
 
-    def __init__(self, *, parts, **kwargs):
+    def __init__(self, *, parts, openapi_format, **kwargs):
         self.parts = parts  # one function per value in the cursor, to parse it
+        # The document names the cursor's format, so that schemathesis can make valid ones
+        # (tests/apicheck/hooks.py); clients copy the cursor from the `next` link.
+        self.openapi_format = openapi_format
+        kwargs.setdefault("help_text", "Opaque: copy it from the `next` link of the previous page.")
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
@@ -86,13 +90,23 @@ class QueryTextField(forms.CharField):
 
 
 class ReleaseFilterForm(QueryForm):
-    topic = QueryTextField(max_length=100)
-    kind = forms.ChoiceField(required=False, choices=Release.Kind.choices)
-    language = forms.ChoiceField(required=False, choices=Language.choices)
-    year = forms.IntegerField(required=False, min_value=1900, max_value=9000)
-    q = QueryTextField()
-    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
-    cursor = CursorField(parts=(aware_datetime, int))
+    """The public list's filters. The OpenAPI document describes its query parameters from these fields,
+    their validators and help texts (pressroom/api/formschema.py)."""
+
+    topic = QueryTextField(max_length=100, help_text="A topic's slug.")
+    kind = forms.ChoiceField(required=False, choices=Release.Kind.choices, help_text="The kind of release.")
+    language = forms.ChoiceField(
+        required=False, choices=Language.choices, help_text="The release's language."
+    )
+    year = forms.IntegerField(required=False, min_value=1900, max_value=9000, help_text="The year published.")
+    q = QueryTextField(
+        help_text="Words to search for in title, lead, body, captions and contact names (the first 200 "
+        "characters count)."
+    )
+    limit = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT, help_text="Releases per page (default 20)."
+    )
+    cursor = CursorField(parts=(aware_datetime, int), openapi_format="release-cursor")
 
     def clean_q(self):
         return self.cleaned_data["q"][:200]
