@@ -473,6 +473,7 @@ def paths():
                 "Create a draft",
                 ok={
                     **json_ok("EditorRelease", "Created"),
+                    "links": release_links("$response.body#/id"),
                     "headers": {
                         "Location": {"required": True, "schema": URL, "description": "The new release."}
                     },
@@ -540,6 +541,12 @@ def paths():
                 ok={
                     "description": "Created",
                     "content": {"application/json": {"schema": ref("Attachment")}},
+                    "links": {
+                        "delete_attachment": {
+                            "operationId": "delete_attachment",
+                            "parameters": {"id": "$request.path.id", "attachment_id": "$response.body#/id"},
+                        }
+                    },
                 },
                 ok_status="201",
                 description="Checked like an upload in the admin: type by content, size limit, alt text for "
@@ -572,6 +579,41 @@ def paths():
     }
 
 
+# Each operation's name, which generated clients use for their methods and links refer to.
+OPERATION_IDS = {
+    "/releases/": {"get": "list_releases", "options": "releases_preflight"},
+    "/releases/{slug}/": {"get": "get_release", "options": "release_preflight"},
+    "/topics/": {"get": "list_topics", "options": "topics_preflight"},
+    "/contacts/": {"get": "list_contacts", "options": "contacts_preflight"},
+    "/newsroom/": {"get": "get_newsroom", "options": "newsroom_preflight"},
+    "/editor/releases/": {"get": "list_editor_releases", "post": "create_release"},
+    "/editor/releases/{id}/": {"get": "get_editor_release", "patch": "update_release"},
+    "/editor/releases/{id}/publish/": {"post": "publish_release"},
+    "/editor/releases/{id}/unpublish/": {"post": "unpublish_release"},
+    "/editor/releases/{id}/attachments/": {"post": "upload_attachment"},
+    "/editor/releases/{id}/attachments/{attachment_id}/": {"delete": "delete_attachment"},
+    "/editor/topics/": {"get": "list_editor_topics"},
+    "/editor/contacts/": {"get": "list_editor_contacts"},
+}
+
+
+def release_links(id_expression):
+    """What a client may do next with the release whose id ID_EXPRESSION names (OpenAPI links: clients
+    and schemathesis's stateful phase follow them)."""
+    names = [
+        "get_editor_release",
+        "update_release",
+        "publish_release",
+        "unpublish_release",
+        "upload_attachment",
+    ]
+    return {name: {"operationId": name, "parameters": {"id": id_expression}} for name in names}
+
+
+def named(path, operations):
+    return {method: {"operationId": OPERATION_IDS[path][method], **op} for method, op in operations.items()}
+
+
 def build_schema():
     return {
         "openapi": "3.1.0",
@@ -593,7 +635,7 @@ def build_schema():
                 "description": "A token with read or write scope; the user's permissions apply.",
             },
         ],
-        "paths": {path: {**PATH_NOTES, **operations} for path, operations in paths().items()},
+        "paths": {path: {**PATH_NOTES, **named(path, operations)} for path, operations in paths().items()},
         "components": {
             "schemas": {**SCHEMAS, **input_schemas()},
             "responses": RESPONSES,
