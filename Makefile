@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format axe e2e messages clean bench bench-quick chaos
+.PHONY: install run test api-check lint format axe e2e messages clean bench bench-quick chaos
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,6 +19,12 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The API against its own OpenAPI document (tests/apicheck/): the demo on loopback, in a throwaway
+# directory, and schemathesis with every check. API_CHECK_ARGS="--max-examples 100" looks harder.
+API_CHECK_ARGS ?=
+api-check: install
+	$(PY) -m tests.apicheck $(API_CHECK_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

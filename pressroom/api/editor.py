@@ -23,8 +23,9 @@ from pressroom.newsroom.views import absolute
 
 from . import representations
 from .auth import READ, WRITE, editor_endpoint
+from .cursors import encode_cursor
 from .http import ApiError, json_response, not_found
-from .public import MAX_LIMIT, CursorField, QueryForm, encode_cursor, form_errors
+from .public import MAX_LIMIT, CursorField, QueryForm, form_errors
 from .storable_text import unstorable_fields
 
 VIEW = (READ, "newsroom.view_release")
@@ -32,6 +33,8 @@ ADD = (WRITE, "newsroom.add_release")
 CHANGE = (WRITE, "newsroom.change_release")
 TEXT_FIELDS = ["title", "slug", "kind", "language", "lead", "body"]
 WRITABLE_FIELDS = [*TEXT_FIELDS, "translation_of", "topics", "contacts"]
+# Fields the form requires that a new release gets from the newsroom when the client leaves them out.
+DEFAULTED_ON_CREATE = ["kind", "language"]
 # Room for the multipart envelope and the text fields around the largest file we accept.
 MULTIPART_OVERHEAD = 1024 * 1024
 
@@ -67,9 +70,11 @@ class AttachmentApiForm(forms.ModelForm):
 
 
 class EditorFilterForm(QueryForm):
-    status = forms.ChoiceField(required=False, choices=Release.Status.choices)
-    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
-    cursor = CursorField(parts=(int,))
+    status = forms.ChoiceField(required=False, choices=Release.Status.choices, help_text="Only this status.")
+    limit = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT, help_text="Releases per page (default 20)."
+    )
+    cursor = CursorField(parts=(int,), openapi_format="editor-cursor")
 
 
 def bad_request(field, message):
@@ -149,6 +154,15 @@ def release(request, pk):
     return json_response(representations.editor_release_data(obj))
 
 
+def required_on_create():
+    """The fields a new release's JSON must hold: those the form requires and the newsroom does not fill."""
+    return [
+        name
+        for name, field in ReleaseApiForm.base_fields.items()
+        if field.required and name not in DEFAULTED_ON_CREATE
+    ]
+
+
 def check_types(data):
     errors = {}
     for name in data:
@@ -210,8 +224,8 @@ def save_release(request, release):
     data = read_json(request)
     check_types(data)
     if release is None:
-        if "title" not in data:
-            raise bad_request("title", _("This field is required."))
+        if missing := [name for name in required_on_create() if name not in data]:
+            raise ApiError(400, {name: [_("This field is required.")] for name in missing})
         values = {"kind": Release.Kind.PRESS_RELEASE, "language": Newsroom.load().default_language}
     else:
         values = {name: getattr(release, name) for name in TEXT_FIELDS}

@@ -1,7 +1,11 @@
 """The API's OpenAPI 3.1 description, served at /api/v1/openapi.json and shown at /api/v1/docs/.
 
-Written by hand next to the views it describes (pressroom/api/); tests/pressroom/api/test_api_schema.py runs
-schemathesis against it, so a response that drifts from this description fails the suite.
+Query parameters and request bodies are read from the forms the views validate with (formschema.py): a
+field's type, choices, lengths, bounds, pattern and whether it is required come from the form, so a rule
+changed there changes the document. The rest is written here next to the views: the paths, the responses
+and their headers, the shapes of the representations (representations.py) and the rules that depend on
+other data, in words and `x-` notes. Schemathesis checks the whole against the server
+(tests/pressroom/api/test_api_schema.py, and `make api-check` against the running demo).
 """
 
 from django.conf import settings
@@ -9,7 +13,10 @@ from django.shortcuts import render
 
 from pressroom.newsroom.models import Attachment, Language, Release
 
+from .editor import AttachmentApiForm, EditorFilterForm, ReleaseApiForm, required_on_create
+from .formschema import field_schema, form_properties, required_fields
 from .http import json_response
+from .public import ReleaseFilterForm
 
 API_VERSION = "1.0.0"
 
@@ -32,6 +39,11 @@ def obj(properties, *, required=None, extra=False):
     }
 
 
+def described(properties, **notes):
+    """PROPERTIES (derived from a form) with descriptions and notes added by field name."""
+    return {name: {**schema, **notes.get(name, {})} for name, schema in properties.items()}
+
+
 STRING = {"type": "string"}
 URL = {"type": "string", "format": "uri"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -40,6 +52,9 @@ KINDS = [choice.value for choice in Release.Kind]
 LANGUAGES = [choice.value for choice in Language]
 STATUSES = [choice.value for choice in Release.Status]
 
+
+# The representations' shapes (representations.py). Every property is required and no other is allowed,
+# so schemathesis's response checks fail on any drift.
 SCHEMAS = {
     "Errors": obj(
         {
@@ -191,70 +206,67 @@ SCHEMAS = {
     "EditorReleasePage": obj(
         {"results": {"type": "array", "items": ref("EditorRelease")}, "next": nullable(URL)}
     ),
-    "ReleaseInput": obj(
-        {
-            "title": {"type": "string", "minLength": 1, "maxLength": 250, "pattern": r"\S"},
-            "slug": {
-                "type": "string",
-                "maxLength": 120,
-                "pattern": "^[-a-zA-Z0-9_]*$",
-                "description": "Made from the title when empty. Fixed once the release has been published.",
-            },
-            "kind": {"type": "string", "enum": KINDS},
-            "language": {"type": "string", "enum": LANGUAGES},
-            "lead": STRING,
-            "body": {
-                **STRING,
-                "description": "HTML; sanitized on save (paragraphs, headings, lists, links).",
-            },
-            "translation_of": nullable(
-                {
-                    **ID,
-                    "description": "The release this one translates. It must be in another language "
-                    "(400), and a release has at most one translation (409).",
-                    "x-must-differ-in": "language",
-                }
-            ),
-            "topics": {"type": "array", "items": STRING, "description": "Topic slugs; replaces the list."},
-            "contacts": {
-                "type": "array",
-                "items": ID,
-                "description": "Contact ids in the order to show them; replaces the list.",
-            },
-        },
-        required=[],
-    ),
-    "PublishInput": obj(
-        {
-            "at": nullable(
-                {
-                    **DATETIME,
-                    "description": "Schedule for this time (with a UTC offset). Leave out, or give a "
-                    "time that has passed, to publish now.",
-                }
-            )
-        },
-        required=[],
-    ),
-    "AttachmentUpload": obj(
-        {
-            "file": {"type": "string", "format": "binary"},
-            "title": {"type": "string", "maxLength": 200},
-            "caption": STRING,
-            "alt_text": {
-                "type": "string",
-                "maxLength": 300,
-                "description": "Required, and not blank, when the file is an image (400 otherwise).",
-                "x-required-when": "the file is an image (JPEG, PNG, WebP or GIF)",
-            },
-            "credit": {"type": "string", "maxLength": 200},
-            "licence": {"type": "string", "maxLength": 200},
-            "order": {"type": "integer", "minimum": 0, "maximum": 2147483647},
-        },
-        required=["file"],
-    ),
 }
-SCHEMAS["ReleaseCreate"] = {**SCHEMAS["ReleaseInput"], "required": ["title"]}
+
+
+def input_schemas():
+    """The request bodies, read from the forms as they are when the document is built."""
+    schemas = {
+        "ReleaseInput": obj(
+            {
+                **described(
+                    form_properties(ReleaseApiForm),
+                    slug={
+                        "description": "Made from the title when empty. Fixed once the release has been "
+                        "published."
+                    },
+                    body={"description": "HTML; sanitized on save (paragraphs, headings, lists, links)."},
+                    translation_of={
+                        "description": "The release this one translates. It must be in another language "
+                        "(400), and a release has at most one translation (409).",
+                        "x-must-differ-in": "language",
+                    },
+                ),
+                # Set apart from the form, by slug and by id (editor.resolve_topics, editor.resolve_contacts).
+                "topics": {
+                    "type": "array",
+                    "items": STRING,
+                    "description": "Topic slugs; replaces the list. Each must name a topic (400).",
+                },
+                "contacts": {
+                    "type": "array",
+                    "items": ID,
+                    "description": "Contact ids in the order to show them; replaces the list. Each must "
+                    "name a contact (400).",
+                },
+            },
+            required=[],
+        ),
+        "PublishInput": obj(
+            {
+                "at": nullable(
+                    {
+                        **DATETIME,
+                        "description": "Schedule for this time (with a UTC offset). Leave out, or give a "
+                        "time that has passed, to publish now.",
+                    }
+                )
+            },
+            required=[],
+        ),
+        "AttachmentUpload": obj(
+            described(
+                form_properties(AttachmentApiForm),
+                alt_text={
+                    "description": "Required, and not blank, when the file is an image (400 otherwise).",
+                    "x-required-when": "the file is an image (JPEG, PNG, WebP or GIF)",
+                },
+            ),
+            required=required_fields(AttachmentApiForm),
+        ),
+    }
+    schemas["ReleaseCreate"] = {**schemas["ReleaseInput"], "required": required_on_create()}
+    return schemas
 
 
 def error(description):
@@ -400,157 +412,206 @@ def path_parameter(name, schema, description=""):
     return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
 
 
-def query(name, schema, description):
-    """A filter: left out, or not empty (an empty value is a 400, as for any invalid one)."""
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": {**schema, "minLength": 1} if schema.get("type") == "string" else schema,
-        "description": description,
-    }
+def query_parameters(form_class):
+    """The query parameters a filter form reads, described from its fields. Each may be left out but
+    not sent empty or blank: an empty value is a 400, as for any invalid one (QueryForm)."""
+    parameters = []
+    for name, field in form_class.base_fields.items():
+        schema = field_schema(field, not_blank=True)
+        if schema["type"] == "string":
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+        parameters.append(
+            {"name": name, "in": "query", "required": False, "schema": schema, "description": field.help_text}
+        )
+    return parameters
 
 
 SLUG = path_parameter("slug", STRING, "The release's slug (its address).")
 RELEASE_ID = path_parameter("id", ID, "The release's id.")
-LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Releases per page (default 20).")
-CURSOR_HELP = "Opaque: copy it from the `next` link of the previous page."
-# The cursor's own format: schemathesis generates valid ones (tests/pressroom/api/test_api_schema.py).
-CURSOR = query("cursor", {"type": "string", "format": "release-cursor"}, CURSOR_HELP)
-EDITOR_CURSOR = query("cursor", {"type": "string", "format": "editor-cursor"}, CURSOR_HELP)
 WRITE_ERRORS = [("400", "BadRequest"), ("404", "NotFound"), ("429", "TooManyRequests")]
 
-PATHS = {
-    "/releases/": {
-        "get": public_get(
-            "Published releases, newest first",
-            "ReleasePage",
-            description="Exactly the releases the public pages show. Follow `next` for older ones.",
-            parameters=[
-                query("topic", {"type": "string", "maxLength": 100, "pattern": r"\S"}, "A topic's slug."),
-                query("kind", {"type": "string", "enum": KINDS}, "The kind of release."),
-                query("language", {"type": "string", "enum": LANGUAGES}, "The release's language."),
-                query("year", {"type": "integer", "minimum": 1900, "maximum": 9000}, "The year published."),
-                query(
-                    "q",
-                    {"type": "string", "pattern": r"\S"},
-                    "Words to search for in title, lead, body, captions and contact names (the first 200 "
-                    "characters count).",
-                ),
-                LIMIT,
-                CURSOR,
-            ],
-            errors=[("400", "BadRequest")],
-        ),
-        "options": public_options(),
-    },
-    "/releases/{slug}/": {
-        "get": public_get(
-            "One published release, with its full content",
-            "Release",
-            parameters=[SLUG],
-            errors=[("404", "NotFound")],
-        ),
-        "options": public_options([SLUG]),
-    },
-    "/topics/": {
-        "get": public_get("Topics that have published releases", "TopicList"),
-        "options": public_options(),
-    },
-    "/contacts/": {"get": public_get("Press contacts", "ContactList"), "options": public_options()},
-    "/newsroom/": {
-        "get": public_get("The newsroom's profile, feeds and API addresses", "Newsroom"),
-        "options": public_options(),
-    },
-    "/editor/releases/": {
-        "get": editor_operation(
-            "All releases, drafts and scheduled ones included, newest first",
-            ok=json_ok("EditorReleasePage"),
-            parameters=[
-                query("status", {"type": "string", "enum": STATUSES}, "Only this status."),
-                LIMIT,
-                EDITOR_CURSOR,
-            ],
-            errors=[("400", "BadRequest")],
-        ),
-        "post": editor_operation(
-            "Create a draft",
-            ok={
-                **json_ok("EditorRelease", "Created"),
-                "headers": {"Location": {"required": True, "schema": URL, "description": "The new release."}},
-            },
-            ok_status="201",
-            description="Needs a token with write scope whose user may add releases.",
-            body=json_body("ReleaseCreate"),
-            errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
-        ),
-    },
-    "/editor/releases/{id}/": {
-        "get": editor_operation(
-            "One release, whatever its status",
-            ok=json_ok("EditorRelease"),
-            parameters=[RELEASE_ID],
-            errors=[("404", "NotFound")],
-        ),  # fmt: skip
-        "patch": editor_operation(
-            "Change a release",
-            ok=json_ok("EditorRelease"),
-            description="Only the fields sent change. Changing a published release notifies the webhooks.",
-            parameters=[RELEASE_ID],
-            body=json_body("ReleaseInput", required=False),
-            errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
-        ),
-    },
-    "/editor/releases/{id}/publish/": {
-        "post": editor_operation(
-            "Publish now, or schedule",
-            ok=json_ok("EditorRelease"),
-            description="Publishing a published release changes nothing. With `at`, the release is "
-            "scheduled; a published release must be unpublished before it can be scheduled (409).",
-            parameters=[RELEASE_ID],
-            body=json_body("PublishInput", required=False),
-            errors=[*WRITE_ERRORS, ("409", "Conflict"), ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
-        )
-    },
-    "/editor/releases/{id}/unpublish/": {
-        "post": editor_operation(
-            "Unpublish: a draft again, hidden from the public; the address stays reserved",
-            ok=json_ok("EditorRelease"),
-            parameters=[RELEASE_ID],
-            errors=WRITE_ERRORS,
-        )
-    },
-    "/editor/releases/{id}/attachments/": {
-        "post": editor_operation(
-            "Upload an image or a document",
-            ok={
-                "description": "Created",
-                "content": {"application/json": {"schema": ref("Attachment")}},
-            },
-            ok_status="201",
-            description="Checked like an upload in the admin: type by content, size limit, alt text for "
-            "images. Images get web and thumbnail renditions.",
-            parameters=[RELEASE_ID],
-            body={"required": True, "content": {"multipart/form-data": {"schema": ref("AttachmentUpload")}}},
-            errors=[*WRITE_ERRORS, ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
-        )
-    },
-    "/editor/releases/{id}/attachments/{attachment_id}/": {
-        "delete": editor_operation(
-            "Remove an attachment",
-            ok="Deleted",
-            ok_status="204",
-            parameters=[RELEASE_ID, path_parameter("attachment_id", ID, "The attachment's id.")],
-            errors=WRITE_ERRORS,
-        )
-    },
-    "/editor/topics/": {
-        "get": editor_operation("All topics, to choose from by slug", ok=json_ok("EditorTopicList"))
-    },
-    "/editor/contacts/": {
-        "get": editor_operation("All press contacts, to choose from by id", ok=json_ok("EditorContactList"))
-    },
+
+def paths():
+    """The operations, read when the document is built: the parameters come from the forms as they are."""
+    return {
+        "/releases/": {
+            "get": public_get(
+                "Published releases, newest first",
+                "ReleasePage",
+                description="Exactly the releases the public pages show. Follow `next` for older ones.",
+                parameters=query_parameters(ReleaseFilterForm),
+                errors=[("400", "BadRequest")],
+            ),
+            "options": public_options(),
+        },
+        "/releases/{slug}/": {
+            "get": public_get(
+                "One published release, with its full content",
+                "Release",
+                parameters=[SLUG],
+                errors=[("404", "NotFound")],
+            ),
+            "options": public_options([SLUG]),
+        },
+        "/topics/": {
+            "get": public_get("Topics that have published releases", "TopicList"),
+            "options": public_options(),
+        },
+        "/contacts/": {"get": public_get("Press contacts", "ContactList"), "options": public_options()},
+        "/newsroom/": {
+            "get": public_get("The newsroom's profile, feeds and API addresses", "Newsroom"),
+            "options": public_options(),
+        },
+        "/editor/releases/": {
+            "get": editor_operation(
+                "All releases, drafts and scheduled ones included, newest first",
+                ok=json_ok("EditorReleasePage"),
+                parameters=query_parameters(EditorFilterForm),
+                errors=[("400", "BadRequest")],
+            ),
+            "post": editor_operation(
+                "Create a draft",
+                ok={
+                    **json_ok("EditorRelease", "Created"),
+                    "links": release_links("$response.body#/id"),
+                    "headers": {
+                        "Location": {"required": True, "schema": URL, "description": "The new release."}
+                    },
+                },
+                ok_status="201",
+                description="Needs a token with write scope whose user may add releases.",
+                body=json_body("ReleaseCreate"),
+                errors=[
+                    *WRITE_ERRORS,
+                    ("409", "Conflict"),
+                    ("413", "TooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                ],
+            ),
+        },
+        "/editor/releases/{id}/": {
+            "get": editor_operation(
+                "One release, whatever its status",
+                ok=json_ok("EditorRelease"),
+                parameters=[RELEASE_ID],
+                errors=[("404", "NotFound")],
+            ),  # fmt: skip
+            "patch": editor_operation(
+                "Change a release",
+                ok=json_ok("EditorRelease"),
+                description="Only the fields sent change. Changing a published release notifies the "
+                "webhooks.",
+                parameters=[RELEASE_ID],
+                body=json_body("ReleaseInput", required=False),
+                errors=[
+                    *WRITE_ERRORS,
+                    ("409", "Conflict"),
+                    ("413", "TooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                ],
+            ),
+        },
+        "/editor/releases/{id}/publish/": {
+            "post": editor_operation(
+                "Publish now, or schedule",
+                ok=json_ok("EditorRelease"),
+                description="Publishing a published release changes nothing. With `at`, the release is "
+                "scheduled; a published release must be unpublished before it can be scheduled (409).",
+                parameters=[RELEASE_ID],
+                body=json_body("PublishInput", required=False),
+                errors=[
+                    *WRITE_ERRORS,
+                    ("409", "Conflict"),
+                    ("413", "TooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                ],
+            )
+        },
+        "/editor/releases/{id}/unpublish/": {
+            "post": editor_operation(
+                "Unpublish: a draft again, hidden from the public; the address stays reserved",
+                ok=json_ok("EditorRelease"),
+                parameters=[RELEASE_ID],
+                errors=WRITE_ERRORS,
+            )
+        },
+        "/editor/releases/{id}/attachments/": {
+            "post": editor_operation(
+                "Upload an image or a document",
+                ok={
+                    "description": "Created",
+                    "content": {"application/json": {"schema": ref("Attachment")}},
+                    "links": {
+                        "delete_attachment": {
+                            "operationId": "delete_attachment",
+                            "parameters": {"id": "$request.path.id", "attachment_id": "$response.body#/id"},
+                        }
+                    },
+                },
+                ok_status="201",
+                description="Checked like an upload in the admin: type by content, size limit, alt text for "
+                "images. Images get web and thumbnail renditions.",
+                parameters=[RELEASE_ID],
+                body={
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": ref("AttachmentUpload")}},
+                },
+                errors=[*WRITE_ERRORS, ("413", "TooLarge"), ("415", "UnsupportedMediaType")],
+            )
+        },
+        "/editor/releases/{id}/attachments/{attachment_id}/": {
+            "delete": editor_operation(
+                "Remove an attachment",
+                ok="Deleted",
+                ok_status="204",
+                parameters=[RELEASE_ID, path_parameter("attachment_id", ID, "The attachment's id.")],
+                errors=WRITE_ERRORS,
+            )
+        },
+        "/editor/topics/": {
+            "get": editor_operation("All topics, to choose from by slug", ok=json_ok("EditorTopicList"))
+        },
+        "/editor/contacts/": {
+            "get": editor_operation(
+                "All press contacts, to choose from by id", ok=json_ok("EditorContactList")
+            )
+        },
+    }
+
+
+# Each operation's name, which generated clients use for their methods and links refer to.
+OPERATION_IDS = {
+    "/releases/": {"get": "list_releases", "options": "releases_preflight"},
+    "/releases/{slug}/": {"get": "get_release", "options": "release_preflight"},
+    "/topics/": {"get": "list_topics", "options": "topics_preflight"},
+    "/contacts/": {"get": "list_contacts", "options": "contacts_preflight"},
+    "/newsroom/": {"get": "get_newsroom", "options": "newsroom_preflight"},
+    "/editor/releases/": {"get": "list_editor_releases", "post": "create_release"},
+    "/editor/releases/{id}/": {"get": "get_editor_release", "patch": "update_release"},
+    "/editor/releases/{id}/publish/": {"post": "publish_release"},
+    "/editor/releases/{id}/unpublish/": {"post": "unpublish_release"},
+    "/editor/releases/{id}/attachments/": {"post": "upload_attachment"},
+    "/editor/releases/{id}/attachments/{attachment_id}/": {"delete": "delete_attachment"},
+    "/editor/topics/": {"get": "list_editor_topics"},
+    "/editor/contacts/": {"get": "list_editor_contacts"},
 }
+
+
+def release_links(id_expression):
+    """What a client may do next with the release whose id ID_EXPRESSION names (OpenAPI links: clients
+    and schemathesis's stateful phase follow them)."""
+    names = [
+        "get_editor_release",
+        "update_release",
+        "publish_release",
+        "unpublish_release",
+        "upload_attachment",
+    ]
+    return {name: {"operationId": name, "parameters": {"id": id_expression}} for name in names}
+
+
+def named(path, operations):
+    return {method: {"operationId": OPERATION_IDS[path][method], **op} for method, op in operations.items()}
 
 
 def build_schema():
@@ -574,9 +635,9 @@ def build_schema():
                 "description": "A token with read or write scope; the user's permissions apply.",
             },
         ],
-        "paths": {path: {**PATH_NOTES, **operations} for path, operations in PATHS.items()},
+        "paths": {path: {**PATH_NOTES, **named(path, operations)} for path, operations in paths().items()},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **input_schemas()},
             "responses": RESPONSES,
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },

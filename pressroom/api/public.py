@@ -1,13 +1,12 @@
 """The public read API: releases, topics, contacts and the newsroom profile, exactly as the public pages
 show them. Every release comes from `Release.objects.published()`."""
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.core import validators
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from pressroom.newsroom.models import Contact, Language, Newsroom, Release
 from pressroom.newsroom.views import absolute, public_topics, with_page_data
 
 from . import representations
+from .cursors import decode_cursor, encode_cursor
 from .http import ApiError, json_response, not_found, public_endpoint
 
 MAX_LIMIT = 100
@@ -41,25 +41,15 @@ def form_errors(form):
     return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
 
 
-def encode_cursor(*values):
-    text = "|".join(str(value) for value in values)
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor):
-    """The values an encode_cursor() string holds, or ValueError."""
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValueError(cursor) from None
-    return text.split("|")
-
-
 class CursorField(forms.CharField):
     default_error_messages = {"invalid": gettext_lazy("This cursor is not valid; use the `next` link.")}
 
-    def __init__(self, *, parts, **kwargs):
+    def __init__(self, *, parts, openapi_format, **kwargs):
         self.parts = parts  # one function per value in the cursor, to parse it
+        # The document names the cursor's format, so that schemathesis can make valid ones
+        # (tests/apicheck/hooks.py); clients copy the cursor from the `next` link.
+        self.openapi_format = openapi_format
+        kwargs.setdefault("help_text", "Opaque: copy it from the `next` link of the previous page.")
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
@@ -82,22 +72,41 @@ def aware_datetime(value):
     return parsed.astimezone(UTC)  # OverflowError here rather than in the database
 
 
-def strip_nul(value):
-    # PostgreSQL refuses NUL characters in a query; nobody means them.
-    return value.replace("\x00", "")
+class QueryTextField(forms.CharField):
+    """Free text in a query. Its rules (length, not blank) apply to the text as sent, which is what the
+    document states; NUL characters are dropped only then, as PostgreSQL refuses them in a query and
+    nobody means them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, strip=False, **kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, validators.ProhibitNullCharactersValidator)
+        ]
+
+    def clean(self, value):
+        return super().clean(value).replace("\x00", "")
 
 
 class ReleaseFilterForm(QueryForm):
-    topic = forms.CharField(required=False, max_length=100, strip=False)
-    kind = forms.ChoiceField(required=False, choices=Release.Kind.choices)
-    language = forms.ChoiceField(required=False, choices=Language.choices)
-    year = forms.IntegerField(required=False, min_value=1900, max_value=9000)
-    q = forms.CharField(required=False)
-    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
-    cursor = CursorField(parts=(aware_datetime, int))
+    """The public list's filters. The OpenAPI document describes its query parameters from these fields,
+    their validators and help texts (pressroom/api/formschema.py)."""
 
-    def __init__(self, data):
-        super().__init__({key: strip_nul(value) for key, value in data.items()})
+    topic = QueryTextField(max_length=100, help_text="A topic's slug.")
+    kind = forms.ChoiceField(required=False, choices=Release.Kind.choices, help_text="The kind of release.")
+    language = forms.ChoiceField(
+        required=False, choices=Language.choices, help_text="The release's language."
+    )
+    year = forms.IntegerField(required=False, min_value=1900, max_value=9000, help_text="The year published.")
+    q = QueryTextField(
+        help_text="Words to search for in title, lead, body, captions and contact names (the first 200 "
+        "characters count)."
+    )
+    limit = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT, help_text="Releases per page (default 20)."
+    )
+    cursor = CursorField(parts=(aware_datetime, int), openapi_format="release-cursor")
 
     def clean_q(self):
         return self.cleaned_data["q"][:200]

@@ -1,33 +1,18 @@
 """Schemathesis against the live schema at /api/v1/openapi.json, through the WSGI application: every
 operation, generated valid and invalid requests, no 500s, and every response as the schema describes it."""
 
-from datetime import UTC
-
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from pressroom.api.public import encode_cursor
 from pressroom.wsgi import application
+from tests.apicheck import hooks  # noqa: F401  (the cursor formats)
 from tests.factories import ContactFactory, NewsroomFactory, ReleaseContactFactory, TopicFactory, full_release
 from tests.pressroom.api.api_helpers import token_for
-
-# Valid cursors for the cursor formats; anything else a cursor parameter may hold is invalid and
-# answered with 400, which the negative cases test.
-schemathesis.openapi.format(
-    "release-cursor",
-    st.builds(
-        lambda moment, pk: encode_cursor(moment.isoformat(), pk),
-        st.datetimes(timezones=st.just(UTC)),
-        st.integers(min_value=1, max_value=2**31),
-    ),
-)
-schemathesis.openapi.format("editor-cursor", st.integers(min_value=1, max_value=2**31).map(encode_cursor))
 
 
 @pytest.fixture

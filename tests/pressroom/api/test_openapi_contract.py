@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.test import Client
+from openapi_spec_validator import validate
 
 from tests.factories import NewsroomFactory, ReleaseFactory
 
@@ -86,3 +87,30 @@ def test_conditional_rules_are_described(document):
     assert "another language" in described and "x-must-differ-in" in described
     alt_text = schemas["AttachmentUpload"]["properties"]["alt_text"]
     assert "image" in alt_text["x-required-when"]
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    validate(document)  # raises on any error
+
+
+def test_every_operation_has_a_unique_name_and_links_name_real_operations(document):
+    operations = {
+        operation["operationId"]: {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if not method.startswith("x-")
+    }
+    assert len(operations) == sum(
+        1 for item in document["paths"].values() for method in item if not method.startswith("x-")
+    )
+    links = [
+        link
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if not method.startswith("x-")
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 6
+    for link in links:
+        assert set(link["parameters"]) == operations[link["operationId"]], link
