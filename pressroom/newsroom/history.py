@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -108,10 +108,10 @@ def current(release):
 
 
 LABELS = {
-    "title": gettext_lazy("Title"),
-    "lead": gettext_lazy("Lead"),
-    "body": gettext_lazy("Body"),
-    "attachments": gettext_lazy("Attachments"),
+    "title": capfirst(Release._meta.get_field("title").verbose_name),
+    "lead": capfirst(Release._meta.get_field("lead").verbose_name),
+    "body": capfirst(Release._meta.get_field("body").verbose_name),
+    "attachments": capfirst(Attachment._meta.verbose_name_plural),
 }
 
 

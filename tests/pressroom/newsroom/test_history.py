@@ -87,8 +87,8 @@ def test_compare_shows_attachments_added_since(client):
     response = client.get(reverse("admin:newsroom_release_revision", args=[release.pk, older.pk]))
 
     rows = {str(row["label"]): row for row in response.context["rows"]}
-    assert rows["Attachments"]["changed"] is True
-    assert rows["Attachments"]["new"].startswith("<ins>Diagram")
+    assert rows["Images and documents"]["changed"] is True
+    assert rows["Images and documents"]["new"].startswith("<ins>Diagram")
 
 
 def test_compare_escapes_what_the_versions_hold(client):
@@ -211,3 +211,15 @@ def test_the_newsroom_profile_keeps_its_versions(client):
     versions = Version.objects.get_for_object(Newsroom.objects.get())
     assert [v.field_dict["name"] for v in versions] == ["Integrerings- og mangfoldsdirektoratet"]
     assert client.get(reverse("admin:newsroom_newsroom_history", args=[newsroom.pk])).status_code == 200
+
+
+def test_the_compare_page_is_translated(client):
+    release = add_and_change(client)
+    older = history.versions_of(release).last()
+    url = reverse("admin:newsroom_release_revision", args=[release.pk, older.pk])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+
+    assert "Gjenopprett denne versjonen" in page
+    assert "Brødtekst" in page
+    assert "Restore this version" not in page
