@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -175,6 +175,15 @@ class ReleaseHistoryAdmin(VersionAdmin):
     it is now (or with the version before it) and offers to restore it."""
 
     object_history_template = "admin/newsroom/release/history.html"
+    # Django's own lookup (admin/newsroom/release/change_list.html ...), without reversion's "Recover
+    # deleted releases": its revert would bring a release back published, past the publishing services.
+    change_list_template = None
+
+    def recoverlist_view(self, request, extra_context=None):
+        raise Http404
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise Http404
 
     def history_view(self, request, object_id, extra_context=None):
         release = get_object_or_404(Release, pk=unquote(object_id))

@@ -223,3 +223,13 @@ def test_the_compare_page_is_translated(client):
     assert "Gjenopprett denne versjonen" in page
     assert "Brødtekst" in page
     assert "Restore this version" not in page
+
+
+def test_deleted_releases_are_not_recovered_past_the_publishing_services(client):
+    release = add_and_change(client)
+    version = history.versions_of(release).first()
+    release.delete()
+
+    assert client.get("/admin/newsroom/release/recover/").status_code == 404
+    assert client.post(f"/admin/newsroom/release/recover/{version.pk}/").status_code == 404
+    assert not Release.objects.exists()
