@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend, default_username_algo
 
 from .provider import configuration
 
@@ -129,15 +129,19 @@ class OrganisationBackend(OIDCAuthenticationBackend):
 
     def create_user(self, claims):
         email = claims[settings.OIDC_EMAIL_CLAIM]
+        username = email
+        if len(email) > 150 or self.UserModel.objects.filter(username__iexact=email).exists():
+            # A user name has at most 150 characters, and another user may already have this one.
+            username = default_username_algo(email)
         with transaction.atomic():
-            user = self.UserModel.objects.create_user(email, email=email)
+            user = self.UserModel.objects.create_user(username, email=email)
             return self.update_user(user, claims)
 
     def update_user(self, user, claims):
         with transaction.atomic():
             user.is_staff = True
-            user.first_name = claims.get("given_name", user.first_name)[:150]
-            user.last_name = claims.get("family_name", user.last_name)[:150]
+            user.first_name = str(claims.get("given_name") or user.first_name)[:150]
+            user.last_name = str(claims.get("family_name") or user.last_name)[:150]
             user.save(update_fields=["is_staff", "first_name", "last_name"])
             set_roles(user, roles_for(claims))
         # For the view's signal: the claims this login brought.

@@ -8,7 +8,8 @@ import requests
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from mozilla_django_oidc import views
 
@@ -43,7 +44,7 @@ class LoginView(SsoEnabledMixin, views.OIDCAuthenticationRequestView):
 class CallbackView(SsoEnabledMixin, views.OIDCAuthenticationCallbackView):
     @staticmethod
     def redirect_to_login():
-        return views.HttpResponseRedirect(views.resolve_url(settings.LOGIN_REDIRECT_URL_FAILURE))
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL_FAILURE))
 
     def get(self, request):
         # A forged or replayed callback (unknown state, wrong nonce, a token that does not verify) and a

@@ -208,3 +208,15 @@ def test_without_configuration_the_sso_addresses_do_not_exist(client, settings):
 
     assert client.get("/sso/login/").status_code == 404
     assert client.get("/sso/callback/", {"code": "x", "state": "y"}).status_code == 404
+
+
+def test_a_new_person_whose_address_is_taken_as_a_user_name_gets_a_user_of_their_own(client, provider):
+    other = User.objects.create_user("siri@example.no", email="siri.old@example.no")
+    provider.set_user("siri", email="siri@example.no", groups=["Editor"])
+
+    sso_login(client, provider, "siri")
+
+    user = logged_in_user(client)
+    assert user != other
+    assert user.email == "siri@example.no"
+    assert user.username != "siri@example.no"
