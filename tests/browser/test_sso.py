@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from tests import oidc
 
-from .conftest import screenshot
+from .conftest import axe_audit, blocking, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def provider(oidc_server, site, settings):
     return oidc_server
 
 
-def test_staff_log_in_through_the_provider_and_land_on_the_admin_start_page(new_page, provider):
+def test_staff_log_in_through_the_provider_and_land_on_the_admin_start_page(new_page, provider, axe_source):
     provider.set_user("kari", email="kari@example.no", given_name="Kari", groups=["Editor"])
     page = new_page()
     # The provider's page takes its stylesheet from a CDN, which the tests do not reach.
@@ -35,6 +35,11 @@ def test_staff_log_in_through_the_provider_and_land_on_the_admin_start_page(new_
     page.goto("/admin/")
     assert page.locator("#login-form").count() == 0  # PASSWORD_LOGIN is off
     screenshot(page, "sso-login")
+    # axe runs as an inline script, which the site's CSP refuses: it gets a page of its own.
+    axe_page = new_page(bypass_csp=True)
+    axe_page.goto("/admin/login/")
+    found, message = blocking(axe_audit(axe_page, axe_source, "admin login with single sign-on"))
+    assert not found, message
     page.get_by_role("link", name="Log in with Testdirektoratet").click()
 
     page.wait_for_url(f"{provider.url}/oauth2/authorize?**")
