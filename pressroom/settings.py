@@ -384,6 +384,8 @@ OIDC_RP_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
 OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid email profile")
 OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
 OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)  # seconds per request to the provider
+# PKCE besides the client secret: a code caught on its way back is useless without this login's verifier.
+OIDC_USE_PKCE = True
 # The claim that holds the person's e-mail address (matched to a user) and the one that lists their groups
 # or app roles; Microsoft Entra ID sends "groups" (group object ids) or "roles" (app role values).
 OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", "email")

@@ -11,6 +11,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
+from django.views import View
 from mozilla_django_oidc import views
 
 from .provider import ProviderUnavailable, configuration
@@ -29,6 +30,7 @@ class SsoEnabledMixin:
 class LoginView(SsoEnabledMixin, views.OIDCAuthenticationRequestView):
     def __init__(self, **kwargs):
         # The library reads the endpoint from settings here; it comes from the discovery document instead.
+        View.__init__(self, **kwargs)
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
 
     def get(self, request):

@@ -220,3 +220,14 @@ def test_a_new_person_whose_address_is_taken_as_a_user_name_gets_a_user_of_their
     assert user != other
     assert user.email == "siri@example.no"
     assert user.username != "siri@example.no"
+
+
+def test_the_login_asks_for_the_code_with_a_nonce_and_a_pkce_challenge(client, provider):
+    query = parse_qs(urlsplit(client.get("/sso/login/")["Location"]).query)
+
+    assert query["client_id"] == [oidc.CLIENT_ID]
+    assert query["redirect_uri"] == ["http://testserver/sso/callback/"]
+    assert query["scope"] == ["openid email profile"]
+    assert len(query["state"][0]) >= 32
+    assert len(query["nonce"][0]) >= 32
+    assert query["code_challenge_method"] == ["S256"]
