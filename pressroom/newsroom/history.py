@@ -221,7 +221,9 @@ class ReleaseHistoryAdmin(VersionAdmin):
             return HttpResponseRedirect(reverse("admin:newsroom_release_change", args=[release.pk]))
         if not self.has_view_or_change_permission(request, release):
             raise PermissionDenied
-        other_id = request.GET.get("with")
+        other_id = request.GET.get("with", "")
+        if other_id and not other_id.isdigit():
+            raise Http404
         if other_id:
             other = get_object_or_404(versions_of(release), pk=other_id)
             old, new = snapshot(other), snapshot(version)

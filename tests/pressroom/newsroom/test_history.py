@@ -233,3 +233,12 @@ def test_deleted_releases_are_not_recovered_past_the_publishing_services(client)
     assert client.get("/admin/newsroom/release/recover/").status_code == 404
     assert client.post(f"/admin/newsroom/release/recover/{version.pk}/").status_code == 404
     assert not Release.objects.exists()
+
+
+def test_comparing_with_a_version_that_is_not_one_is_not_found(client):
+    release = add_and_change(client)
+    version = history.versions_of(release).first()
+    url = reverse("admin:newsroom_release_revision", args=[release.pk, version.pk])
+
+    assert client.get(url, {"with": "x'"}).status_code == 404
+    assert client.get(url, {"with": "999999"}).status_code == 404
