@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "pressroom.api",
     "pressroom.portability",
     "pressroom.demo",
+    "pressroom.sso",
+    "reversion",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -369,6 +371,73 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Single sign-on for staff over OpenID Connect (pressroom/sso/, docs/sso.md): on when OIDC_CLIENT_ID is set.
+# The provider's endpoints come from its discovery document, read on first use.
+OIDC_ENABLED = bool(env("OIDC_CLIENT_ID"))
+OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+OIDC_DISCOVERY_URL = env("OIDC_DISCOVERY_URL") or (
+    f"{OIDC_ISSUER}/.well-known/openid-configuration" if OIDC_ISSUER else ""
+)
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)  # seconds per request to the provider
+# PKCE besides the client secret: a code caught on its way back is useless without this login's verifier.
+OIDC_USE_PKCE = True
+# The claim that holds the person's e-mail address (matched to a user) and the one that lists their groups
+# or app roles; Microsoft Entra ID sends "groups" (group object ids) or "roles" (app role values).
+OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", "email")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+# Claim value=group name, comma-separated: the Django groups (the roles) a claim value gives. Groups named
+# here are set from the claim at every login; other groups are left as they are.
+OIDC_ROLE_MAP = {}
+for _item in envlist(
+    "OIDC_ROLE_MAP",
+    "Contributor=Contributor,Editor=Editor,Publisher=Publisher,Administrator=Administrator",
+):
+    _value, _sep, _group = (part.strip() for part in _item.partition("="))
+    if not (_value and _sep and _group):
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP must be a comma-separated list of claim value=group name, not {_item!r}."
+        )
+    OIDC_ROLE_MAP[_value] = _group
+# When set, only people whose groups claim holds this value may log in through the provider.
+OIDC_REQUIRED_GROUP = env("OIDC_REQUIRED_GROUP")
+# The name on the login page's button: "Log in with <organisation>".
+OIDC_ORGANISATION = env("OIDC_ORGANISATION")
+# The admin's own username and password form; off, only single sign-on logs staff in.
+PASSWORD_LOGIN = envbool("PASSWORD_LOGIN", "true")
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+LOGIN_REDIRECT_URL = "admin:index"
+LOGIN_REDIRECT_URL_FAILURE = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    *(["pressroom.sso.backend.OrganisationBackend"] if OIDC_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN else []),
+]
+if not PASSWORD_LOGIN and not OIDC_ENABLED:
+    raise ImproperlyConfigured(
+        "PASSWORD_LOGIN is off and single sign-on is not configured: nobody could log in. "
+        "Set OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_ISSUER, or PASSWORD_LOGIN=true."
+    )
+if OIDC_ENABLED:
+    if not OIDC_DISCOVERY_URL:
+        raise ImproperlyConfigured(
+            "OIDC_CLIENT_ID is set but the provider is not: set OIDC_ISSUER (e.g. "
+            "https://login.microsoftonline.com/<tenant id>/v2.0) or OIDC_DISCOVERY_URL."
+        )
+    if not DEBUG and not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured(
+            "OIDC_CLIENT_ID is set without OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE): set the client "
+            "secret of the app registration. For a local demo, set DEBUG=true instead."
+        )
+    if not DEBUG and not OIDC_DISCOVERY_URL.startswith("https://") and not envbool("ALLOW_HTTP"):
+        raise ImproperlyConfigured(
+            f"OIDC_ISSUER / OIDC_DISCOVERY_URL must use https:// in production, not {OIDC_DISCOVERY_URL!r}."
+        )
+    if "openid" not in OIDC_RP_SCOPES.split():
+        raise ImproperlyConfigured(f"OIDC_SCOPES must include openid, not {OIDC_RP_SCOPES!r}.")
 
 LOGGING = {
     "version": 1,

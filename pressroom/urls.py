@@ -12,9 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from pressroom.newsroom import urls as newsroom_urls
-from pressroom.ops import login_throttle
 from pressroom.ops import urls as ops_urls
 from pressroom.press import urls as press_urls
+from pressroom.sso.forms import StaffLoginForm
 from subscriptions.provider_webhooks import tracking as provider_tracking
 
 public_patterns = [
@@ -24,10 +24,13 @@ public_patterns = [
     *ops_urls.urlpatterns,
 ]
 
-# The admin's login stops checking passwords after repeated failures (pressroom/ops/login_throttle.py).
-admin.site.login_form = login_throttle.ThrottledLoginForm
+# The admin's login stops checking passwords after repeated failures (pressroom/ops/login_throttle.py),
+# and refuses them altogether when PASSWORD_LOGIN is off (pressroom/sso/forms.py).
+admin.site.login_form = StaffLoginForm
 
 urlpatterns = [
+    # Staff log in through the organisation's OpenID Connect provider (pressroom/sso/).
+    path("sso/", include("pressroom.sso.urls")),
     path("admin/", admin.site.urls),
     # Without a CSRF token, like the sign-up box: the switcher is on every public page, which then stay
     # cacheable. A forged request can only change the visitor's interface language.

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pressroom.newsroom import services, signals, uploads
+from pressroom.newsroom import history, services, signals, uploads
 from pressroom.newsroom.forms import ReleaseAdminForm
 from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from pressroom.newsroom.views import absolute
@@ -241,7 +241,7 @@ def save_release(request, release):
     topics = resolve_topics(data["topics"], language) if "topics" in data else None
     contacts = resolve_contacts(data["contacts"]) if "contacts" in data else None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), history.api_revision(request):
             saved = form.save()
             if topics is not None:
                 saved.topics.set(topics)
@@ -324,7 +324,7 @@ def attachments(request, pk):
         raise bad_request("__all__", _("The multipart body could not be read.")) from None
     if not valid:
         raise ApiError(413 if form.is_too_large() else 400, form_errors(form))
-    with transaction.atomic():
+    with transaction.atomic(), history.api_revision(request, release):
         attachment = form.save()
         if release.is_public:
             signals.release_updated.send(sender=Release, release=release)
@@ -337,7 +337,7 @@ def attachment(request, pk, attachment_pk):
     obj = Attachment.objects.filter(release=release, pk=attachment_pk).first()
     if obj is None:
         raise not_found()
-    with transaction.atomic():
+    with transaction.atomic(), history.api_revision(request, release):
         obj.delete()
         if release.is_public:
             signals.release_updated.send(sender=Release, release=release)

@@ -20,9 +20,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from js_asset import Media
+from reversion.admin import VersionAdmin
 
 from . import services, signals
 from .forms import ReleaseAdminForm, ScheduleForm
+from .history import ReleaseHistoryAdmin
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 
 ADMIN_CSS = {"all": ["pressroom/admin/admin.css"]}
@@ -118,7 +120,7 @@ class ReleaseContactInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
+class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
     form = ReleaseAdminForm
     list_display = ["title", "status_badge", "publish_time", "kind", "language", "topic_list", "preview_link"]
     list_filter = ["status", "kind", "language", "topics", "published_at"]
@@ -364,7 +366,7 @@ def _next_full_hour():
 
 
 @admin.register(Newsroom)
-class NewsroomAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
+class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
     """One profile per installation: the list goes straight to it, and it cannot be deleted."""
 
     fields = ["name", "tagline", "about", "logo", "website", "email", "phone", "default_language"]

@@ -25,6 +25,7 @@ ALLOWED = {
     "press": {"newsroom", "subscriptions", "analytics", "ops"},
     "portability": {"newsroom", "subscriptions", "press", "analytics", "ops"},
     "demo": {"newsroom", "subscriptions", "press", "ops"},
+    "sso": {"ops"},
 }
 
 
