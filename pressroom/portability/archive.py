@@ -28,6 +28,7 @@ from pressroom.analytics.models import ReleaseStat
 from pressroom.newsroom import search
 from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from pressroom.newsroom.richtext import sanitize_html
+from pressroom.ops import accountability
 from pressroom.press.models import Announcement, Correction, Journalist, PressList, PressListMember
 from subscriptions.models import Mailing, Subscriber, Suppression
 
@@ -212,7 +213,11 @@ def export_newsroom(target, *, with_subscribers=False, progress=_noop):
             with default_storage.open(name, "rb") as source, archive.open(FILES_DIR + name, "w") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
             progress("files", done, len(names))
-    return {**counts(data), "files": len(names) - len(missing), "missing_files": missing}
+    result = {**counts(data), "files": len(names) - len(missing), "missing_files": missing}
+    accountability.record(
+        accountability.EXPORT, kind="newsroom", with_subscribers=with_subscribers, counts=counts(data)
+    )
+    return result
 
 
 def counts(data):
@@ -347,6 +352,8 @@ def import_newsroom(source, *, dry_run=False, progress=_noop):
                 result = _restore(archive, data, dry_run=dry_run, progress=progress)
                 if dry_run:
                     transaction.set_rollback(True)
+                else:
+                    accountability.record(accountability.IMPORT, kind="newsroom", counts=counts(data))
         except (KeyError, TypeError, ValueError, AttributeError, DatabaseError) as exc:
             raise PortabilityError(f"{JSON_NAME} is not as export_newsroom writes it: {exc!r}") from None
     return result

@@ -25,6 +25,8 @@ ALLOWED = {
     "press": {"newsroom", "subscriptions", "analytics", "ops"},
     "portability": {"newsroom", "subscriptions", "press", "analytics", "ops"},
     "demo": {"newsroom", "subscriptions", "press", "ops"},
+    # The editors' workspace (roles, audit log) sits over the apps whose actions it records.
+    "workspace": {"newsroom", "subscriptions", "press", "api", "analytics", "portability", "ops"},
 }
 
 
