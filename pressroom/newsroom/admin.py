@@ -244,10 +244,13 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
             raise PermissionDenied
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def response_action(self, request, queryset):
-        if request.POST.get("action") in self.PUBLISHING_ACTIONS and not self.has_publish_permission(request):
+    def changelist_view(self, request, extra_context=None):
+        # Django drops an action the user may not run with "No action selected"; a publishing action
+        # is refused outright, as on every other path.
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action in self.PUBLISHING_ACTIONS and not self.has_publish_permission(request):
             raise PermissionDenied
-        return super().response_action(request, queryset)
+        return super().changelist_view(request, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -83,10 +83,12 @@ def sync_roles(apps):
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally made after all migrations (post_migrate): make them now, to grant them.
+    # (A migration's app configs have no models module, which create_permissions takes for "no models".)
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, permissions in PERMISSIONS.items():
