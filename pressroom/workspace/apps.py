@@ -7,4 +7,8 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("Workspace")
 
     def ready(self):
-        from . import audit  # noqa: F401 - writes the audit log from the apps' announcements and logins
+        from django.db.models.signals import post_migrate
+
+        from . import audit, roles  # noqa: F401 - audit: writes the log from the apps' announcements
+
+        post_migrate.connect(roles.restore_missing_roles, sender=self, dispatch_uid="workspace-roles")

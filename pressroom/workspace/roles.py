@@ -10,7 +10,9 @@ deployment's own groups may sit beside them. Each role holds the rights of the o
 - Administrator: also the newsroom's settings, API tokens, webhooks, subscribers' personal data and the
   audit log. Managing staff accounts stays with superusers.
 
-Changing a role's permissions takes a new migration that calls `sync_roles` again.
+The migration gives each role its permissions. After that the groups are the deployment's: changing a
+role's permissions in code takes a new migration that calls `sync_roles` again, and `migrate` only puts
+back a role group that was deleted (restore_missing_roles), leaving changes made in the admin alone.
 """
 
 CONTRIBUTOR = "Contributor"
@@ -78,8 +80,9 @@ PERMISSIONS = {
 }
 
 
-def sync_roles(apps):
-    """Create the role groups and give each exactly its permissions (APPS: a migration's apps)."""
+def sync_roles(apps, *, only_missing=False):
+    """Create the role groups and give each exactly its permissions (APPS: a migration's apps, or the
+    app registry). With ONLY_MISSING, groups that exist are left as they are."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally made after all migrations (post_migrate): make them now, to grant them.
@@ -92,9 +95,20 @@ def sync_roles(apps):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, permissions in PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
+        group, created = Group.objects.get_or_create(name=name)
+        if only_missing and not created:
+            continue
         wanted = []
         for label in dict.fromkeys(permissions):
             app_label, codename = label.split(".")
             wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
+
+
+def restore_missing_roles(sender, using, apps=None, **kwargs):
+    """After `migrate` (and after a flush, which empties the groups table and passes no APPS): any role
+    group missing is made again with its permissions."""
+    from django.apps import apps as registry
+
+    if using == "default":
+        sync_roles(apps or registry, only_missing=True)

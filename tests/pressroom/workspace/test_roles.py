@@ -68,3 +68,17 @@ def test_syncing_the_roles_again_is_idempotent():
     roles.sync_roles(apps)
     after = {group.name: set(group.permissions.all()) for group in Group.objects.filter(name__in=roles.NAMES)}
     assert before == after
+
+
+def test_migrate_puts_back_a_deleted_role_and_leaves_a_changed_one_alone():
+    from django.core.management.sql import emit_post_migrate_signal
+
+    Group.objects.get(name=roles.EDITOR).delete()
+    publisher = Group.objects.get(name=roles.PUBLISHER)
+    publisher.permissions.remove(Permission.objects.get(codename="publish_release"))
+
+    emit_post_migrate_signal(0, False, "default")
+
+    editor = Group.objects.get(name=roles.EDITOR)
+    assert editor.permissions.count() == len(set(roles.PERMISSIONS[roles.EDITOR]))
+    assert not publisher.permissions.filter(codename="publish_release").exists()
