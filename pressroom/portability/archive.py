@@ -95,6 +95,9 @@ def build(model, data, exclude=()):
 
 
 RICH_TEXT_FIELDS = {Newsroom: "about", Release: "body"}
+# Who last edited and who approved a release are users of this installation, and users do not travel: an
+# imported release is approved again where it lands.
+RELEASE_REVIEW_FIELDS = ("last_edited_by", "approved_by", "approved_at")
 
 
 def validated(obj):
@@ -140,7 +143,7 @@ def collect(*, with_subscribers=False):
         models.Prefetch("release_contacts", queryset=ReleaseContact.objects.order_by("order", "contact_id")),
     )
     for release in queryset:
-        data = dump(release)
+        data = dump(release, exclude=RELEASE_REVIEW_FIELDS)
         data["topics"] = sorted(topic.pk for topic in release.topics.all())
         data["contacts"] = [
             {"contact": rc.contact_id, "order": rc.order} for rc in release.release_contacts.all()
@@ -382,7 +385,7 @@ def _restore(archive, data, *, dry_run, progress):
     nested = ("topics", "contacts", "attachments", "mailings", "corrections", "stats")
     translations = {}
     for done, row in enumerate(data["releases"], start=1):
-        release = build(Release, row, exclude=nested)
+        release = build(Release, row, exclude=(*nested, *RELEASE_REVIEW_FIELDS))
         # Set after every release exists: a translation may point to a later one.
         translations[release.pk], release.translation_of_id = release.translation_of_id, None
         release.save_base(raw=True, force_insert=True)
