@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "pressroom.demo",
     "pressroom.sso",
     "reversion",
+    "pressroom.workspace",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -518,6 +519,18 @@ WEBHOOK_RETRY_MAX_SECONDS = envint("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 OUTBOUND_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in envlist("OUTBOUND_ALLOWED_HOSTS")]
 CELERY_BEAT_SCHEDULE |= {
     "sweep-webhooks": {"task": "pressroom.api.tasks.sweep_webhooks", "schedule": 300},
+}
+
+# The editors' workspace: roles, review and the audit log (README: Roles, review and the audit log)
+# A release must be approved by someone other than its last editor before it is published or scheduled.
+REVIEW_FOUR_EYES = envbool("REVIEW_FOUR_EYES")
+# Entries of the audit log (publish, send, export, erase, login, ...) are kept this many days.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 730)
+CELERY_BEAT_SCHEDULE |= {
+    "prune-audit-log": {
+        "task": "pressroom.workspace.tasks.prune_audit_log",
+        "schedule": crontab(minute=53, hour=3),
+    },
 }
 
 # Press pre-sends, corrections, press kits, analytics, health and scale-out (docs/scaling.md)

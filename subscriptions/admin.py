@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from pressroom.newsroom.models import Release
+from pressroom.ops import accountability
 
 from . import export, mailings, services
 from .addresses import normalize_email
@@ -108,11 +109,11 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         # Deleting is erasing: a suppression is kept so that no import brings the address back.
-        services.erase_subscriber(subscriber=obj)
+        services.erase_subscriber(subscriber=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         for subscriber in queryset:
-            services.erase_subscriber(subscriber=subscriber)
+            services.erase_subscriber(subscriber=subscriber, user=request.user)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -121,6 +122,9 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected subscribers as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
+        accountability.record(
+            accountability.EXPORT, user=request.user, kind="subscribers", count=queryset.count()
+        )
         response = StreamingHttpResponse(export.stream(queryset), content_type="text/csv; charset=utf-8")
         filename = f"subscribers-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -144,7 +148,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         if request.POST.get("confirm") == "yes":
             count = 0
             for subscriber in queryset:
-                services.erase_subscriber(subscriber=subscriber)
+                services.erase_subscriber(subscriber=subscriber, user=request.user)
                 count += 1
             self.message_user(
                 request,
@@ -318,7 +322,9 @@ class MailingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry failed recipients"), permissions=["change"])
     def retry_failed(self, request, queryset):
-        count = sum(services.retry_rows(mailing=m, status=Delivery.Status.FAILED) for m in queryset)
+        count = sum(
+            services.retry_rows(mailing=m, status=Delivery.Status.FAILED, user=request.user) for m in queryset
+        )
         self.message_user(
             request, ngettext("%d recipient queued again.", "%d recipients queued again.", count) % count
         )
@@ -327,7 +333,10 @@ class MailingAdmin(admin.ModelAdmin):
         description=_("Resend to uncertain recipients (they may get it twice)"), permissions=["change"]
     )
     def resend_uncertain(self, request, queryset):
-        count = sum(services.retry_rows(mailing=m, status=Delivery.Status.UNCERTAIN) for m in queryset)
+        count = sum(
+            services.retry_rows(mailing=m, status=Delivery.Status.UNCERTAIN, user=request.user)
+            for m in queryset
+        )
         self.message_user(
             request, ngettext("%d recipient queued again.", "%d recipients queued again.", count) % count
         )

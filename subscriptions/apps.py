@@ -8,7 +8,9 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         # Connect the anymail tracking receiver and the newsroom's publication receivers.
-        from . import checks, confirmations, digests, kinds, receivers, release_email, tracking  # noqa: F401
+        from pressroom.newsroom import review as newsroom_review
+
+        from . import checks, confirmations, digests, kinds, receivers, release_email, review, tracking  # noqa: F401
         from .models import Mailing
 
         checks.register_deploy_checks()
@@ -16,3 +18,5 @@ class SubscriptionsConfig(AppConfig):
         kinds.register(Mailing.Kind.RELEASE, release_email.KIND)
         kinds.register(Mailing.Kind.DIGEST, digests.KIND)
         kinds.register(Mailing.Kind.CONFIRMATION, confirmations.KIND)
+        # Whom a release reaches, on the admin's confirmation pages.
+        newsroom_review.register(review.describe)

@@ -179,10 +179,13 @@ class ReleaseMessage(PersonalMessage):
                 rendered = emails.render("release", {**context, "truncated": True})
         super().__init__(*rendered, release.language)
 
+    def sample(self):
+        """The text and HTML as a subscriber gets them, with links that point nowhere harmful."""
+        return self._fill({"unsubscribe_url": settings.SITE_URL + "/", "manage_url": settings.SITE_URL + "/"})
+
     def test_message(self, to):
         """What an editor's test send looks like: the real email, links that point nowhere harmful."""
-        links = {"unsubscribe_url": settings.SITE_URL + "/", "manage_url": settings.SITE_URL + "/"}
-        text, html = self._fill(links)
+        text, html = self.sample()
         message = EmailMultiAlternatives(
             subject=f"[TEST] {self.subject}", body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Language, Topic
+from pressroom.ops import accountability
 
 from . import confirmations, digests, signals, tasks
 from .addresses import normalize_email
@@ -231,7 +232,7 @@ def update_preferences(*, subscriber, language, topics, frequency):
         _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
 
 
-def erase_subscriber(*, subscriber, reason=Suppression.ERASED):
+def erase_subscriber(*, subscriber, reason=Suppression.ERASED, user=None):
     """Delete every personal detail of SUBSCRIBER wherever it was stored, keeping only a hash so that no
     import re-adds them. A bounced or complained address keeps that as its reason: it stays blocked."""
     if subscriber.status in Suppression.BLOCKS_SIGN_UP:
@@ -249,6 +250,8 @@ def erase_subscriber(*, subscriber, reason=Suppression.ERASED):
         held.filter(status=Delivery.Status.QUEUED).delete()
         held.update(email="")
         signals.subscriber_erased.send(sender=Subscriber, subscriber=subscriber)
+        # The audit entry names the subscriber by id only: the address is what is being erased.
+        accountability.record(accountability.ERASE, user=user, subscriber=subscriber.pk, reason=reason)
         subscriber.delete()
 
 
@@ -289,7 +292,7 @@ def cancel(*, mailing):
             )
 
 
-def retry_rows(*, mailing, status):
+def retry_rows(*, mailing, status, user=None):
     """Queue FAILED or UNCERTAIN rows again (an editor's decision) and restart the mailing."""
     with transaction.atomic():
         count = Delivery.objects.filter(mailing=mailing, status=status).update(
@@ -300,6 +303,9 @@ def retry_rows(*, mailing, status):
                 status=Mailing.Status.SENDING, finished_at=None, last_activity_at=timezone.now()
             )
             transaction.on_commit(lambda: tasks.start_sending(mailing.pk))
+            accountability.record(
+                accountability.RESEND, user=user, target=mailing, status=status, recipients=count
+            )
     return count
 
 
@@ -359,7 +365,15 @@ def _parse_row(line, row, topics_by_slug):
 
 
 def import_subscribers(
-    *, rows, confirmed=False, consent_note="", source="", dry_run=False, skip_invalid=False, progress=None
+    *,
+    rows,
+    confirmed=False,
+    consent_note="",
+    source="",
+    dry_run=False,
+    skip_invalid=False,
+    progress=None,
+    user=None,
 ):
     """Add the subscribers of ROWS, an iterable of (line number, {email, language, topics[, frequency]}).
 
@@ -435,4 +449,12 @@ def import_subscribers(
                 progress(number, len(report.valid))
         if to_confirm:
             start_sending_on_commit(confirmations.write(to_confirm).pk)
+        accountability.record(
+            accountability.IMPORT,
+            user=user,
+            kind="subscribers",
+            source=source,
+            imported=report.imported,
+            confirmed=confirmed,
+        )
     return report

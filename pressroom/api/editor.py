@@ -31,6 +31,7 @@ from .storable_text import unstorable_fields
 VIEW = (READ, "newsroom.view_release")
 ADD = (WRITE, "newsroom.add_release")
 CHANGE = (WRITE, "newsroom.change_release")
+PUBLISH = (WRITE, "newsroom.publish_release")
 TEXT_FIELDS = ["title", "slug", "kind", "language", "lead", "body"]
 WRITABLE_FIELDS = [*TEXT_FIELDS, "translation_of", "topics", "contacts"]
 # Fields the form requires that a new release gets from the newsroom when the client leaves them out.
@@ -251,6 +252,7 @@ def save_release(request, release):
                     ReleaseContact(release=saved, contact=contact, order=order)
                     for order, contact in enumerate(contacts)
                 )
+            services.record_edit(release=saved, user=request.api_token.user)
             if release is not None and saved.is_public:
                 signals.release_updated.send(sender=Release, release=saved)
     except IntegrityError:
@@ -278,7 +280,7 @@ def parse_publish_time(value):
     return at if at > timezone.now() else None
 
 
-@editor_endpoint({"POST": CHANGE})
+@editor_endpoint({"POST": PUBLISH})
 def publish(request, pk):
     """Publish now, or schedule with {"at": "<ISO 8601 time in the future>"}."""
     release = get_release(pk)
@@ -288,16 +290,18 @@ def publish(request, pk):
         raise ApiError(400, {name: [_("Unknown field.")] for name in unknown})
     at = parse_publish_time(data["at"]) if data.get("at") is not None else None
     try:
-        services.publish_release(release=release, at=at)
+        services.publish_release(release=release, at=at, user=request.api_token.user)
     except services.AlreadyPublished as exc:
         raise ApiError(409, {"at": exc.messages}) from None
+    except services.NotApproved as exc:
+        raise ApiError(409, {"__all__": exc.messages}) from None
     return release_response(release)
 
 
-@editor_endpoint({"POST": CHANGE})
+@editor_endpoint({"POST": PUBLISH})
 def unpublish(request, pk):
     release = get_release(pk)
-    services.unpublish_release(release=release)
+    services.unpublish_release(release=release, user=request.api_token.user)
     return release_response(release)
 
 

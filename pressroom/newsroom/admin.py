@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from js_asset import Media
 from reversion.admin import VersionAdmin
 
-from . import services, signals
+from . import review, services, signals
 from .forms import ReleaseAdminForm, ScheduleForm
 from .history import ReleaseHistoryAdmin
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
@@ -132,10 +132,10 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
     actions = ["publish_now", "schedule", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "language", "lead", "body"]}),
-        (_("Publication"), {"fields": ["status_badge", "publish_time", "first_published"]}),
+        (_("Publication"), {"fields": ["status_badge", "publish_time", "first_published", "approval"]}),
         (_("Topics and translation"), {"fields": ["topics", "translation_of"]}),
     ]
-    readonly_fields = ["status_badge", "publish_time", "first_published"]
+    readonly_fields = ["status_badge", "publish_time", "first_published", "approval"]
 
     class Media:
         css = ADMIN_CSS
@@ -152,12 +152,6 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
 
     def view_on_site(self, obj):
         return obj.get_absolute_url() if obj.is_public else None
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change and form.instance.is_public:
-            # Webhook receivers hear of every change to what the public sees (sent after the commit).
-            signals.release_updated.send(sender=Release, release=form.instance)
 
     # Columns and read-only fields
 
@@ -181,6 +175,17 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
     def first_published(self, obj):
         return local_datetime(obj.first_published_at)
 
+    @admin.display(description=_("approval"))
+    def approval(self, obj):
+        if obj.is_approved:
+            return _("Approved by %(user)s, %(time)s") % {
+                "user": obj.approved_by or "—",
+                "time": local_datetime(obj.approved_at),
+            }
+        if obj.last_edited_by_id:
+            return _("Not approved since the last edit, by %(user)s") % {"user": obj.last_edited_by}
+        return _("Not approved")
+
     @admin.display(description=_("topics"))
     def topic_list(self, obj):
         return ", ".join(topic.name for topic in obj.topics.all()) or "—"
@@ -193,43 +198,100 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
             _("Preview"),
         )
 
-    # Publishing: buttons on the change form, actions on the list, all through the services.
+    # Publishing: buttons on the change form, actions on the list, all through the services. Each ends
+    # on a confirmation page that says what will happen and to whom (review.py); only its POST with the
+    # confirm button acts. Publishing, scheduling and unpublishing take the publish permission.
+
+    PUBLISHING_ACTIONS = ("publish_now", "schedule", "unpublish")
+
+    def has_publish_permission(self, request, obj=None):
+        return request.user.has_perm("newsroom.publish_release")
+
+    def has_approve_permission(self, request, obj=None):
+        return request.user.has_perm("newsroom.approve_release")
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
+        views = {
+            "publish": self.publish_view,
+            "schedule": self.schedule_view,
+            "unpublish": self.unpublish_view,
+            "approve": self.approve_view,
+        }
         return [
-            path(
-                "<path:object_id>/schedule/",
-                self.admin_site.admin_view(self.schedule_view),
-                name="{}_{}_schedule".format(*info),
-            ),
-            path(
-                "<path:object_id>/unpublish/",
-                self.admin_site.admin_view(self.unpublish_view),
-                name="{}_{}_unpublish".format(*info),
+            *(
+                path(
+                    f"<path:object_id>/{name}/",
+                    self.admin_site.admin_view(view),
+                    name="{}_{}_{}".format(*info, name),
+                )
+                for name, view in views.items()
             ),
             *super().get_urls(),
         ]
 
-    def _get_changeable(self, request, object_id):
+    def _get_publishable(self, request, object_id):
         release = get_object_or_404(Release, pk=unquote(object_id))
-        if not self.has_change_permission(request, release):
+        if not self.has_publish_permission(request, release):
             raise PermissionDenied
         return release
 
     def _change_url(self, release):
         return reverse("admin:newsroom_release_change", args=[release.pk])
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Checked before the form is saved: a refused publish changes nothing, the content included.
+        publishing = "_publish" in request.POST or "_schedule" in request.POST
+        if request.method == "POST" and publishing and not self.has_publish_permission(request):
+            raise PermissionDenied
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django drops an action the user may not run with "No action selected"; a publishing action
+        # is refused outright, as on every other path.
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action in self.PUBLISHING_ACTIONS and not self.has_publish_permission(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change or form.has_changed() or any(formset.has_changed() for formset in formsets):
+            if services.record_edit(release=form.instance, user=request.user):
+                self.message_user(
+                    request,
+                    _("The release was scheduled: it is a draft again until it is approved again."),
+                    messages.WARNING,
+                )
+            form.instance.refresh_from_db()
+        if change and form.instance.is_public:
+            # Webhook receivers hear of every change to what the public sees (sent after the commit).
+            signals.release_updated.send(sender=Release, release=form.instance)
+
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["has_publish_permission"] = self.has_publish_permission(request)
         if obj is not None:
+            context["publish_url"] = reverse("admin:newsroom_release_publish", args=[obj.pk])
             context["schedule_url"] = reverse("admin:newsroom_release_schedule", args=[obj.pk])
             context["unpublish_url"] = reverse("admin:newsroom_release_unpublish", args=[obj.pk])
+            context["approve_url"] = reverse("admin:newsroom_release_approve", args=[obj.pk])
+            context["can_approve"] = (
+                self.has_approve_permission(request)
+                and not obj.is_approved
+                and obj.last_edited_by_id != request.user.pk
+            )
             context["preview_url"] = reverse("pressroom:preview", kwargs={"pk": obj.pk})
             context["send_test_url"] = reverse("admin:subscriptions_mailing_send_test", args=[obj.pk])
             context["mailings"] = [
                 (mailing, reverse("admin:subscriptions_mailing_change", args=[mailing.pk]))
                 for mailing in obj.mailings.all()
             ]
+            context["may_correct"] = obj.is_public and request.user.has_perm("press.add_correction")
+            context["may_presend"] = (
+                obj.status == Release.Status.SCHEDULED
+                and not obj.is_public
+                and request.user.has_perm("press.add_presend")
+            )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -241,27 +303,37 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
         return self._respond_to_publishing(request, obj) or super().response_change(request, obj)
 
     def _respond_to_publishing(self, request, obj):
-        """The "Save and publish now" and "Save and schedule…" buttons: the form is saved first."""
+        """The "Save and publish…" and "Save and schedule…" buttons: the form is saved, then the
+        confirmation page says what publishing will do."""
         if "_publish" in request.POST:
-            release = services.publish_release(release=obj)
-            self.message_user(
-                request,
-                _("“%(title)s” is published.") % {"title": release.title},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(self._change_url(release))
+            return HttpResponseRedirect(reverse("admin:newsroom_release_publish", args=[obj.pk]))
         if "_schedule" in request.POST:
             return HttpResponseRedirect(reverse("admin:newsroom_release_schedule", args=[obj.pk]))
         return None
 
+    def publish_view(self, request, object_id):
+        release = self._get_publishable(request, object_id)
+        if request.method == "POST" and "confirm" in request.POST:
+            try:
+                release = services.publish_release(release=release, user=request.user)
+            except services.NotApproved as exc:
+                self.message_user(request, exc.messages[0], messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("“%(title)s” is published.") % {"title": release.title}, messages.SUCCESS
+                )
+            return HttpResponseRedirect(self._change_url(release))
+        return self._render_confirmation(request, review.PUBLISH, [release])
+
     def schedule_view(self, request, object_id):
-        release = self._get_changeable(request, object_id)
-        form = ScheduleForm(request.POST or None, initial={"publish_at": _next_full_hour()})
-        if request.method == "POST" and form.is_valid():
+        release = self._get_publishable(request, object_id)
+        confirmed = request.method == "POST" and "confirm" in request.POST
+        form = ScheduleForm(request.POST if confirmed else None, initial={"publish_at": _next_full_hour()})
+        if confirmed and form.is_valid():
             at = form.cleaned_data["publish_at"]
             try:
-                services.publish_release(release=release, at=at)
-            except services.AlreadyPublished as exc:
+                services.publish_release(release=release, at=at, user=request.user)
+            except (services.AlreadyPublished, services.NotApproved) as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
                 return HttpResponseRedirect(self._change_url(release))
             self.message_user(
@@ -271,93 +343,148 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(self._change_url(release))
-        return self._render_schedule(request, form, [release], action_url=request.get_full_path())
+        return self._render_confirmation(request, review.SCHEDULE, [release], form=form)
 
     def unpublish_view(self, request, object_id):
-        release = self._get_changeable(request, object_id)
+        release = self._get_publishable(request, object_id)
+        if request.method == "POST" and "confirm" in request.POST:
+            services.unpublish_release(release=release, user=request.user)
+            self.message_user(
+                request,
+                _("“%(title)s” is unpublished: it is a draft again and hidden from the public.")
+                % {"title": release.title},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._change_url(release))
+        return self._render_confirmation(request, review.UNPUBLISH, [release])
+
+    def approve_view(self, request, object_id):
+        release = get_object_or_404(Release, pk=unquote(object_id))
+        if not self.has_approve_permission(request, release):
+            raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        services.unpublish_release(release=release)
-        self.message_user(
-            request,
-            _("“%(title)s” is unpublished: it is a draft again and hidden from the public.")
-            % {"title": release.title},
-            messages.SUCCESS,
-        )
+        try:
+            services.approve_release(release=release, user=request.user)
+        except services.OwnEdit as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+        else:
+            self.message_user(
+                request, _("“%(title)s” is approved.") % {"title": release.title}, messages.SUCCESS
+            )
         return HttpResponseRedirect(self._change_url(release))
 
-    def _render_schedule(self, request, form, releases, action_url, bulk=False):
+    def _blocker(self, release, action):
+        """Why ACTION cannot be done to RELEASE, or None."""
+        if action == review.UNPUBLISH:
+            return None if release.status != Release.Status.DRAFT else _("It is not published or scheduled.")
+        if release.status == Release.Status.PUBLISHED:
+            return _("It is already published.")
+        if services.needs_approval(release) and not (action == review.PUBLISH and release.is_public):
+            return services.NotApproved(release).messages[0]
+        return None
+
+    def _render_confirmation(self, request, action, releases, form=None, bulk=False):
+        """The page that ends every publishing path: the releases, whom each reaches, and the button."""
+        items = [
+            {
+                "release": release,
+                "parts": review.describe(release, action),
+                "blocker": self._blocker(release, action),
+            }
+            for release in releases
+        ]
+        titles = {
+            review.PUBLISH: _("Publish now?"),
+            review.SCHEDULE: _("Schedule publication"),
+            review.UNPUBLISH: _("Unpublish?"),
+        }
+        buttons = {
+            review.PUBLISH: _("Yes, publish now"),
+            review.SCHEDULE: _("Schedule"),
+            review.UNPUBLISH: _("Yes, unpublish"),
+        }
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Schedule publication"),
+            "title": titles[action],
+            "action": action,
             "opts": self.opts,
             "form": form,
-            "releases": releases,
-            "action_url": action_url,
+            "items": items,
+            "possible": any(item["blocker"] is None for item in items),
+            "confirm_label": buttons[action],
             "bulk": bulk,
+            "bulk_action": {review.PUBLISH: "publish_now", review.SCHEDULE: "schedule"}.get(
+                action, "unpublish"
+            ),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/newsroom/release/schedule.html", context)
+        return TemplateResponse(request, "admin/newsroom/release/confirm.html", context)
 
-    @admin.action(description=_("Publish selected releases now"), permissions=["change"])
-    def publish_now(self, request, queryset):
+    def _each(self, request, queryset, act, done_message):
         count = 0
         for release in queryset:
-            if release.status != Release.Status.PUBLISHED:
-                services.publish_release(release=release)
+            try:
+                act(release)
+            except (services.AlreadyPublished, services.NotApproved) as exc:
+                self.message_user(request, exc.messages[0], messages.ERROR)
+            else:
                 count += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d release published.", "%(count)d releases published.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        self.message_user(request, done_message(count), messages.SUCCESS)
 
-    @admin.action(description=_("Schedule selected releases…"), permissions=["change"])
-    def schedule(self, request, queryset):
-        # Django's intermediate-page pattern: the first POST shows the form, the second ("apply") acts.
-        form = ScheduleForm(
-            request.POST if "apply" in request.POST else None,
-            initial={"publish_at": _next_full_hour()},
+    @admin.action(description=_("Publish selected releases now…"), permissions=["publish"])
+    def publish_now(self, request, queryset):
+        if "confirm" not in request.POST:
+            return self._render_confirmation(request, review.PUBLISH, list(queryset), bulk=True)
+        self._each(
+            request,
+            queryset.exclude(status=Release.Status.PUBLISHED),
+            lambda release: services.publish_release(release=release, user=request.user),
+            lambda count: (
+                ngettext("%(count)d release published.", "%(count)d releases published.", count)
+                % {"count": count}
+            ),
         )
-        if "apply" in request.POST and form.is_valid():
-            at = form.cleaned_data["publish_at"]
-            count = 0
-            for release in queryset:
-                try:
-                    services.publish_release(release=release, at=at)
-                except services.AlreadyPublished as exc:
-                    self.message_user(request, exc.messages[0], messages.ERROR)
-                else:
-                    count += 1
-            self.message_user(
-                request,
+        return None
+
+    @admin.action(description=_("Schedule selected releases…"), permissions=["publish"])
+    def schedule(self, request, queryset):
+        confirmed = "confirm" in request.POST
+        form = ScheduleForm(request.POST if confirmed else None, initial={"publish_at": _next_full_hour()})
+        if not (confirmed and form.is_valid()):
+            return self._render_confirmation(request, review.SCHEDULE, list(queryset), form=form, bulk=True)
+        at = form.cleaned_data["publish_at"]
+        self._each(
+            request,
+            queryset,
+            lambda release: services.publish_release(release=release, at=at, user=request.user),
+            lambda count: (
                 ngettext(
                     "%(count)d release scheduled for %(time)s.",
                     "%(count)d releases scheduled for %(time)s.",
                     count,
                 )
-                % {"count": count, "time": local_datetime(at)},
-                messages.SUCCESS,
-            )
-            return None
-        return self._render_schedule(request, form, list(queryset), action_url="", bulk=True)
-
-    @admin.action(description=_("Unpublish selected releases"), permissions=["change"])
-    def unpublish(self, request, queryset):
-        count = 0
-        for release in queryset:
-            if release.status != Release.Status.DRAFT:
-                services.unpublish_release(release=release)
-                count += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d release unpublished.", "%(count)d releases unpublished.", count)
-            % {"count": count},
-            messages.SUCCESS,
+                % {"count": count, "time": local_datetime(at)}
+            ),
         )
+        return None
+
+    @admin.action(description=_("Unpublish selected releases…"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        if "confirm" not in request.POST:
+            return self._render_confirmation(request, review.UNPUBLISH, list(queryset), bulk=True)
+        self._each(
+            request,
+            queryset.exclude(status=Release.Status.DRAFT),
+            lambda release: services.unpublish_release(release=release, user=request.user),
+            lambda count: (
+                ngettext("%(count)d release unpublished.", "%(count)d releases unpublished.", count)
+                % {"count": count}
+            ),
+        )
+        return None
 
 
 def _next_full_hour():

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Min, Q
@@ -156,6 +157,17 @@ class Release(models.Model):
     first_published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Who last changed the content, and who approved it since (services.record_edit clears the approval).
+    # The four-eyes rule (REVIEW_FOUR_EYES) wants an approval by someone else before publishing.
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("last edited by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )  # fmt: skip
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
 
     objects = ReleaseQuerySet.as_manager()
 
@@ -163,6 +175,12 @@ class Release(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("release")
         verbose_name_plural = _("releases")
+        # Beyond add/change: publishing (publish, schedule, unpublish, send to the press, correction
+        # notices) and approving are rights of their own (roles in pressroom/workspace/roles.py).
+        permissions = [
+            ("publish_release", _("Can publish, schedule and unpublish releases")),
+            ("approve_release", _("Can approve releases")),
+        ]
         indexes = [models.Index(fields=["status", "published_at"], name="release_status_time")]
         constraints = [
             models.CheckConstraint(
@@ -195,6 +213,13 @@ class Release(models.Model):
             old = Release.objects.filter(pk=self.pk).values_list("slug", "first_published_at").first()
             if old and old[1] and old[0] != self.slug:
                 raise ValidationError({"slug": _("The address cannot change after publication.")})
+
+    @property
+    def is_approved(self):
+        """Approved since its last edit, by someone other than its last editor."""
+        return self.approved_at is not None and (
+            self.approved_by_id is None or self.approved_by_id != self.last_edited_by_id
+        )
 
     @property
     def is_public(self):

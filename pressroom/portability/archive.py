@@ -28,6 +28,7 @@ from pressroom.analytics.models import ReleaseStat
 from pressroom.newsroom import search
 from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from pressroom.newsroom.richtext import sanitize_html
+from pressroom.ops import accountability
 from pressroom.press.models import Announcement, Correction, Journalist, PressList, PressListMember
 from subscriptions.models import Mailing, Subscriber, Suppression
 
@@ -94,6 +95,9 @@ def build(model, data, exclude=()):
 
 
 RICH_TEXT_FIELDS = {Newsroom: "about", Release: "body"}
+# Who last edited and who approved a release are users of this installation, and users do not travel: an
+# imported release is approved again where it lands.
+RELEASE_REVIEW_FIELDS = ("last_edited_by", "approved_by", "approved_at")
 
 
 def validated(obj):
@@ -139,7 +143,7 @@ def collect(*, with_subscribers=False):
         models.Prefetch("release_contacts", queryset=ReleaseContact.objects.order_by("order", "contact_id")),
     )
     for release in queryset:
-        data = dump(release)
+        data = dump(release, exclude=RELEASE_REVIEW_FIELDS)
         data["topics"] = sorted(topic.pk for topic in release.topics.all())
         data["contacts"] = [
             {"contact": rc.contact_id, "order": rc.order} for rc in release.release_contacts.all()
@@ -212,7 +216,11 @@ def export_newsroom(target, *, with_subscribers=False, progress=_noop):
             with default_storage.open(name, "rb") as source, archive.open(FILES_DIR + name, "w") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
             progress("files", done, len(names))
-    return {**counts(data), "files": len(names) - len(missing), "missing_files": missing}
+    result = {**counts(data), "files": len(names) - len(missing), "missing_files": missing}
+    accountability.record(
+        accountability.EXPORT, kind="newsroom", with_subscribers=with_subscribers, counts=counts(data)
+    )
+    return result
 
 
 def counts(data):
@@ -347,6 +355,8 @@ def import_newsroom(source, *, dry_run=False, progress=_noop):
                 result = _restore(archive, data, dry_run=dry_run, progress=progress)
                 if dry_run:
                     transaction.set_rollback(True)
+                else:
+                    accountability.record(accountability.IMPORT, kind="newsroom", counts=counts(data))
         except (KeyError, TypeError, ValueError, AttributeError, DatabaseError) as exc:
             raise PortabilityError(f"{JSON_NAME} is not as export_newsroom writes it: {exc!r}") from None
     return result
@@ -375,7 +385,7 @@ def _restore(archive, data, *, dry_run, progress):
     nested = ("topics", "contacts", "attachments", "mailings", "corrections", "stats")
     translations = {}
     for done, row in enumerate(data["releases"], start=1):
-        release = build(Release, row, exclude=nested)
+        release = build(Release, row, exclude=(*nested, *RELEASE_REVIEW_FIELDS))
         # Set after every release exists: a translation may point to a later one.
         translations[release.pk], release.translation_of_id = release.translation_of_id, None
         release.save_base(raw=True, force_insert=True)

@@ -3,20 +3,22 @@ go through services.py, as everywhere else."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from pressroom.newsroom.admin import ADMIN_CSS, local_datetime
 from pressroom.newsroom.models import Release
+from subscriptions import emails
 from subscriptions.models import Delivery
 
-from . import services
+from . import corrections, presend, services
 from .models import (
     Announcement,
     Correction,
@@ -29,6 +31,43 @@ from .models import (
 from .presend import check_presendable
 
 Status = Delivery.Status
+
+
+class ConfirmSendMixin:
+    """Adding a pre-send or a correction sends email: the add form's POST first shows a confirmation
+    page (who gets what, with the email), whose confirm button posts the same data again to act. Sending
+    takes the publish permission as well as the model's add permission."""
+
+    confirm_template = "admin/press/confirm_send.html"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "POST":
+            if not (self.has_add_permission(request) and request.user.has_perm("newsroom.publish_release")):
+                raise PermissionDenied
+            if "confirm" not in request.POST:
+                form = self.get_form(request)(request.POST)
+                if form.is_valid():
+                    context = {
+                        **self.admin_site.each_context(request),
+                        **self.confirmation(form.cleaned_data),
+                        "opts": self.opts,
+                        "form": form,
+                        "media": self.media,
+                    }
+                    request.current_app = self.admin_site.name
+                    return TemplateResponse(request, self.confirm_template, context)
+        return super().add_view(request, form_url, extra_context)
+
+    def confirmation(self, data):
+        """The page's title, what happens, the number of recipients and the email (subject, text)."""
+        raise NotImplementedError
+
+
+def sample(kind, release, context):
+    """Subject and text of an email of KIND about RELEASE as its recipients will read it."""
+    with translation.override(release.language):
+        subject, text, _html = emails.render(kind, {"language": release.language, **context})
+    return subject, text
 
 
 # Press lists
@@ -139,7 +178,7 @@ class PreSendRecipientInline(admin.TabularInline):
 
 
 @admin.register(PreSend)
-class PreSendAdmin(admin.ModelAdmin):
+class PreSendAdmin(ConfirmSendMixin, admin.ModelAdmin):
     form = PreSendForm
     list_display = [
         "release",
@@ -233,7 +272,9 @@ class PreSendAdmin(admin.ModelAdmin):
         return obj.n_opened
 
     def _retry(self, request, queryset, status):
-        count = sum(services.retry_copies(presend=item, status=status) for item in queryset)
+        count = sum(
+            services.retry_copies(presend=item, status=status, user=request.user) for item in queryset
+        )
         self.message_user(
             request,
             ngettext("%(count)d copy queued again.", "%(count)d copies queued again.", count)
@@ -242,7 +283,29 @@ class PreSendAdmin(admin.ModelAdmin):
 
     def has_send_permission(self, request):
         # Sending again is sending: it takes the right to send a pre-send in the first place.
-        return self.has_add_permission(request)
+        return self.has_add_permission(request) and request.user.has_perm("newsroom.publish_release")
+
+    def confirmation(self, data):
+        release, press_list = data["release"], data["press_list"]
+        journalists = list(services.presend_recipients(release, press_list))
+        subject, text = sample(
+            "embargo",
+            release,
+            presend.message_context(release, press_list, journalists[0] if journalists else None, "…"),
+        )
+        return {
+            "title": _("Send under embargo?"),
+            "release": release,
+            "what": _(
+                "“%(title)s” goes to the press list “%(list)s” now, under embargo until %(time)s. Each "
+                "journalist gets personal links."
+            )
+            % {"title": release.title, "list": press_list.name, "time": local_datetime(release.published_at)},
+            "recipients": journalists,
+            "count": len(journalists),
+            "subject": subject,
+            "text": text,
+        }
 
     @admin.action(description=_("Retry failed copies"), permissions=["send"])
     def retry_failed(self, request, queryset):
@@ -293,7 +356,7 @@ class CorrectionForm(forms.ModelForm):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(ConfirmSendMixin, admin.ModelAdmin):
     form = CorrectionForm
     list_display = ["release", "kind", "time", "notify", "notices"]
     list_filter = ["kind", "notify"]
@@ -301,6 +364,9 @@ class CorrectionAdmin(admin.ModelAdmin):
     search_fields = ["release__title", "note"]
     autocomplete_fields = ["release"]
     actions = ["retry_failed"]
+
+    class Media:
+        css = ADMIN_CSS
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -327,6 +393,29 @@ class CorrectionAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.created_at, obj.created_by = created.pk, created.created_at, created.created_by
 
+    def confirmation(self, data):
+        release = data["release"]
+        correction = Correction(
+            release=release, kind=data["kind"], note=data["note"], created_at=timezone.now()
+        )
+        recipients = corrections.original_recipients(release) if data["notify"] else {}
+        subject, text = sample("correction", release, corrections.message_context(correction))
+        return {
+            "title": _("Add the correction?"),
+            "release": release,
+            "what": _("The note is shown on the release's page from now on.")
+            if not data["notify"]
+            else _("The note is shown on the release's page, and everyone who received the release is told."),
+            "count": len(recipients),
+            "journalists": sum(1 for _subscriber, journalist in recipients.values() if journalist),
+            "notify": data["notify"],
+            "subject": subject,
+            "text": text,
+        }
+
+    def has_retry_permission(self, request):
+        return self.has_change_permission(request) and request.user.has_perm("newsroom.publish_release")
+
     @admin.display(description=_("time"), ordering="created_at")
     def time(self, obj):
         return local_datetime(obj.created_at)
@@ -350,9 +439,11 @@ class CorrectionAdmin(admin.ModelAdmin):
             "uncertain": counts[Status.UNCERTAIN],
         }
 
-    @admin.action(description=_("Retry failed notices"), permissions=["change"])
+    @admin.action(description=_("Retry failed notices"), permissions=["retry"])
     def retry_failed(self, request, queryset):
-        count = sum(services.retry_notices(correction=correction) for correction in queryset)
+        count = sum(
+            services.retry_notices(correction=correction, user=request.user) for correction in queryset
+        )
         self.message_user(
             request,
             ngettext("%(count)d notice queued again.", "%(count)d notices queued again.", count)

@@ -7,6 +7,7 @@ class PressConfig(AppConfig):
     verbose_name = _("Press")
 
     def ready(self):
+        from pressroom.newsroom import review
         from subscriptions import kinds
         from subscriptions.models import Mailing
 
@@ -15,3 +16,4 @@ class PressConfig(AppConfig):
         # Pre-sends and correction notices go out through the delivery ledger.
         kinds.register(Mailing.Kind.PRESEND, presend.KIND)
         kinds.register(Mailing.Kind.CORRECTION, corrections.KIND)
+        review.register(presend.describe_withdrawal)

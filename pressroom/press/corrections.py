@@ -80,14 +80,7 @@ class NoticeMessage:
         _id, address, token, subscriber_id = row
         subscriber = Subscriber(pk=subscriber_id, email=address, token=token) if subscriber_id else None
         release = self.release
-        with translation.override(release.language):
-            context = {
-                "correction": self.correction,
-                "release": release,
-                "corrected_at": local_time_text(self.correction.created_at),
-                "published_at": local_time_text(release.published_at),
-                "release_url": settings.SITE_URL + release.get_absolute_url(),
-            }
+        context = message_context(self.correction)
         headers = {"Message-ID": emails.new_message_id()}
         if subscriber is not None:
             context["manage_url"] = emails.manage_url(subscriber)
@@ -96,6 +89,19 @@ class NoticeMessage:
         return emails.build_message(
             "correction", to=address, context=context, language=release.language, headers=headers
         )
+
+
+def message_context(correction):
+    """What the notice of CORRECTION says, before each recipient's own links."""
+    release = correction.release
+    with translation.override(release.language):
+        return {
+            "correction": correction,
+            "release": release,
+            "corrected_at": local_time_text(correction.created_at),
+            "published_at": local_time_text(release.published_at),
+            "release_url": settings.SITE_URL + release.get_absolute_url(),
+        }
 
 
 # A release taken down since the correction is not announced again.

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from pressroom.newsroom import review
 from pressroom.newsroom.models import Release
 from subscriptions import kinds
 
@@ -74,27 +75,29 @@ class EmbargoMessage:
         from subscriptions import emails
 
         copy = PreSendRecipient.objects.select_related("journalist").get(delivery_id=row[0])
-        release = self.release
-        token = copy.token
-        with translation.override(release.language):
-            embargo = local_time_text(release.published_at)
-        context = {
-            "release": release,
-            "journalist": copy.journalist,
-            "press_list": self.presend.press_list,
-            "embargo": embargo,
-            "page_url": settings.SITE_URL + reverse("pressroom:embargo", kwargs={"token": token}),
-            "files": [(attachment, settings.SITE_URL + file_url(token, attachment)) for attachment in
-                      release.attachments.all()],
-            "contacts": [rc.contact for rc in release.release_contacts.all()],
-        }  # fmt: skip
         return emails.build_message(
             "embargo",
             to=row[1],
-            context=context,
-            language=release.language,
+            context=message_context(self.release, self.presend.press_list, copy.journalist, copy.token),
+            language=self.release.language,
             headers={"Message-ID": emails.new_message_id()},
         )
+
+
+def message_context(release, press_list, journalist, token):
+    """What the embargo email of JOURNALIST (with their TOKEN) says."""
+    with translation.override(release.language):
+        embargo = local_time_text(release.published_at)
+    return {
+        "release": release,
+        "journalist": journalist,
+        "press_list": press_list,
+        "embargo": embargo,
+        "page_url": settings.SITE_URL + reverse("pressroom:embargo", kwargs={"token": token}),
+        "files": [(attachment, settings.SITE_URL + file_url(token, attachment)) for attachment in
+                  release.attachments.all()],
+        "contacts": [rc.contact for rc in release.release_contacts.all()],
+    }  # fmt: skip
 
 
 def _not_withdrawn(mailing):
@@ -103,6 +106,14 @@ def _not_withdrawn(mailing):
 
 
 KIND = kinds.Kind(builder=EmbargoMessage, current=_not_withdrawn, withdrawn=kinds.SKIP)
+
+
+def describe_withdrawal(release, action):
+    """For the unpublish confirmation: the journalists whose embargoed copy it withdraws."""
+    if action != review.UNPUBLISH:
+        return None
+    count = PreSendRecipient.objects.filter(presend__release=release).count()
+    return review.Part("admin/press/review_withdrawal.html", {"journalists": count}) if count else None
 
 
 def file_url(token, attachment):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Release
+from pressroom.ops import accountability
 from subscriptions import mailings
 from subscriptions import services as ledger
 from subscriptions.models import Delivery, Mailing
@@ -17,6 +18,12 @@ from .models import Correction, PreSend, PreSendRecipient
 from .presend import check_presendable
 
 log = logging.getLogger(__name__)
+
+
+def presend_recipients(release, press_list):
+    """The journalists of PRESS_LIST who get RELEASE under embargo: those without a copy of it yet."""
+    already = PreSendRecipient.objects.filter(presend__release=release).values("journalist_id")
+    return press_list.members.exclude(pk__in=already).order_by("pk")
 
 
 def send_presend(*, release, press_list, user=None):
@@ -30,8 +37,7 @@ def send_presend(*, release, press_list, user=None):
         presend = PreSend.objects.create(
             release=release, press_list=press_list, sent_by=user, embargo_at=release.published_at
         )
-        already = PreSendRecipient.objects.filter(presend__release=release).values("journalist_id")
-        journalists = list(press_list.members.exclude(pk__in=already).order_by("pk"))
+        journalists = list(presend_recipients(release, press_list))
         mailing, rows = mailings.write(
             Mailing.Kind.PRESEND, release=release, recipients=[(None, j.email) for j in journalists]
         )
@@ -45,6 +51,9 @@ def send_presend(*, release, press_list, user=None):
         presend.mailing = mailing
         presend.save(update_fields=["recipient_count", "mailing"])
         ledger.start_sending_on_commit(mailing.pk)
+        accountability.record(
+            accountability.SEND, user=user, target=presend, kind="presend", recipients=len(journalists)
+        )
     log.info("release %s pre-sent to %s journalists", release.pk, presend.recipient_count)
     return presend
 
@@ -67,17 +76,24 @@ def add_correction(*, release, kind, note, notify=False, user=None):
         if notify:
             mailing = write_notices(correction)
             ledger.start_sending_on_commit(mailing.pk)
+            accountability.record(
+                accountability.SEND,
+                user=user,
+                target=correction,
+                kind="correction",
+                recipients=mailing.recipients,
+            )
             log.info("correction %s of release %s: %s notices", correction.pk, release.pk, mailing.recipients)
     return correction
 
 
-def retry_copies(*, presend, status):
+def retry_copies(*, presend, status, user=None):
     """Queue PRESEND's copies in STATUS (failed, or uncertain: an editor's decision) again."""
-    return ledger.retry_rows(mailing=presend.mailing, status=status) if presend.mailing else 0
+    return ledger.retry_rows(mailing=presend.mailing, status=status, user=user) if presend.mailing else 0
 
 
-def retry_notices(*, correction):
+def retry_notices(*, correction, user=None):
     """Queue CORRECTION's failed notices again."""
     if correction.mailing is None:
         return 0
-    return ledger.retry_rows(mailing=correction.mailing, status=Delivery.Status.FAILED)
+    return ledger.retry_rows(mailing=correction.mailing, status=Delivery.Status.FAILED, user=user)

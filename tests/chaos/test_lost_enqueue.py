@@ -57,7 +57,8 @@ def test_a_publication_whose_task_never_reached_a_worker_is_sent_by_the_sweeper(
         release = ReleaseFactory(language="nb")
         chaos.broker.kill()
         response = admin_client.post(
-            CHANGELIST, {"action": "publish_now", ACTION_CHECKBOX_NAME: [release.pk], "index": "0"}
+            CHANGELIST,
+            {"action": "publish_now", ACTION_CHECKBOX_NAME: [release.pk], "index": "0", "confirm": "1"},
         )
         assert response.status_code == 302
         assert_waiting(release)

@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
 def publish_action(client, release):
     return client.post(
-        CHANGELIST, {"action": "publish_now", ACTION_CHECKBOX_NAME: [release.pk], "index": "0"}
+        CHANGELIST,
+        {"action": "publish_now", ACTION_CHECKBOX_NAME: [release.pk], "index": "0", "confirm": "1"},
     )
 
 
@@ -36,11 +37,13 @@ def test_double_submits_and_duplicated_publish_tasks_send_once(scenario, admin_c
     chaos.create_audience()
     chaos.worker(pool="prefork", concurrency=2)
     for _run in range(RUNS):
-        # The "Save and publish now" button, submitted twice.
+        # "Save and publish…" and its confirmation, submitted twice.
         started = time.monotonic()
         release = ReleaseFactory(language="nb")
         for _ in range(2):
             response = admin_client.post(change_url(release), form_data(title=release.title, _publish="1"))
+            assert response.status_code == 302
+            response = admin_client.post(response["Location"], {"confirm": "1"})
             assert response.status_code == 302
         chaos.wait(release)
         chaos.check(release, started)

@@ -26,6 +26,8 @@ ALLOWED = {
     "portability": {"newsroom", "subscriptions", "press", "analytics", "ops"},
     "demo": {"newsroom", "subscriptions", "press", "ops"},
     "sso": {"ops"},
+    # The editors' workspace (roles, audit log) sits over the apps whose actions it records.
+    "workspace": {"newsroom", "subscriptions", "press", "api", "analytics", "portability", "ops"},
 }
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from pressroom.ops import accountability
 from subscriptions import export
 from subscriptions.models import Subscriber
 
@@ -37,4 +38,7 @@ class Command(BaseCommand):
             for line in export.stream(queryset):
                 write(line)
                 count += 1
+        accountability.record(
+            accountability.EXPORT, kind="subscribers", count=count, output=output or "stdout"
+        )
         self.stderr.write(f"Exported {count} subscribers{f' to {output}' if output else ''}.")

@@ -7,7 +7,7 @@ from pressroom.api import auth as api_auth
 from pressroom.api.models import ApiToken
 
 EDITOR_PERMISSIONS = [
-    "view_release", "add_release", "change_release", "view_topic", "view_contact",
+    "view_release", "add_release", "change_release", "publish_release", "view_topic", "view_contact",
 ]  # fmt: skip
 
 

@@ -204,12 +204,24 @@ def test_add_form_creates_a_draft(admin_client):
     assert list(release.topics.all()) == [topic]
 
 
-def test_save_and_publish_now_publishes_through_the_service(admin_client):
+def test_save_and_publish_saves_then_publishes_only_on_the_confirmation(admin_client):
     release = ReleaseFactory(title="Gammel tittel")
+    confirm = reverse("admin:newsroom_release_publish", args=[release.pk])
 
     response = admin_client.post(change_url(release), form_data(title="Ny tittel", _publish="1"))
 
     assert response.status_code == 302
+    assert response["Location"] == confirm
+    release.refresh_from_db()
+    assert release.title == "Ny tittel"
+    assert release.status == Release.Status.DRAFT
+    assert admin_client.get(confirm).status_code == 200
+    assert admin_client.post(confirm).status_code == 200  # without the confirm button: the page again
+    release.refresh_from_db()
+    assert release.status == Release.Status.DRAFT
+
+    response = admin_client.post(confirm, {"confirm": "1"})
+
     assert response["Location"] == change_url(release)
     release.refresh_from_db()
     assert release.title == "Ny tittel"
@@ -223,7 +235,10 @@ def test_add_and_publish_now(admin_client):
     response = admin_client.post(reverse("admin:newsroom_release_add"), form_data(_publish="1"))
 
     release = Release.objects.get()
-    assert response["Location"] == change_url(release)
+    assert response["Location"] == reverse("admin:newsroom_release_publish", args=[release.pk])
+    assert release.status == Release.Status.DRAFT
+    admin_client.post(response["Location"], {"confirm": "1"})
+    release.refresh_from_db()
     assert release.status == Release.Status.PUBLISHED
 
 
@@ -243,7 +258,7 @@ def test_schedule_view_schedules_in_oslo_time(admin_client):
     when = oslo_noon(3)
 
     assert admin_client.get(url).status_code == 200
-    response = admin_client.post(url, {"publish_at": when.strftime("%Y-%m-%dT%H:%M")})
+    response = admin_client.post(url, {"publish_at": when.strftime("%Y-%m-%dT%H:%M"), "confirm": "1"})
 
     assert response.status_code == 302
     release.refresh_from_db()
@@ -256,7 +271,7 @@ def test_schedule_view_refuses_a_past_time(admin_client):
     release = ReleaseFactory()
     url = reverse("admin:newsroom_release_schedule", args=[release.pk])
 
-    response = admin_client.post(url, {"publish_at": oslo_input(oslo_noon(-1))})
+    response = admin_client.post(url, {"publish_at": oslo_input(oslo_noon(-1)), "confirm": "1"})
 
     assert response.status_code == 200
     assert [e.code for e in response.context["form"].errors.as_data()["publish_at"]] == ["past"]
@@ -269,18 +284,20 @@ def test_schedule_view_shows_errors_for_bad_input(admin_client, value):
     release = ReleaseFactory()
     url = reverse("admin:newsroom_release_schedule", args=[release.pk])
 
-    response = admin_client.post(url, {"publish_at": value})
+    response = admin_client.post(url, {"publish_at": value, "confirm": "1"})
 
     assert response.status_code == 200
     assert response.context["form"].errors["publish_at"]
 
 
-def test_unpublish_button_makes_the_release_a_draft(admin_client):
+def test_unpublish_makes_the_release_a_draft_once_confirmed(admin_client):
     release = ReleaseFactory(published=True)
     url = reverse("admin:newsroom_release_unpublish", args=[release.pk])
 
-    assert admin_client.get(url).status_code == 405
-    response = admin_client.post(url)
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url).status_code == 200
+    assert Release.objects.published().exists()
+    response = admin_client.post(url, {"confirm": "1"})
 
     assert response["Location"] == change_url(release)
     release.refresh_from_db()
@@ -294,7 +311,7 @@ def test_publishing_views_need_change_permission(client, django_user_model):
     staff = django_user_model.objects.create_user("viewer", password="pw-for-tests", is_staff=True)
     client.force_login(staff)
 
-    response = client.post(reverse("admin:newsroom_release_unpublish", args=[release.pk]))
+    response = client.post(reverse("admin:newsroom_release_unpublish", args=[release.pk]), {"confirm": "1"})
 
     assert response.status_code == 403
     release.refresh_from_db()
@@ -371,10 +388,18 @@ def test_bulk_publish_now(admin_client):
     already = ReleaseFactory(published=True)
     published_at = already.published_at
 
-    response = admin_client.post(
-        CHANGELIST,
-        {"action": "publish_now", ACTION_CHECKBOX_NAME: [r.pk for r in [*drafts, already]], "index": "0"},
-    )
+    selected = {
+        "action": "publish_now",
+        ACTION_CHECKBOX_NAME: [r.pk for r in [*drafts, already]],
+        "index": "0",
+    }
+    review = admin_client.post(CHANGELIST, selected)
+    assert review.status_code == 200
+    assert set(Release.objects.filter(pk__in=[r.pk for r in drafts]).values_list("status", flat=True)) == {
+        Release.Status.DRAFT
+    }
+
+    response = admin_client.post(CHANGELIST, {**selected, "confirm": "1"})
 
     assert response.status_code == 302
     for release in drafts:
@@ -387,9 +412,10 @@ def test_bulk_publish_now(admin_client):
 def test_bulk_unpublish(admin_client):
     releases = [ReleaseFactory(published=True), ReleaseFactory(scheduled=True)]
 
-    admin_client.post(
-        CHANGELIST, {"action": "unpublish", ACTION_CHECKBOX_NAME: [r.pk for r in releases], "index": "0"}
-    )
+    selected = {"action": "unpublish", ACTION_CHECKBOX_NAME: [r.pk for r in releases], "index": "0"}
+    assert admin_client.post(CHANGELIST, selected).status_code == 200
+    assert Release.objects.published().exists()
+    admin_client.post(CHANGELIST, {**selected, "confirm": "1"})
 
     assert set(Release.objects.values_list("status", flat=True)) == {Release.Status.DRAFT}
 
@@ -411,7 +437,7 @@ def test_bulk_schedule_asks_for_a_time_then_schedules(admin_client):
         {
             "action": "schedule",
             ACTION_CHECKBOX_NAME: selected,
-            "apply": "1",
+            "confirm": "1",
             "publish_at": when.strftime("%Y-%m-%dT%H:%M"),
         },
     )
@@ -430,7 +456,7 @@ def test_bulk_schedule_with_a_past_time_shows_the_form_again(admin_client):
         {
             "action": "schedule",
             ACTION_CHECKBOX_NAME: [release.pk],
-            "apply": "1",
+            "confirm": "1",
             "publish_at": oslo_input(oslo_noon(-1)),
         },
     )

@@ -48,7 +48,7 @@ def test_the_bulk_schedule_action_leaves_published_releases_alone(admin_client):
         {
             "action": "schedule",
             ACTION_CHECKBOX_NAME: [published.pk, draft.pk],
-            "apply": "1",
+            "confirm": "1",
             "publish_at": LATER,
         },
         follow=True,

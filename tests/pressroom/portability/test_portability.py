@@ -351,15 +351,28 @@ def test_export_reports_progress_per_section(tmp_path):
 
 
 def test_collect_writes_every_field_of_a_release():
-    """A field added to Release later travels without a change to the exporter."""
+    """A field added to Release later travels without a change to the exporter (but the users who
+    edited and approved it: users do not travel)."""
     release = ReleaseFactory(published=True)
 
     data = portability.collect()
 
     [exported] = data["releases"]
-    fields = {field.name for field in Release._meta.concrete_fields}
+    fields = {field.name for field in Release._meta.concrete_fields} - set(portability.RELEASE_REVIEW_FIELDS)
     assert set(exported) == fields | {"topics", "contacts", "attachments", "mailings", "corrections", "stats"}
     assert exported["id"] == release.pk
+
+
+def test_who_edited_and_approved_a_release_does_not_travel(django_user_model):
+    from pressroom.newsroom import services
+
+    release = ReleaseFactory()
+    services.record_edit(release=release, user=django_user_model.objects.create_user("writer"))
+    services.approve_release(release=release, user=django_user_model.objects.create_user("approver"))
+
+    [exported] = portability.collect()["releases"]
+
+    assert not {"last_edited_by", "approved_by", "approved_at"} & set(exported)
 
 
 def test_a_crafted_archive_cannot_bring_in_scripts(tmp_path, media):

@@ -207,10 +207,17 @@ def test_editors_add_a_correction_in_the_admin(
     add_url = reverse("admin:press_correction_add")
     assert admin_client.get(f"{add_url}?release={release.pk}").status_code == 200
 
+    data = {"release": release.pk, "kind": "correction", "note": "Oslo: 1,204.", "notify": "on"}
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    review = admin_client.post(add_url, data)
+    assert review.status_code == 200
+    assert "4 recipients of the release get a notice" in review.content.decode()
+    assert "Oslo: 1,204." in review.content.decode()
+    assert not Correction.objects.exists()
+    assert len(mail.outbox) == 0
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            add_url, {"release": release.pk, "kind": "correction", "note": "Oslo: 1,204.", "notify": "on"}
-        )
+        response = admin_client.post(add_url, {**data, "confirm": "1"})
 
     assert response.status_code == 302
     correction = Correction.objects.get()

@@ -345,10 +345,15 @@ def test_editors_send_from_the_admin_and_see_who_opened_before_the_embargo(
     assert form.status_code == 200
     assert f'<option value="{release.pk}" selected>' in form.content.decode()
 
+    data = {"release": release.pk, "press_list": press.pk}
+    review = admin_client.post(reverse("admin:press_presend_add"), data)
+    assert review.status_code == 200
+    assert "2 journalists get it." in review.content.decode()
+    assert not PreSend.objects.exists()
+    assert len(mail.outbox) == 0
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            reverse("admin:press_presend_add"), {"release": release.pk, "press_list": press.pk}
-        )
+        response = admin_client.post(reverse("admin:press_presend_add"), {**data, "confirm": "1"})
 
     sent = PreSend.objects.get()
     assert response.status_code == 302
