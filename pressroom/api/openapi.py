@@ -516,9 +516,10 @@ def paths():
                 "Publish now, or schedule",
                 ok=json_ok("EditorRelease"),
                 description="Publishing a published release changes nothing. With `at`, the release is "
-                "scheduled; a published release must be unpublished before it can be scheduled (409). Needs "
-                "the publish permission (`newsroom.publish_release`, as does unpublishing); under the four-eyes "
-                "rule a release not approved by someone other than its last editor is refused (409).",
+                "scheduled; a published release must be unpublished before it can be scheduled (409). "
+                "Needs the publish permission (`newsroom.publish_release`, as does unpublishing); under the "
+                "four-eyes rule a release not approved by someone other than its last editor is refused "
+                "(409).",
                 parameters=[RELEASE_ID],
                 body=json_body("PublishInput", required=False),
                 errors=[
