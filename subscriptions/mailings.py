@@ -307,6 +307,8 @@ def _retry_after(response):
 
 def send_rows(rows, message_builder, provider, connection):
     """Send to ROWS through CONNECTION; return an Outcome. Never raises for provider errors."""
+    if hasattr(message_builder, "split"):
+        return _send_parts(message_builder.split(rows), provider, connection)
     outcome = Outcome()
     if batched(provider, message_builder):
         message = message_builder.batch(rows, provider, connection)
@@ -348,6 +350,25 @@ def send_rows(rows, message_builder, provider, connection):
                     outcome.retry[later_id] = "not sent: an earlier message in the batch failed"
                 outcome.broken = True
                 break
+    return outcome
+
+
+def _send_parts(parts, provider, connection):
+    """Send each (message builder, rows) of PARTS (a mailing whose recipients get different messages,
+    e.g. by language): one Outcome for all. After a part that broke the connection, the rest wait."""
+    outcome = Outcome()
+    for index, (builder, rows) in enumerate(parts):
+        part = send_rows(rows, builder, provider, connection)
+        for name in ("sent", "failed", "retry", "uncertain"):
+            getattr(outcome, name).update(getattr(part, name))
+        if part.retry_after is not None:
+            outcome.retry_after = part.retry_after
+        if part.broken:
+            outcome.broken = True
+            for _builder, later in parts[index + 1 :]:
+                for row_id, *_rest in later:
+                    outcome.retry[row_id] = "not sent: an earlier message in the batch failed"
+            break
     return outcome
 
 

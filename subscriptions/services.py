@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from pressroom.newsroom.models import Language, Topic
 
-from . import confirmations, digests, signals, tasks
+from . import confirmations, digests, languages, signals, tasks
 from .addresses import normalize_email
 from .mailings import ACTIVE_MAILING
 from .models import Delivery, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
@@ -56,13 +56,18 @@ def blocks_sign_up(email, method):
     return reason != Suppression.ERASED or method != Subscriber.ConsentMethod.FORM
 
 
-def _set_preferences(subscriber, *, language, topics, frequency):
+def _set_preferences(subscriber, *, language, topics, frequency, releases=None):
+    """RELEASES: the languages.Releases wanted; None for those of the interface LANGUAGE."""
     if subscriber.pk is not None and subscriber.status == Subscriber.Status.ACTIVE:
         _change_frequency(subscriber, frequency)
+    releases = set(releases or languages.default_releases(language))
     subscriber.language = language
+    subscriber.norwegian = languages.Releases.NORWEGIAN in releases
+    subscriber.english = languages.Releases.ENGLISH in releases
     subscriber.frequency = frequency
-    # Topics belong to a language; a topic of the other language would never match a release.
-    chosen = [topic for topic in topics if topic.language == language]
+    # Topics belong to a language; a topic of a language not received would never match a release.
+    received = languages.received(releases)
+    chosen = [topic for topic in topics if topic.language in received]
     subscriber.all_topics = not chosen
     subscriber.save()
     subscriber.topics.set(chosen)
@@ -109,6 +114,7 @@ def sign_up(
     frequency=Subscriber.Frequency.IMMEDIATELY,
     source="",
     method=Subscriber.ConsentMethod.FORM,
+    releases=None,
 ):
     """Start (or restart) a double opt-in for EMAIL and queue the confirmation email after commit."""
     email = normalize_email(email)
@@ -146,7 +152,9 @@ def sign_up(
         try:
             # A savepoint: a concurrent sign-up of the same new address may win the unique constraint.
             with transaction.atomic():
-                _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
+                _set_preferences(
+                    subscriber, language=language, topics=topics, frequency=frequency, releases=releases
+                )
         except IntegrityError:
             return SignUp.TOO_SOON
         # The confirmation's row in the ledger is written with the sign-up: with the broker down the
@@ -225,10 +233,10 @@ def resubscribe(*, subscriber):
     return True
 
 
-def update_preferences(*, subscriber, language, topics, frequency):
-    """Set what SUBSCRIBER receives. No topics means all topics."""
+def update_preferences(*, subscriber, language, topics, frequency, releases=None):
+    """Set what SUBSCRIBER receives. No topics means all topics; no RELEASES, those of LANGUAGE."""
     with transaction.atomic():
-        _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
+        _set_preferences(subscriber, language=language, topics=topics, frequency=frequency, releases=releases)
 
 
 def erase_subscriber(*, subscriber, reason=Suppression.ERASED):
