@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from js_asset import Media
 
-from . import services, signals
+from . import language_report, services, signals
 from .forms import ReleaseAdminForm, ScheduleForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 
@@ -196,6 +196,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, admin.ModelAdmin):
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "language-report/",
+                self.admin_site.admin_view(language_report.view(self)),
+                name="{}_{}_language_report".format(*info),
+            ),
             path(
                 "<path:object_id>/schedule/",
                 self.admin_site.admin_view(self.schedule_view),
