@@ -143,3 +143,9 @@ def test_visitors_who_are_not_staff_are_sent_to_the_login(client, django_user_mo
     assert client.get(URL)["Location"].startswith("/admin/login/")
     client.force_login(django_user_model.objects.create_user("journalist", password="x"))
     assert client.get(URL, {"format": "csv"}).status_code == 302
+
+
+def test_the_release_list_links_to_the_report(viewer):
+    html = viewer.get("/admin/newsroom/release/", HTTP_ACCEPT_LANGUAGE="nn").content.decode()
+
+    assert f'<a href="{URL}">Språkrapport</a>' in html
