@@ -144,8 +144,8 @@ def plan_catch_up(*, subscriber, frequency, since, until):
 
 
 def _candidates(*, since, until):
-    """Releases published in [SINCE, UNTIL) that are public now, with their topic ids and their other
-    public Norwegian versions ({id: written standard}, languages.py)."""
+    """Releases published in [SINCE, UNTIL) that are public now, with their topic ids, the written
+    standards of their other public Norwegian versions, and the ids of those versions and their own."""
     releases = list(
         Release.objects.published()
         .filter(published_at__gte=since, published_at__lt=until)
@@ -154,7 +154,9 @@ def _candidates(*, since, until):
     )
     for release in releases:
         release.topic_ids = {topic.pk for topic in release.topics.all()}
-        release.other_versions = languages.other_norwegian(release)
+        others = languages.other_norwegian(release)
+        release.other_standards = set(others.values())
+        release.versions = {release.pk, *others}  # with itself
     return releases
 
 
@@ -173,8 +175,7 @@ def _write(frequency, start, end, candidates, owed):
     earliest = min(wants.since for wants in owed.values())
     recent = [release for release in candidates if release.published_at >= earliest]
     # A release counts as had when any of its versions was: each release once (languages.py).
-    versions = {pk for release in recent for pk in [release.pk, *release.other_versions]}
-    had = already_had(list(owed), list(versions))
+    had = already_had(list(owed), list({pk for release in recent for pk in release.versions}))
     groups = defaultdict(list)
     for subscriber_id, wants in owed.items():
         wanted = topics.get(subscriber_id)
@@ -187,10 +188,10 @@ def _write(frequency, start, end, candidates, owed):
                 language=wants.language,
                 norwegian=wants.norwegian,
                 english=wants.english,
-                other_standards=set(release.other_versions.values()),
+                other_standards=release.other_standards,
             )
             and (not wanted or wanted & release.topic_ids)
-            and not had[subscriber_id] & {release.pk, *release.other_versions}
+            and not had[subscriber_id] & release.versions
         )
         if content:
             groups[wants.language, content].append(subscriber_id)
