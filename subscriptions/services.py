@@ -348,7 +348,7 @@ def _parse_row(line, row, topics_by_slug):
         errors.append(_("not a valid email address: %(value)r") % {"value": (row.get("email") or "")[:100]})
     language = (row.get("language") or "").strip().lower() or settings.LANGUAGE_CODE
     if language not in Language.values:
-        errors.append(_("unknown language %(value)r (use nb or en)") % {"value": language[:20]})
+        errors.append(_("unknown language %(value)r (use nb, nn or en)") % {"value": language[:20]})
     frequency = (row.get("frequency") or "").strip().lower() or Subscriber.Frequency.IMMEDIATELY
     if frequency not in Subscriber.Frequency.values:
         errors.append(_("unknown frequency %(value)r") % {"value": frequency[:20]})
