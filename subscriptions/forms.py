@@ -106,7 +106,10 @@ class PreferencesForm(forms.Form):
         required=False,
     )
     language = forms.ChoiceField(
-        label=_("Language of the emails"), choices=Language.choices, widget=forms.RadioSelect
+        label=_("Language of the emails"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+        help_text=_("For the text around the releases, and the written standard of a release in both."),
     )
     frequency = forms.ChoiceField(
         label=_("How often"), choices=Subscriber.Frequency.choices, widget=forms.RadioSelect
