@@ -69,15 +69,18 @@ def seed(bench, n, frequency="immediately"):
         )
         for count, language, local in ((n, "nb", "reader"), (LATENCY_SUBSCRIBERS, "en", "early")):
             cursor.execute(
-                f"INSERT INTO {table} (email, status, language, all_topics, frequency, token, consent_at, "  # noqa: S608
-                "consent_method, consent_text_version, consent_source, consent_note, created_at, updated_at, "
-                "confirmed_at, unsubscribed_at, confirmation_sent_at, unsubscribe_method) "
-                "SELECT %s || i || '@bench.example', 'active', %s, true, %s, md5(%s || i), now(), "
+                f"INSERT INTO {table} (email, status, language, norwegian, english, all_topics, frequency, "  # noqa: S608
+                "token, consent_at, consent_method, consent_text_version, consent_source, consent_note, "
+                "created_at, updated_at, confirmed_at, unsubscribed_at, confirmation_sent_at, "
+                "unsubscribe_method) "
+                "SELECT %s || i || '@bench.example', 'active', %s, %s, %s, true, %s, md5(%s || i), now(), "
                 "'import', '1', 'benchmark', '', now(), now(), now(), NULL, NULL, '' "
                 "FROM generate_series(1, %s) AS i",
                 [
                     local,
                     language,
+                    language != "en",  # the releases of their language
+                    language == "en",
                     frequency if local == "reader" else "immediately",
                     f"{local}-{time.time()}-",
                     count,

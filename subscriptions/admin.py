@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from pressroom.newsroom.models import Release
 from pressroom.ops import accountability
 
-from . import export, mailings, services
+from . import export, languages, mailings, services
 from .addresses import normalize_email
 from .models import Delivery, Mailing, Subscriber, Suppression, email_hash
 from .release_email import send_test
@@ -57,7 +57,21 @@ class SubscriberAdmin(admin.ModelAdmin):
     actions = ["export_csv", "unsubscribe_selected", "erase"]
     filter_horizontal = ["topics"]
     fieldsets = [
-        (None, {"fields": ["email", "status", "language", "all_topics", "topics", "frequency"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "email",
+                    "status",
+                    "language",
+                    "norwegian",
+                    "english",
+                    "all_topics",
+                    "topics",
+                    "frequency",
+                ]
+            },
+        ),
         (_("Consent"), {"fields": CONSENT_FIELDS}),
         (_("History"), {"fields": HISTORY_FIELDS}),
     ]
@@ -100,6 +114,9 @@ class SubscriberAdmin(admin.ModelAdmin):
         services.update_preferences(
             subscriber=obj,
             language=form.cleaned_data["language"],
+            releases=languages.chosen(
+                norwegian=form.cleaned_data.get("norwegian"), english=form.cleaned_data.get("english")
+            ),
             topics=list(form.cleaned_data["topics"]),
             frequency=form.cleaned_data["frequency"],
         )

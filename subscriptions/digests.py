@@ -21,6 +21,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +29,7 @@ from django.utils import timezone, translation
 
 from pressroom.newsroom.models import Release
 
-from . import emails, kinds, mailings
+from . import emails, kinds, languages, mailings
 from .models import Delivery, DigestRun, Mailing, Subscriber
 from .release_email import PersonalMessage
 
@@ -38,7 +39,17 @@ PERIODS = {Subscriber.Frequency.DAILY: timedelta(days=1), Subscriber.Frequency.W
 # However long ago a subscriber's last digest was, a digest reaches back at most this far.
 LONGEST_LOOKBACK = PERIODS[Subscriber.Frequency.WEEKLY]
 # Deliveries that mean a subscriber has (or may have, or will have) a release: all but these.
-NOT_HAD = (Delivery.Status.FAILED, Delivery.Status.SKIPPED)
+NOT_HAD = Delivery.NOT_HAD
+
+
+class Owed(NamedTuple):
+    """What a subscriber of a digest run is owed: from when, and which releases by language and topic."""
+
+    language: str
+    since: object
+    all_topics: bool
+    norwegian: bool
+    english: bool
 
 
 def period(frequency, now=None):
@@ -88,14 +99,14 @@ def plan(*, frequency, now=None, chunk=5000, started=None):
     if candidates:
         last_pk = 0
         while True:
-            fields = ("pk", "language", "digest_covered_until", "all_topics")
+            fields = ("pk", "language", "digest_covered_until", "all_topics", "norwegian", "english")
             part = list(subscribers.filter(pk__gt=last_pk).values_list(*fields)[:chunk])
             if not part:
                 break
             first_pk, last_pk = part[0][0], part[-1][0]
             owed = {
-                pk: (language, _since(covered, start, end, last_end), every)
-                for pk, language, covered, every in part
+                pk: Owed(language, _since(covered, start, end, last_end), every, norwegian, english)
+                for pk, language, covered, every, norwegian, english in part
             }
             with transaction.atomic():
                 written = _write(frequency, start, end, candidates, owed)
@@ -123,13 +134,18 @@ def plan_catch_up(*, subscriber, frequency, since, until):
     [SINCE, UNTIL) they have not had, in one digest whose period starts at SINCE. Returns its mailing's
     id, or None when nothing is owed."""
     candidates = _candidates(since=since, until=until)
-    owed = {subscriber.pk: (subscriber.language, since, subscriber.all_topics)}
+    owed = {
+        subscriber.pk: Owed(
+            subscriber.language, since, subscriber.all_topics, subscriber.norwegian, subscriber.english
+        )
+    }
     planned = _write(frequency, since, until, candidates, owed)
     return _ready(planned.pop()) if planned else None
 
 
 def _candidates(*, since, until):
-    """Releases published in [SINCE, UNTIL) that are public now, with their topic ids."""
+    """Releases published in [SINCE, UNTIL) that are public now, with their topic ids, the written
+    standards of their other public Norwegian versions, and the ids of those versions and their own."""
     releases = list(
         Release.objects.published()
         .filter(published_at__gte=since, published_at__lt=until)
@@ -138,36 +154,47 @@ def _candidates(*, since, until):
     )
     for release in releases:
         release.topic_ids = {topic.pk for topic in release.topics.all()}
+        others = languages.other_norwegian(release)
+        release.other_standards = set(others.values())
+        release.versions = {release.pk, *others}  # with itself
     return releases
 
 
 def _write(frequency, start, end, candidates, owed):
-    """Group the subscribers of OWED ({id: (language, since, all topics?)}) by the content of their
-    digest, write a ledger row for each into its content's mailing; return the ids of the mailings
-    written to."""
+    """Group the subscribers of OWED ({id: Owed}) by the content of their digest (and the language of
+    its chrome, theirs), write a ledger row for each into its content's mailing; return the ids of the
+    mailings written to."""
     topics = defaultdict(set)
-    choosers = [pk for pk, (_language, _since, every) in owed.items() if not every]
+    choosers = [pk for pk, wants in owed.items() if not wants.all_topics]
     if choosers:
         for subscriber_id, topic_id in Subscriber.topics.through.objects.filter(
             subscriber_id__in=choosers
         ).values_list("subscriber_id", "topic_id"):
             topics[subscriber_id].add(topic_id)
     # Only releases some of them are owed can have reached them another way: usually just the period's.
-    earliest = min(since for _language, since, _every in owed.values())
-    had = already_had(list(owed), [release.pk for release in candidates if release.published_at >= earliest])
+    earliest = min(wants.since for wants in owed.values())
+    recent = [release for release in candidates if release.published_at >= earliest]
+    # A release counts as had when any of its versions was: each release once (languages.py).
+    had = already_had(list(owed), list({pk for release in recent for pk in release.versions}))
     groups = defaultdict(list)
-    for subscriber_id, (language, since, _every) in owed.items():
+    for subscriber_id, wants in owed.items():
         wanted = topics.get(subscriber_id)
         content = tuple(
             release.pk
             for release in candidates
-            if release.published_at >= since
-            and release.language == language
+            if release.published_at >= wants.since
+            and languages.gets(
+                release,
+                language=wants.language,
+                norwegian=wants.norwegian,
+                english=wants.english,
+                other_standards=release.other_standards,
+            )
             and (not wanted or wanted & release.topic_ids)
-            and release.pk not in had[subscriber_id]
+            and not had[subscriber_id] & release.versions
         )
         if content:
-            groups[language, content].append(subscriber_id)
+            groups[wants.language, content].append(subscriber_id)
     written = set()
     for (language, content), subscriber_ids in groups.items():
         with transaction.atomic():

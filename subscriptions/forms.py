@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pressroom.newsroom.models import Language, Topic
 
+from . import languages
 from .addresses import MAX_LENGTH, normalize_email
 from .models import Subscriber
 
@@ -97,8 +98,18 @@ class TopicsField(forms.TypedMultipleChoiceField):
 
 
 class PreferencesForm(forms.Form):
+    releases = forms.MultipleChoiceField(
+        label=_("Press releases in"),
+        choices=languages.Releases.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Norwegian: each release once, in your written standard when it is in both."),
+        required=False,
+    )
     language = forms.ChoiceField(
-        label=_("Language of the emails"), choices=Language.choices, widget=forms.RadioSelect
+        label=_("Language of the emails"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+        help_text=_("For the text around the releases, and the written standard of a release in both."),
     )
     frequency = forms.ChoiceField(
         label=_("How often"), choices=Subscriber.Frequency.choices, widget=forms.RadioSelect
@@ -110,12 +121,17 @@ class PreferencesForm(forms.Form):
             label=_("Topics"), help_text=_("Choose none to get every press release.")
         )
 
+    def clean_releases(self):
+        """None chosen: those of the interface language (the box on every page sends none)."""
+        language = self.data.get("language") or current_language()
+        return self.cleaned_data["releases"] or languages.default_releases(language)
+
     def clean(self):
         cleaned = super().clean()
-        language = cleaned.get("language")
-        if language and any(topic.language != language for topic in cleaned.get("topics", [])):
+        received = languages.received(cleaned.get("releases") or [])
+        if received and any(topic.language not in received for topic in cleaned.get("topics", [])):
             self.add_error(
-                "topics", _("Choose topics in the language you chose for the emails, or none for all topics.")
+                "topics", _("Choose topics in the languages of the releases you get, or none for all topics.")
             )
         return cleaned
 
@@ -128,7 +144,7 @@ class SignUpForm(PreferencesForm):
     website = forms.CharField(label=_("Leave this field empty"), required=False)
     stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_order = ["email", "topics", "language", "frequency", "website", "stamp"]
+    field_order = ["email", "topics", "releases", "language", "frequency", "website", "stamp"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +154,7 @@ class SignUpForm(PreferencesForm):
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if not self.is_bound:
             self.initial.setdefault("language", current_language())
+            self.initial.setdefault("releases", languages.default_releases(current_language()))
             self.initial.setdefault("frequency", Subscriber.Frequency.IMMEDIATELY)
             self.initial["stamp"] = make_stamp()
 

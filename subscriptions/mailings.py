@@ -358,6 +358,8 @@ def send_rows(rows, message_builder, provider, connection, ledger=None):
     Messages sent one by one are handed over and written back through LEDGER (a OneByOne) as they go,
     when there is one: the Outcome then holds their sent rows too, already written.
     """
+    if hasattr(message_builder, "split"):
+        return _send_parts(message_builder.split(rows), provider, connection, ledger)
     outcome = Outcome()
     if batched(provider, message_builder):
         message = message_builder.batch(rows, provider, connection)
@@ -403,6 +405,25 @@ def send_rows(rows, message_builder, provider, connection, ledger=None):
                     outcome.retry[later_id] = "not sent: an earlier message in the batch failed"
                 outcome.broken = True
                 break
+    return outcome
+
+
+def _send_parts(parts, provider, connection, ledger=None):
+    """Send each (message builder, rows) of PARTS (a mailing whose recipients get different messages,
+    e.g. by language): one Outcome for all. After a part that broke the connection, the rest wait."""
+    outcome = Outcome()
+    for index, (builder, rows) in enumerate(parts):
+        part = send_rows(rows, builder, provider, connection, ledger)
+        for name in ("sent", "failed", "retry", "uncertain"):
+            getattr(outcome, name).update(getattr(part, name))
+        if part.retry_after is not None:
+            outcome.retry_after = part.retry_after
+        if part.broken:
+            outcome.broken = True
+            for _builder, later in parts[index + 1 :]:
+                for row_id, *_rest in later:
+                    outcome.retry[row_id] = "not sent: an earlier message in the batch failed"
+            break
     return outcome
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pressroom.newsroom.models import Language, Topic
 
+from . import languages
+
 
 def new_token():
     return secrets.token_urlsafe(24)
@@ -20,7 +22,8 @@ class SubscriberQuerySet(models.QuerySet):
         return self.filter(status=Subscriber.Status.ACTIVE)
 
     def for_release(self, release):
-        """Active subscribers who want RELEASE: its language, and all topics or one of its topics."""
+        """Active subscribers who get RELEASE: this version of it by their languages (languages.py) and
+        not another they already had, and all topics or one of its topics."""
         topic_ids = [topic.pk for topic in release.topics.all()]
         wants_topic = models.Q(all_topics=True)
         if topic_ids:
@@ -29,7 +32,15 @@ class SubscriberQuerySet(models.QuerySet):
                     "subscriber_id"
                 )
             )
-        return self.active().filter(wants_topic, language=release.language)
+        others = languages.other_norwegian(release)
+        subscribers = self.active().filter(wants_topic, languages.audience(release, others))
+        if others:
+            # Each release once: whoever had another version of it (by mailing or digest) does not get this.
+            had = Delivery.objects.filter(
+                models.Q(mailing__release_id__in=list(others)) | models.Q(mailing__releases__in=list(others))
+            ).exclude(status__in=Delivery.NOT_HAD)
+            subscribers = subscribers.exclude(pk__in=had.values("subscriber_id"))
+        return subscribers
 
     def owed_confirmation(self):
         """Pending sign-ups whose confirmation email is in the ledger and not sent yet."""
@@ -76,7 +87,11 @@ class Subscriber(models.Model):
 
     email = models.EmailField(_("email"), max_length=254)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    # The interface language: of the pages and the emails' chrome, and the preferred written standard.
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.NB)
+    # The releases wanted, by language (languages.py): Norwegian (bokmål and nynorsk), English.
+    norwegian = models.BooleanField(_("Norwegian releases"), default=True)
+    english = models.BooleanField(_("English releases"), default=False)
     all_topics = models.BooleanField(_("all topics"), default=True)
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="subscribers")
     # Every release published before this time has been in this subscriber's digests, or was theirs one
@@ -240,6 +255,9 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Uncertain")
         SKIPPED = "skipped", _("Skipped (left the list)")
+
+    # Rows that mean the recipient does not have (and will not have) the email: all others mean they do.
+    NOT_HAD = (Status.FAILED, Status.SKIPPED)
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(

@@ -152,9 +152,10 @@ class PersonalMessage:
 
 
 class ReleaseMessage(PersonalMessage):
-    """A release rendered once for its mailing."""
+    """A release rendered once for its mailing (once per CHROME language: the release is in its own
+    language, the footer in the recipients' interface language; by default the release's)."""
 
-    def __init__(self, release, *, test=False):
+    def __init__(self, release, *, test=False, chrome=None):
         self.release = release
         placeholders = self.placeholders()
         context = {
@@ -170,6 +171,7 @@ class ReleaseMessage(PersonalMessage):
             "documents": [(a, file_url(a, a.get_absolute_url(), test)) for a in release.documents],
             "contacts": [rc.contact for rc in release.release_contacts.select_related("contact")],
             "test": test,
+            "chrome_language": chrome or release.language,
             **placeholders,
         }
         with translation.override(release.language):
@@ -193,7 +195,36 @@ class ReleaseMessage(PersonalMessage):
         return message
 
 
-KIND = kinds.Kind(builder=lambda mailing: ReleaseMessage(mailing.release), current=kinds.release_public,
+class ReleaseMessages:
+    """A release mailing's messages, one per interface language of its recipients, each rendered once.
+    mailings.send_rows sends each language's part of a batch with its own message (split)."""
+
+    # Its messages go to a provider's batch API like any PersonalMessage's, a part per language.
+    batch = True
+
+    def __init__(self, release):
+        self.release = release
+        self._messages = {}
+        self._languages = {}  # subscriber id -> interface language, as rows come
+
+    def message(self, language):
+        if language not in self._messages:
+            self._messages[language] = ReleaseMessage(self.release, chrome=language)
+        return self._messages[language]
+
+    def split(self, rows):
+        """ROWS as (message, rows) parts, one per interface language, in their order."""
+        unknown = {row[3] for row in rows if row[3] not in self._languages}
+        if unknown:
+            self._languages.update(Subscriber.objects.filter(pk__in=unknown).values_list("pk", "language"))
+        parts = {}
+        for row in rows:
+            language = self._languages.get(row[3], self.release.language)
+            parts.setdefault(language, []).append(row)
+        return [(self.message(language), part) for language, part in parts.items()]
+
+
+KIND = kinds.Kind(builder=lambda mailing: ReleaseMessages(mailing.release), current=kinds.release_public,
                   withdrawn=kinds.PAUSE)  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from pressroom.newsroom.models import Language, Topic
 from pressroom.ops import accountability
 
-from . import confirmations, digests, signals, tasks
+from . import confirmations, digests, languages, signals, tasks
 from .addresses import normalize_email
 from .mailings import ACTIVE_MAILING
 from .models import Delivery, Mailing, Subscriber, Suppression, TrackingEvent, email_hash
@@ -57,13 +57,18 @@ def blocks_sign_up(email, method):
     return reason != Suppression.ERASED or method != Subscriber.ConsentMethod.FORM
 
 
-def _set_preferences(subscriber, *, language, topics, frequency):
+def _set_preferences(subscriber, *, language, topics, frequency, releases=None):
+    """RELEASES: the languages.Releases wanted; None for those of the interface LANGUAGE."""
     if subscriber.pk is not None and subscriber.status == Subscriber.Status.ACTIVE:
         _change_frequency(subscriber, frequency)
+    releases = set(releases or languages.default_releases(language))
     subscriber.language = language
+    subscriber.norwegian = languages.Releases.NORWEGIAN in releases
+    subscriber.english = languages.Releases.ENGLISH in releases
     subscriber.frequency = frequency
-    # Topics belong to a language; a topic of the other language would never match a release.
-    chosen = [topic for topic in topics if topic.language == language]
+    # Topics belong to a language; a topic of a language not received would never match a release.
+    received = languages.received(releases)
+    chosen = [topic for topic in topics if topic.language in received]
     subscriber.all_topics = not chosen
     subscriber.save()
     subscriber.topics.set(chosen)
@@ -110,6 +115,7 @@ def sign_up(
     frequency=Subscriber.Frequency.IMMEDIATELY,
     source="",
     method=Subscriber.ConsentMethod.FORM,
+    releases=None,
 ):
     """Start (or restart) a double opt-in for EMAIL and queue the confirmation email after commit."""
     email = normalize_email(email)
@@ -147,7 +153,9 @@ def sign_up(
         try:
             # A savepoint: a concurrent sign-up of the same new address may win the unique constraint.
             with transaction.atomic():
-                _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
+                _set_preferences(
+                    subscriber, language=language, topics=topics, frequency=frequency, releases=releases
+                )
         except IntegrityError:
             return SignUp.TOO_SOON
         # The confirmation's row in the ledger is written with the sign-up: with the broker down the
@@ -226,10 +234,10 @@ def resubscribe(*, subscriber):
     return True
 
 
-def update_preferences(*, subscriber, language, topics, frequency):
-    """Set what SUBSCRIBER receives. No topics means all topics."""
+def update_preferences(*, subscriber, language, topics, frequency, releases=None):
+    """Set what SUBSCRIBER receives. No topics means all topics; no RELEASES, those of LANGUAGE."""
     with transaction.atomic():
-        _set_preferences(subscriber, language=language, topics=topics, frequency=frequency)
+        _set_preferences(subscriber, language=language, topics=topics, frequency=frequency, releases=releases)
 
 
 def erase_subscriber(*, subscriber, reason=Suppression.ERASED, user=None):
@@ -346,7 +354,7 @@ def _parse_row(line, row, topics_by_slug):
         errors.append(_("not a valid email address: %(value)r") % {"value": (row.get("email") or "")[:100]})
     language = (row.get("language") or "").strip().lower() or settings.LANGUAGE_CODE
     if language not in Language.values:
-        errors.append(_("unknown language %(value)r (use nb or en)") % {"value": language[:20]})
+        errors.append(_("unknown language %(value)r (use nb, nn or en)") % {"value": language[:20]})
     frequency = (row.get("frequency") or "").strip().lower() or Subscriber.Frequency.IMMEDIATELY
     if frequency not in Subscriber.Frequency.values:
         errors.append(_("unknown frequency %(value)r") % {"value": frequency[:20]})

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from pressroom.ops import ratelimit
 
-from . import emails, services, tokens
+from . import emails, languages, services, tokens
 from .forms import PreferencesForm, SignUpForm
 from .models import Subscriber
 
@@ -81,6 +81,7 @@ def signup(request):
     services.sign_up(
         email=email,
         language=form.cleaned_data["language"],
+        releases=form.cleaned_data["releases"],
         topics=form.cleaned_data["topics"],
         frequency=form.cleaned_data["frequency"],
         source=source_of(request),
@@ -154,6 +155,7 @@ def manage(request, token):
             return redirect(request.path)
         initial = {
             "language": subscriber.language,
+            "releases": languages.chosen(norwegian=subscriber.norwegian, english=subscriber.english),
             "frequency": subscriber.frequency,
             "topics": [] if subscriber.all_topics else [topic.pk for topic in subscriber.topics.all()],
         }

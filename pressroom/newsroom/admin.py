@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from js_asset import Media
 from reversion.admin import VersionAdmin
 
-from . import review, services, signals
+from . import language_report, review, services, signals
 from .forms import ReleaseAdminForm, ScheduleForm
 from .history import ReleaseHistoryAdmin
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
@@ -219,6 +219,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
             "approve": self.approve_view,
         }
         return [
+            path(
+                "language-report/",
+                self.admin_site.admin_view(language_report.view(self)),
+                name="{}_{}_language_report".format(*info),
+            ),
             *(
                 path(
                     f"<path:object_id>/{name}/",

@@ -114,7 +114,13 @@ def create_audience(count, *, language="nb"):
                 status=Subscriber.Status.ACTIVE,
                 frequency=Subscriber.Frequency.WEEKLY,
             ),  # fmt: skip
-            Subscriber(email="english@example.org", status=Subscriber.Status.ACTIVE, language="en"),
+            Subscriber(
+                email="english@example.org",
+                status=Subscriber.Status.ACTIVE,
+                language="en",
+                norwegian=False,
+                english=True,
+            ),
         ]
     )
     return wanted

@@ -26,7 +26,7 @@ def html_lang(response):
     return re.search(r'<html lang="([^"]+)">', response.content.decode()).group(1)
 
 
-@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_interface_language_follows_accept_language(client, language):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
 
@@ -74,6 +74,20 @@ def nav_labels(html):
                 "skip": '<a class="skip-link" href="#main">Gå til hovedinnholdet</a>',
                 "subscribe": '<button type="submit">Abonner</button>',
                 "switch": '<button type="submit">Endre</button>',
+            },
+        ),
+        (
+            "nn",
+            {
+                "nav": ["Pressemeldingar", "Arkiv", "Pressekontaktar", "Søk"],
+                "latest": '<h2 id="latest-title">Siste pressemeldingar</h2>',
+                "signup": f'<h2 id="signup-title">Følg pressemeldingar frå {NAME}</h2>',
+                "about": '<h2 id="about-title">Om oss</h2>',
+                "skip": '<a class="skip-link" href="#main">Gå til hovudinnhaldet</a>',
+                "subscribe": '<button type="submit">Abonner</button>',
+                "switch": '<button type="submit">Endre</button>',
+                "search": '<label for="home-search">Søk i pressemeldingar</label>',
+                "empty": "<p>Ingen pressemeldingar er publiserte enno.</p>",
             },
         ),
         (
@@ -125,11 +139,12 @@ def test_confirmation_email_is_in_the_subscribers_language(mailoutbox):
     assert "The link is valid for 7 days." in en.body
 
 
-def test_plural_forms_follow_the_count_in_norwegian():
-    with translation.override("nb"):
+@pytest.mark.parametrize("language, many", [("nb", "3 pressemeldinger"), ("nn", "3 pressemeldingar")])
+def test_plural_forms_follow_the_count_in_norwegian(language, many):
+    with translation.override(language):
         one = translation.ngettext("%(counter)s release", "%(counter)s releases", 1) % {"counter": 1}
-        many = translation.ngettext("%(counter)s release", "%(counter)s releases", 3) % {"counter": 3}
-    assert (one, many) == ("1 pressemelding", "3 pressemeldinger")
+        three = translation.ngettext("%(counter)s release", "%(counter)s releases", 3) % {"counter": 3}
+    assert (one, three) == ("1 pressemelding", many)
 
 
 PO_STRING = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$')
@@ -153,10 +168,11 @@ def po_entries(path):
     return entries
 
 
-def test_every_nb_string_is_translated_and_compiled():
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_every_norwegian_string_is_translated_and_compiled(language):
     """The .po is what translators edit, the committed .mo is what a fresh clone serves: both complete."""
-    entries = po_entries(LOCALE / "nb" / "LC_MESSAGES" / "django.po")
-    with (LOCALE / "nb" / "LC_MESSAGES" / "django.mo").open("rb") as mo:
+    entries = po_entries(LOCALE / language / "LC_MESSAGES" / "django.po")
+    with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as mo:
         compiled = gettext_module.GNUTranslations(mo)._catalog
 
     assert len(entries) > 300
@@ -215,3 +231,71 @@ def test_release_page_uses_the_release_language_not_the_visitors(client):
     assert ">March 1, 2024, 9:30 a.m.</time>" in en_page.content.decode()
     # After the page, the visitor's own language is active again for the next one.
     assert html_lang(client.get("/", HTTP_ACCEPT_LANGUAGE="en")) == "en"
+
+
+def test_the_nynorsk_catalog_has_every_msgid_of_the_bokmal_catalog():
+    def msgids(language):
+        return {f["msgid"] for _flags, f in po_entries(LOCALE / language / "LC_MESSAGES" / "django.po")}
+
+    assert msgids("nb") - msgids("nn") == set()
+    assert msgids("nn") - msgids("nb") == set()
+
+
+def test_nynorsk_is_not_bokmal_under_another_name():
+    """A sample of words that differ between the written standards, as nynorsk writes them."""
+    with translation.override("nn"):
+        assert translation.gettext("Latest releases") == "Siste pressemeldingar"
+        assert translation.gettext("About us") == "Om oss"
+        assert translation.gettext("Search") == "Søk"
+        assert translation.gettext("Not found.") == "Ikkje funne."
+        assert translation.gettext("Change what you receive") == "Endre kva du får"
+        assert translation.gettext("Unsubscribe") == "Meld deg av"
+        assert translation.gettext("Images") == "Bilete"
+
+
+def test_the_subscription_pages_are_in_nynorsk(client):
+    signup = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="nn").content.decode()
+    subscriber = SubscriberFactory(language="nn")
+    manage = client.get(emails.manage_url(subscriber).removeprefix(settings.SITE_URL)).content.decode()
+    unsubscribe = client.get(
+        emails.unsubscribe_url(subscriber).removeprefix(settings.SITE_URL)
+    ).content.decode()
+
+    assert html_lang_of(signup) == "nn"
+    assert f"<h1>Følg pressemeldingar frå {NAME}</h1>" in signup
+    assert "<legend>Kor ofte</legend>" in signup
+    assert "Dagleg samandrag" in signup
+    assert "Abonnementet byrjar først når du har stadfesta med den lenkja." in signup
+    assert html_lang_of(manage) == "nn"
+    assert "<h1>Abonnementet ditt</h1>" in manage
+    assert ">Lagre vala</button>" in manage
+    assert "<legend>Pressemeldingar på</legend>" in manage
+    assert f"Vil du slutte å få pressemeldingar frå {NAME} på e-post?" in unsubscribe
+
+
+def html_lang_of(html):
+    return re.search(r'<html lang="([^"]+)">', html).group(1)
+
+
+def test_emails_to_a_nynorsk_subscriber_are_in_nynorsk(mailoutbox):
+    emails.confirmation_message(SubscriberFactory(pending=True, language="nn", email="nn@example.no")).send()
+
+    (message,) = mailoutbox
+    assert message.subject == f"Stadfest abonnementet ditt på pressemeldingar frå {NAME}"
+    assert message.body.startswith(f"Stadfest at du vil ha pressemeldingar frå {NAME}\n")
+    assert "Lenkja er gyldig i 7 dagar." in message.body
+    assert ">Stadfest abonnement</a>" in message.alternatives[0][0]
+    assert '<html lang="nn">' in message.alternatives[0][0]
+
+
+def test_the_release_emails_chrome_is_in_nynorsk_for_a_nynorsk_subscriber():
+    from subscriptions.release_email import ReleaseMessage
+
+    release = full_release(published=True, language="nn")
+    message = ReleaseMessage(release, chrome="nn")
+
+    assert "Les ho på nett:" in message.text
+    assert "Bilete og dokument" in message.text
+    assert f"Du får denne e-posten fordi du følgjer pressemeldingar frå {NAME}." in message.text
+    assert "Endre innstillingane dine:" in message.text
+    assert ">Meld deg av</a>" in message.html

@@ -17,6 +17,9 @@ class SubscriberFactory(factory.django.DjangoModelFactory):
     status = Subscriber.Status.ACTIVE
     # English, so that tests read the source strings of pages and emails rendered in their language.
     language = "en"
+    # The releases of their interface language, as the migration to release languages set them.
+    norwegian = factory.LazyAttribute(lambda subscriber: subscriber.language != "en")
+    english = factory.LazyAttribute(lambda subscriber: subscriber.language == "en")
     consent_at = factory.LazyFunction(timezone.now)
     consent_method = Subscriber.ConsentMethod.FORM
     consent_text_version = "1"

@@ -108,7 +108,7 @@ def test_the_report_names_every_problem_by_line(tmp_path, topics):
     out, err = run(tmp_path, BAD, "--dry-run", "--skip-invalid")
     assert err.splitlines() == [
         "Line 3: invalid: not a valid email address: 'not-an-address'",
-        "Line 5: invalid: unknown language 'de' (use nb or en)",
+        "Line 5: invalid: unknown language 'de' (use nb, nn or en)",
         "Line 6: invalid: no nb topic with slug 'nosuchtopic'",
         "Line 8: invalid: no en topic with slug 'bosetting'",
     ]

@@ -36,6 +36,8 @@ def provider():
 
 def subscriber(email, **kwargs):
     defaults = {"status": Subscriber.Status.ACTIVE, "language": "nb", "confirmed_at": timezone.now()}
+    english = kwargs.get("language") == "en"  # the releases of their language
+    defaults |= {"norwegian": not english, "english": english}
     return Subscriber.objects.create(email=email, **(defaults | kwargs))
 
 

@@ -121,7 +121,7 @@ def test_topics_of_another_language_are_a_form_error(post_signup):
     english = TopicFactory(name="Settlement", language="en")
     response = post_signup("feil@example.no", topics=[str(english.pk)], language="nb")
     assert response.status_code == 200
-    assert "Choose topics in the language you chose" in response.content.decode()
+    assert "Choose topics in the languages of the releases you get" in response.content.decode()
     assert not Subscriber.objects.exists()
     assert mail.outbox == []
 

@@ -350,6 +350,7 @@ class Command(BaseCommand):
                 email=email,
                 defaults={
                     "status": Subscriber.Status.ACTIVE, "language": language, "frequency": frequency,
+                    "norwegian": language != "en", "english": language == "en",
                     "all_topics": not topic_slugs, "confirmed_at": now, "consent_at": now,
                     "consent_method": Subscriber.ConsentMethod.ADMIN,
                     "consent_note": "Demo data (seed_demo).",
