@@ -13,6 +13,13 @@ from django.core import validators
 # Python regular expressions as ECMA-262 (JSON Schema) reads them: only the anchors differ in ours.
 ECMA_ANCHORS = {r"\A": "^", r"\Z": "$"}
 NOT_BLANK = r"\S"
+# White space as ECMA-262's \s reads it, which is what the document's patterns mean: Python's str.strip()
+# also takes U+001C–U+001F and U+0085, so the server checks blankness with this set instead.
+WHITE_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK_NO_NUL = r"^[^\x00]*[^\s\x00][^\x00]*$"
 

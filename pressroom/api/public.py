@@ -16,7 +16,7 @@ from pressroom.newsroom import search
 from pressroom.newsroom.models import Contact, Language, Newsroom, Release
 from pressroom.newsroom.views import absolute, public_topics, with_page_data
 
-from . import representations
+from . import formschema, representations
 from .cursors import decode_cursor, encode_cursor
 from .http import ApiError, json_response, not_found, public_endpoint
 
@@ -30,7 +30,7 @@ class QueryForm(forms.Form):
     def clean(self):
         for name in self.fields:
             value = self.data.get(name)
-            if value is not None and not value.strip():
+            if value is not None and not value.strip(formschema.WHITE_SPACE):
                 self.add_error(
                     name, forms.ValidationError(_("Leave the parameter out rather than empty."), "empty")
                 )

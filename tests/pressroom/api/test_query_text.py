@@ -52,3 +52,21 @@ def test_a_nul_makes_a_choice_or_a_number_invalid(client, name, value):
 
     assert response.status_code == 400
     assert list(errors(response)) == [name]
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\u3000"])
+def test_a_filter_of_white_space_only_is_refused(client, blank):
+    response = client.get(RELEASES, {"topic": blank})
+
+    assert response.status_code == 400
+    assert list(errors(response)) == ["topic"]
+
+
+@pytest.mark.parametrize("character", ["\x85", "\x1c"])
+def test_a_character_python_strips_but_the_documents_pattern_counts_as_text_is_a_filter(client, character):
+    """The document's "not blank" is ECMA-262's \\S, under which these are text: a topic that matches
+    nothing, not a blank parameter."""
+    response = client.get(RELEASES, {"topic": character})
+
+    assert response.status_code == 200
+    assert json.loads(response.content)["results"] == []
