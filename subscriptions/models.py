@@ -199,7 +199,7 @@ class Mailing(models.Model):
     prepared_at = models.DateTimeField(_("ledger written"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Updated by every batch; the sweeper uses it to find mailings that nobody is working on.
-    last_activity_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -25,6 +25,7 @@ ALLOWED = {
     "press": {"newsroom", "subscriptions", "analytics", "ops"},
     "portability": {"newsroom", "subscriptions", "press", "analytics", "ops"},
     "demo": {"newsroom", "subscriptions", "press", "ops"},
+    "dashboard": {"newsroom", "subscriptions", "press", "analytics", "api", "ops"},
 }
 
 
