@@ -27,7 +27,7 @@ def nb_client(client, django_user_model):
 def admin_pages():
     """Every page the admin's registered models offer, with an object where one exists."""
     pages = [reverse("admin:index"), reverse("admin:password_change")]
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
