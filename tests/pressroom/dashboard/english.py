@@ -32,7 +32,21 @@ SOURCES = {
 }
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 # Strings that are the same in Norwegian, or names.
-SAME = {"Status", "Slug", "URL", "API", "E-post", "OK", "Webhook", "Webhooks", "ID", "Tema", "Logo"}
+SAME = {
+    "Status",
+    "Slug",
+    "URL",
+    "API",
+    "E-post",
+    "OK",
+    "Webhook",
+    "Webhooks",
+    "ID",
+    "Tema",
+    "Logo",
+    "Filter",
+    "Pressroom",
+}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 
 

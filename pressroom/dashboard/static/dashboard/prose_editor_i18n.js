@@ -18,7 +18,7 @@
         if (value) element.setAttribute(name, translate(value));
       }
     });
-    root.querySelectorAll(".prose-menubar option, .prose-menubar p, .prose-menubar span").forEach((element) => {
+    root.querySelectorAll(".prose-menubar__option, .prose-menubar__option *").forEach((element) => {
       if (element.children.length === 0 && element.textContent.trim()) {
         element.textContent = translate(element.textContent.trim());
       }
