@@ -115,7 +115,12 @@ class Subscriber(models.Model):
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
         constraints = [models.UniqueConstraint(Lower("email"), name="subscriber_email_ci_unique")]
-        indexes = [models.Index(fields=["status", "language"], name="subscriber_status_lang")]
+        indexes = [
+            models.Index(fields=["status", "language"], name="subscriber_status_lang"),
+            # Who joined and who left lately: the start page's trend and a mailing's "unsubscribed since".
+            models.Index(fields=["status", "confirmed_at"], name="subscriber_status_confirmed"),
+            models.Index(fields=["status", "unsubscribed_at"], name="subscriber_status_left"),
+        ]
 
     def __str__(self):
         return self.email
