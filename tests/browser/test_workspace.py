@@ -85,6 +85,7 @@ def test_axe_finds_no_serious_violation_on_the_start_page_and_the_release_form(
     nb_editor, axe_source, viewport
 ):
     release = ReleaseFactory(title="Flere flyktninger over til arbeid etter endt introduksjonsprogram")
+    ReleaseFactory(title="Bosettingstall for 2026", status=Release.Status.DRAFT, published_at=None)
     page = nb_editor(viewport=viewport, bypass_csp=True)
     for label, path in (
         ("admin-start", "/admin/"),
@@ -94,6 +95,7 @@ def test_axe_finds_no_serious_violation_on_the_start_page_and_the_release_form(
         page.goto(path)
         page.wait_for_load_state("networkidle")
         found, message = blocking(axe_audit(page, axe_source, f"{label} @{viewport['width']}px"))
+        screenshot(page, f"{label}-nb")
         assert not found, message
 
 
