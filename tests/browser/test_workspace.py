@@ -4,8 +4,11 @@ release form; the object tools beside, not over, a release's title; at 1280 and 
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from pressroom.newsroom.models import Release
+from subscriptions.models import Delivery, Mailing
 from tests.factories import ReleaseFactory
 from tests.pressroom.dashboard.english import english_in, english_strings
 
@@ -121,3 +124,19 @@ def test_the_object_tools_do_not_cover_the_release_title(nb_editor, viewport):
         )
         assert not overlaps, (heading.inner_text(), tools, box)
     screenshot(page, "admin-release-change-nb", full_page=False)
+
+
+def test_the_start_page_fills_in_a_mailings_progress(nb_editor):
+    release = ReleaseFactory(
+        title="Sendt melding", status=Release.Status.PUBLISHED, published_at=timezone.now()
+    )
+    mailing = Mailing.objects.create(
+        release=release, kind=Mailing.Kind.RELEASE, status=Mailing.Status.SENDING, recipients=3
+    )
+    for n, status in enumerate((Delivery.Status.SENT, Delivery.Status.SENT, Delivery.Status.QUEUED)):
+        Delivery.objects.create(mailing=mailing, email=f"mottaker{n}@example.org", status=status)
+    page = nb_editor()
+    row = page.locator(f"tr[data-progress-url$='/{mailing.pk}/progress/']")
+    expect(row.locator("[data-field=sent]")).to_have_text("2")
+    expect(row.locator("[data-field=status_label]")).to_have_text("Sender")
+    assert row.locator("progress").evaluate("bar => [bar.value, bar.max]") == [2, 3]

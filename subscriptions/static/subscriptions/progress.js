@@ -1,5 +1,6 @@
 // Live mailing progress in the admin: every element with data-progress-url (the mailing's own panel, the
-// rows of the start page's last mailings) polls its progress endpoint every two seconds until done.
+// rows of the start page's last mailings) asks its progress endpoint at once, then every two seconds until
+// the mailing is done.
 (function () {
   "use strict";
   const finished = new Set(["done", "cancelled"]);
@@ -24,7 +25,7 @@
       }
       setTimeout(refresh, 2000);
     }
-    setTimeout(refresh, 2000);
+    refresh();
   }
   document.querySelectorAll("[data-progress-url]").forEach(follow);
 })();

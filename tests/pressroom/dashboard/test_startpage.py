@@ -50,7 +50,7 @@ def test_the_start_page_lists_drafts_scheduled_mailings_audience_and_recipients_
     start = response.context["start"]
     assert start["drafts"]["count"] == 1 and start["drafts"]["rows"][0]["title"] == "Et utkast"
     assert start["awaiting_approval"] is None
-    assert [row["mailing"] for row in start["mailings"]] == [mailing]
+    assert start["mailings"] == [mailing]
     assert start["attention"] == [{"mailing": mailing, "failed": 1, "uncertain": 1}]
     assert start["audience"]["active"] == 2
     page = response.content.decode()
