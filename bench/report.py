@@ -78,6 +78,9 @@ def targets(results):
     mix = found.get("read_mix") or {}
     errors = sum(window["5xx"] + window["connection_errors"] for window in mix.values()) if mix else None
     check("read_mix_errors", "0", errors, errors == 0)
+    admin = (results.get("admin") or {}).get("latency_ms") or {}
+    for name, row in admin.items():
+        check(f"admin_{name}_p95_ms", "< 300 ms", row["p95"], row["p95"] < 300)
     return checks
 
 

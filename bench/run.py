@@ -12,6 +12,7 @@ plot beside it, and prints a table.
     BENCH_ONLY=faults python -m bench  # only the pages under faults (full-length windows), to faults.json
     BENCH_ONLY=digests python -m bench  # mailings and daily digests at 10k and 100k, to digests.json
     BENCH_ONLY=search python -m bench  # only search (1k and 100k releases, the read mix), to search.json
+    BENCH_ONLY=admin python -m bench   # only the admin (1M subscribers, 10k releases), to admin.json
 """
 
 import argparse
@@ -353,17 +354,19 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
     parser.add_argument("--profile", action="store_true", help="py-spy the worker during the fan-out only")
     parser.add_argument(
-        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search"
+        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search,admin"
     )
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     # BENCH_ONLY=faults or search runs that phase alone (results in faults.json or search.json);
     # BENCH_ONLY=digests runs the mailings and the digests at digest_sizes (results in digests.json).
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only not in ("", "faults", "search", "digests"):
-        raise SystemExit(f"BENCH_ONLY={only!r}: only 'faults', 'search' or 'digests' can be run alone")
-    if only in ("faults", "search"):
-        skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search", "digests"} - {only}
+    if only not in ("", "faults", "search", "digests", "admin"):
+        raise SystemExit(
+            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests' or 'admin' can be run alone"
+        )
+    if only in ("faults", "search", "admin"):
+        skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search", "digests", "admin"} - {only}
     if only == "digests":
         skip |= {"peer", "pages", "faults", "search", "fanout_latency"}
     bench = Bench(quick=args.quick, profile=args.profile)
@@ -384,7 +387,7 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         versions(bench)
 
-        from . import fanout, faults, pages, peer, search
+        from . import admin, fanout, faults, pages, peer, search
 
         fanout.setup(bench)
         if args.profile:
@@ -418,6 +421,9 @@ def main(argv=None):
             phase(bench, "pages under faults", faults.run)
         if "search" not in skip:
             phase(bench, "search", search.run)
+        # Last: it replaces the subscribers with its own million.
+        if "admin" not in skip:
+            phase(bench, "admin", admin.run)
     finally:
         bench.stop_all()
         if not args.profile:

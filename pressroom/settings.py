@@ -102,7 +102,9 @@ INSTALLED_APPS = [
     "pressroom.sso",
     "reversion",
     "pressroom.workspace",
-    "django.contrib.admin",
+    # The workspace: Django's admin with the newsroom's header, task navigation and start page.
+    "pressroom.dashboard",
+    "pressroom.dashboard.apps.WorkspaceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -782,6 +782,7 @@ def progress(mailing):
     return {
         "mailing": mailing.pk,
         "status": mailing.status,
+        "status_label": mailing.get_status_display(),
         "recipients": mailing.recipients,
         **{status: counts.get(status, 0) for status in Delivery.Status.values},
         "bounced": events.get("bounced", 0),

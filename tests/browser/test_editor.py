@@ -198,17 +198,17 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
     page.locator("#content-main").get_by_role("link", name="Mailings").click()
     page.locator("#result_list a", has_text=TITLE).click()
     panel = page.locator("#mailing-progress")
-    status = panel.locator("[data-field=status]")
+    status = panel.locator("[data-field=status_label]")
     seen = [status.inner_text()]
     sent_seen = [int(panel.locator("[data-field=sent]").inner_text())]
     deadline = time.monotonic() + 60
-    while seen[-1] != "done":
+    while seen[-1] != "Done":
         assert time.monotonic() < deadline, f"the mailing did not finish; the panel showed {seen}"
         time.sleep(0.25)
         seen.append(status.inner_text())
         sent_seen.append(int(panel.locator("[data-field=sent]").inner_text()))
     screenshot(page, "admin-mailing-progress")
-    assert "sending" in seen, f"the panel never showed the mailing in progress: {seen}"
+    assert "Sending" in seen, f"the panel never showed the mailing in progress: {seen}"
     assert sent_seen == sorted(sent_seen)
     assert sent_seen[0] < SUBSCRIBERS
     assert panel.locator("[data-field=recipients]").inner_text() == str(SUBSCRIBERS)
