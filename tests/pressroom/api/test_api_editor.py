@@ -276,7 +276,7 @@ def test_a_translation_must_be_in_another_language(client):
 
 def test_a_second_translation_of_the_same_release_is_a_409(client):
     original = ReleaseFactory(language="nb")
-    ReleaseFactory(language="en", translation_of=original)
+    ReleaseFactory(language="en", version_of=original)
 
     data = {"title": "Another", "language": "en", "translation_of": original.pk}
     assert list(errors(client, "post", f"{API}/releases/", data, status=409)) == ["translation_of"]

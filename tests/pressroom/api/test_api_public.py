@@ -103,7 +103,7 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
     inactive = ContactFactory(name="Ola", is_active=False)
     ReleaseContactFactory(release=release, contact=active, order=1)
     ReleaseContactFactory(release=release, contact=inactive, order=2)
-    english = ReleaseFactory(published=True, language="en", title="More in work", translation_of=release)
+    english = ReleaseFactory(published=True, language="en", title="More in work", version_of=release)
     ReleaseFactory(language="en", title="Draft translation")  # not linked; a draft anyway
 
     data = get_json(client, f"{API}/releases/{release.slug}/")
@@ -171,14 +171,14 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
 
 def test_a_draft_translation_is_not_listed(client):
     original = ReleaseFactory(published=True)
-    ReleaseFactory(language="en", translation_of=original)
+    ReleaseFactory(language="en", version_of=original)
 
     assert get_json(client, f"{API}/releases/{original.slug}/")["translations"] == []
 
 
 def test_the_translation_links_back_to_its_original(client):
     original = ReleaseFactory(published=True)
-    english = ReleaseFactory(published=True, language="en", translation_of=original)
+    english = ReleaseFactory(published=True, language="en", version_of=original)
 
     data = get_json(client, f"{API}/releases/{english.slug}/")
 

@@ -244,7 +244,7 @@ def test_release_page_is_rendered_in_the_release_language(client, newsroom):
 
 def test_release_links_its_published_translation_both_ways(client, newsroom):
     norwegian = ReleaseFactory(published=True, language="nb", title="Flere i arbeid")
-    english = ReleaseFactory(published=True, language="en", title="More in work", translation_of=norwegian)
+    english = ReleaseFactory(published=True, language="en", title="More in work", version_of=norwegian)
 
     nb_html = page(client, norwegian)
     en_html = page(client, english)
@@ -265,7 +265,7 @@ def test_release_links_its_published_translation_both_ways(client, newsroom):
 
 def test_release_does_not_link_an_unpublished_translation(client, newsroom):
     norwegian = ReleaseFactory(published=True, language="nb")
-    english = ReleaseFactory(language="en", translation_of=norwegian)
+    english = ReleaseFactory(language="en", version_of=norwegian)
 
     html = page(client, norwegian)
 

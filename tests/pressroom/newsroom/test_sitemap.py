@@ -60,9 +60,9 @@ def test_sitemap_is_valid_by_the_sitemaps_org_schema_with_alternates_for_transla
     NewsroomFactory()
     topic = TopicFactory(name="Bosetting")
     norwegian = ReleaseFactory(published=True, topics=[topic])
-    english = ReleaseFactory(published=True, language="en", translation_of=norwegian)
+    english = ReleaseFactory(published=True, language="en", version_of=norwegian)
     alone = ReleaseFactory(published=True)
-    ReleaseFactory(language="en", translation_of=alone)  # a draft translation is no alternate
+    ReleaseFactory(language="en", version_of=alone)  # a draft translation is no alternate
 
     response = client.get("/sitemap.xml")
     document = etree.fromstring(response.content)

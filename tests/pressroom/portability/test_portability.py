@@ -59,7 +59,7 @@ def newsroom_everything():
     ReleaseContactFactory(release=published, contact=kari, order=0)
     ReleaseContactFactory(release=published, contact=ola, order=1)
     translation = ReleaseFactory(
-        published=True, language="en", translation_of=published, topics=[english_topic]
+        published=True, language="en", version_of=published, topics=[english_topic]
     )
     ReleaseFactory(title="Utkast", kind=Release.Kind.STATEMENT)
     ReleaseFactory(scheduled=True, title="Planlagt")
