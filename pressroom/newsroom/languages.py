@@ -15,8 +15,15 @@ import functools
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.middleware.locale import LocaleMiddleware
-from django.urls import LocalePrefixPattern, Resolver404, URLResolver, get_resolver, get_urlconf, reverse
-from django.urls import translate_url
+from django.urls import (
+    LocalePrefixPattern,
+    Resolver404,
+    URLResolver,
+    get_resolver,
+    get_urlconf,
+    reverse,
+    translate_url,
+)
 from django.utils import translation
 from django.utils.encoding import iri_to_uri
 

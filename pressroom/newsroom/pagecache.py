@@ -36,10 +36,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
 
-from . import languages
-
 from pressroom.ops.redisclient import client
 from pressroom.ops.redisclient import key as prefixed
+
+from . import languages
 
 log = logging.getLogger(__name__)
 

@@ -464,8 +464,9 @@ def check_translation_groups(releases, group_ids):
                 f"Release {row.get('id')}: translation group {group} is not in the archive."
             )
         if (group, row.get("language")) in languages:
+            language = row.get("language")
             raise PortabilityError(
-                f"Release {row.get('id')}: translation group {group} has two versions in {row.get('language')!r}."
+                f"Release {row.get('id')}: translation group {group} has two versions in {language!r}."
             )
         languages.add((group, row.get("language")))
 
@@ -501,9 +502,9 @@ def _reset_sequences():
     statements = connection.ops.sequence_reset_sql(
         no_style(),
         [
-            Newsroom, Topic, Contact, TranslationGroup, Release, ReleaseContact, Attachment, Mailing, Correction,
-            ReleaseStat,
-            Announcement, Subscriber, Suppression, Journalist, PressList, PressListMember,
+            Newsroom, Topic, Contact, TranslationGroup, Release, ReleaseContact, Attachment, Mailing,
+            Correction, ReleaseStat, Announcement, Subscriber, Suppression, Journalist, PressList,
+            PressListMember,
         ],
     )  # fmt: skip
     with connection.cursor() as cursor:

@@ -58,9 +58,7 @@ def newsroom_everything():
     AttachmentFactory(release=published, pdf=True, order=1)
     ReleaseContactFactory(release=published, contact=kari, order=0)
     ReleaseContactFactory(release=published, contact=ola, order=1)
-    translation = ReleaseFactory(
-        published=True, language="en", version_of=published, topics=[english_topic]
-    )
+    translation = ReleaseFactory(published=True, language="en", version_of=published, topics=[english_topic])
     ReleaseFactory(title="Utkast", kind=Release.Kind.STATEMENT)
     ReleaseFactory(scheduled=True, title="Planlagt")
     unpublished = ReleaseFactory(title="Trukket tilbake", published=True)
