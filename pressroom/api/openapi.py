@@ -167,8 +167,23 @@ SCHEMAS = {
             "email": STRING,
             "phone": STRING,
             "default_language": {"type": "string", "enum": LANGUAGES},
-            "url": URL,
+            "url": {
+                **URL,
+                "description": "The pressroom at the root, in the installation's default language.",
+            },
             "feeds": obj({"rss": URL, "atom": URL, "json": URL}),
+            "pressrooms": {
+                "type": "array",
+                "description": "The pressroom of each language: its home page and feeds, with that "
+                "language's releases only.",
+                "items": obj(
+                    {
+                        "language": {"type": "string", "enum": LANGUAGES},
+                        "url": URL,
+                        "feeds": obj({"rss": URL, "atom": URL, "json": URL}),
+                    }
+                ),
+            },
             "api": obj({"releases": URL, "topics": URL, "contacts": URL, "openapi": URL}),
         }
     ),

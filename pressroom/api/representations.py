@@ -7,6 +7,7 @@ the times and everything a draft has.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 
@@ -169,6 +170,20 @@ def editor_release_data(release):
     }
 
 
+def pressroom_data(language):
+    def url(name):
+        return absolute(reverse_in(language, name))
+
+    return {
+        "url": url("pressroom:home"),
+        "feeds": {
+            "rss": url("pressroom:feed_rss"),
+            "atom": url("pressroom:feed_atom"),
+            "json": url("pressroom:feed_json"),
+        },
+    }
+
+
 def newsroom_data(newsroom):
     return {
         "name": newsroom.name,
@@ -179,12 +194,9 @@ def newsroom_data(newsroom):
         "email": newsroom.email,
         "phone": newsroom.phone,
         "default_language": newsroom.default_language,
-        "url": absolute(reverse("pressroom:home")),
-        "feeds": {
-            "rss": absolute(reverse("pressroom:feed_rss")),
-            "atom": absolute(reverse("pressroom:feed_atom")),
-            "json": absolute(reverse("pressroom:feed_json")),
-        },
+        # The pressroom at the root (the default language's), and then every language's.
+        **pressroom_data(settings.LANGUAGE_CODE),
+        "pressrooms": [{"language": code, **pressroom_data(code)} for code, _name in settings.LANGUAGES],
         "api": {
             "releases": absolute(reverse("pressroom:api:releases")),
             "topics": absolute(reverse("pressroom:api:topics")),

@@ -385,6 +385,9 @@ def _restore(archive, data, *, dry_run, progress):
         contact.save_base(raw=True, force_insert=True)
         progress("contacts", done, len(data["contacts"]))
 
+    # Groups are left behind by deleted releases; with no release here (see existing_content) they are
+    # empty, and their ids would collide with the archive's.
+    TranslationGroup.objects.filter(releases__isnull=True).delete()
     groups = [build(TranslationGroup, row) for row in data.get("translation_groups") or []]
     check_translation_groups(data["releases"], {group.pk for group in groups})
     for group in groups:
