@@ -37,7 +37,7 @@ def test_a_pressroom_pages_language_is_its_addresss_whatever_the_reader_asks(cli
 
     assert html_lang(response) == language
     assert response["Content-Language"] == language
-    assert response.wsgi_request.LANGUAGE_CODE == language  # what the locale middleware activated
+    assert language == response.wsgi_request.LANGUAGE_CODE  # what the locale middleware activated
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])

@@ -50,7 +50,7 @@ def test_summary_counts(seeded):
         "Created now: 1 newsroom, 8 topics, 3 contacts, 19 releases, 5 attachments, 5 subscribers" in seeded
     )
     assert (
-        "In the database: 7 topics, 3 contacts, 18 releases (1 draft, 1 scheduled, 16 published), "
+        "In the database: 8 topics, 3 contacts, 19 releases (1 draft, 1 scheduled, 17 published), "
         "5 attachments." in seeded
     )
 

@@ -4,8 +4,8 @@ import io
 import json
 import re
 import zipfile
-from unittest.mock import ANY
 from datetime import date, timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.contrib.auth.models import User
@@ -184,8 +184,8 @@ def test_the_archive_holds_the_documented_sections(tmp_path):
     assert data["format"] == "pressroom-export"
     assert data["version"] == 2
     assert set(data) == {
-        "format", "version", "exported_at", "newsroom", "topics", "contacts", "translation_groups", "releases",
-        "announcements", "subscribers", "suppressions", "journalists", "press_lists",
+        "format", "version", "exported_at", "newsroom", "topics", "contacts", "translation_groups",
+        "releases", "announcements", "subscribers", "suppressions", "journalists", "press_lists",
     }  # fmt: skip
     release = next(item for item in data["releases"] if item["id"] == objects["published"].pk)
     assert release["slug"] == "soknad-pa-en-side"
