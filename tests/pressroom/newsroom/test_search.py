@@ -266,6 +266,12 @@ def test_the_old_language_filter_leads_to_that_languages_search(client, filtered
 def test_an_unknown_language_in_the_query_is_a_clear_400(client, filtered, language):
     response = client.get("/search/", {"q": "bosetting", "language": language})
     assert response.status_code == 400
+    assert (
+        "Ukjent språk" in response.content.decode()
+        and "Språkene er: nb, nn, en." in response.content.decode()
+    )
+    response = client.get("/en/search/", {"q": "bosetting", "language": language})
+    assert response.status_code == 400
     assert "The languages are: nb, nn, en." in response.content.decode()
 
 
