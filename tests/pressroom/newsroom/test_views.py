@@ -10,6 +10,7 @@ from django.utils import timezone
 from pressroom.newsroom import pagecache
 from pressroom.newsroom.languages import reverse_in
 from pressroom.newsroom.models import Release
+from pressroom.newsroom.services import set_version_of
 from tests.factories import (
     AttachmentFactory,
     ContactFactory,
@@ -391,3 +392,74 @@ def test_release_in_list_shows_its_thumbnail(client):
     image = AttachmentFactory(release=release)
     html = client.get("/").content.decode()
     assert f'src="/images/{image.pk}/thumb/"' in html
+
+
+# A pressroom per language: every public page advertises its own language's feeds and its versions
+
+
+def alternates(html):
+    """{hreflang: href} of the page's head."""
+    return dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', head(html)))
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_every_public_page_advertises_its_languages_feeds_and_its_versions(client, language):
+    topic = TopicFactory(language=language)
+    release = full_release(published=True, language=language, topics=[topic])
+    year = release.published_at.astimezone(timezone.get_current_timezone()).year
+    prefix = "" if language == "nb" else f"/{language}"
+    same_everywhere = ["/", "/archive/", f"/archive/{year}/", "/search/", "/search/?q=melding", "/contacts/"]
+    pages = [
+        *(prefix + page for page in same_everywhere),
+        release.get_absolute_url(),
+        topic.get_absolute_url(),
+    ]
+
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = response.content.decode()
+        assert f'<html lang="{language}">' in html, page
+        for kind, name in [("rss\\+xml", "rss"), ("atom\\+xml", "atom"), ("feed\\+json", "json")]:
+            assert re.search(rf'type="application/{kind}"[^>]*href="{prefix}/feed/{name}/"', head(html)), (
+                page,
+                name,
+            )
+        found = alternates(html)
+        assert found[language] == f"http://testserver{page}", page
+        assert "x-default" in found, page
+    # A page that every language has lists all three, and x-default is the bokmål one at the root.
+    found = alternates(client.get(f"{prefix}/search/?q=melding&page=1").content.decode())
+    assert found == {
+        "nb": "http://testserver/search/?q=melding",
+        "nn": "http://testserver/nn/search/?q=melding",
+        "en": "http://testserver/en/search/?q=melding",
+        "x-default": "http://testserver/search/?q=melding",
+    }
+    # A release or a topic without other versions has only itself.
+    assert set(alternates(client.get(release.get_absolute_url()).content.decode())) == {language, "x-default"}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_each_pressroom_lists_only_its_own_languages_releases_on_every_surface(client, language, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    topics = {code: TopicFactory(language=code, name=f"Tema {code}") for code in ("nb", "nn", "en")}
+    releases = {code: full_release(published=True, language=code, topics=[topics[code]]) for code in topics}
+    for code in ("nn", "en"):  # one group: still each in its own pressroom only
+        set_version_of(release=releases[code], original=releases["nb"])
+        releases[code].save()
+    for code, release in releases.items():
+        seen = surfaces(client, release)
+        assert all(seen.values()), (code, {name for name, shown in seen.items() if not shown})
+    # And no other language's release shows in this pressroom's lists.
+    prefix = "" if language == "nb" else f"/{language}"
+    for page in ["/", "/feed/rss/", "/feed/atom/", "/feed/json/", "/sitemap.xml"]:
+        html = client.get(prefix + page).content.decode()
+        if page == "/sitemap.xml":  # the entries, not their alternates (the other versions)
+            html = " ".join(re.findall(r"<loc>([^<]+)</loc>", html))
+        for code, release in releases.items():
+            assert (release.get_absolute_url() in html) == (code == language), (page, code)
+    topic_list = client.get(prefix + "/").context["topics"]
+    assert [topic.language for topic in topic_list] == [language]
+    suggestions = client.get(prefix + "/search/suggest/", {"q": "Pressemelding"}).json()["suggestions"]
+    assert [s["url"] for s in suggestions] == [releases[language].get_absolute_url()]
