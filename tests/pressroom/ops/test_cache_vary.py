@@ -1,5 +1,6 @@
 """What shared caches are told: a public page names everything that changes it (a pressroom page's
-language is in its address; elsewhere the language cookie as well as Accept-Language), errors are never kept, and every response carries a Permissions-Policy."""
+language is in its address; elsewhere the language cookie as well as Accept-Language), errors are never
+kept, and every response carries a Permissions-Policy."""
 
 import pytest
 from django.conf import settings
