@@ -225,8 +225,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env("LANGUAGE_CODE", "nb")
 LANGUAGES = [("nb", _("Norwegian bokmål")), ("nn", _("Norwegian nynorsk")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "pressroom" / "locale"]
-# Norwegian dates for bokmål and nynorsk, British (not US) ones for English (pressroom/formats/).
-FORMAT_MODULE_PATH = ["pressroom.formats"]
+# Norwegian dates for bokmål and nynorsk, British (not US) ones for English (pressroom/newsroom/formats/).
+FORMAT_MODULE_PATH = ["pressroom.newsroom.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True
