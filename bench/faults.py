@@ -66,7 +66,7 @@ def path_for(kind, rng, releases):
     if kind == "archive":
         return "/archive/"
     if kind == "topic":
-        return f"/topics/nb/{rng.choice(TOPICS)}/"
+        return f"/topics/{rng.choice(TOPICS)}/"
     return f"/search/?q={rng.choice(SEARCH_WORDS)}"
 
 

@@ -35,7 +35,7 @@ def seed_releases(start, stop):
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (title, slug, kind, lead, body, language, status, published_at, "  # noqa: S608
-            "first_published_at, created_at, updated_at, translation_of_id) "
+            "first_published_at, created_at, updated_at, translation_group_id) "
             "SELECT 'Pressemelding nummer ' || i, 'pressemelding-' || i, 'press_release', %s, %s, 'nb', "
             "'published', now() - i * interval '1 hour', now() - i * interval '1 hour', now(), now(), NULL "
             "FROM generate_series(%s, %s) AS i",

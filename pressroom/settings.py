@@ -134,7 +134,8 @@ MIDDLEWARE = [
     "pressroom.ops.cache_headers.CacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language of a pressroom page is in its address; elsewhere the cookie or Accept-Language decides.
+    "pressroom.newsroom.languages.PathLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -229,6 +230,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env("LANGUAGE_CODE", "nb")
 LANGUAGES = [("nb", _("Norwegian bokmål")), ("nn", _("Norwegian nynorsk")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "pressroom" / "locale"]
+# Norwegian dates for bokmål and nynorsk, British (not US) ones for English (pressroom/newsroom/formats/).
+FORMAT_MODULE_PATH = ["pressroom.newsroom.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

@@ -1,13 +1,16 @@
 """The root URLconf: the admin, the subscription flow, the demo mailbox and the public pressroom.
 
-The public pages of the newsroom, press, API and health apps share the "pressroom" namespace, so that
+The public pages of the newsroom (one pressroom per language, pressroom/newsroom/languages.py), press,
+API and health apps share the "pressroom" namespace, so that
 their names (pressroom:release, pressroom:embargo, ...) say where they are on the site, not which app
 serves them.
 """
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLResolver, include, path
+from django.urls.resolvers import RoutePattern
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
@@ -18,10 +21,18 @@ from pressroom.sso.forms import StaffLoginForm
 from subscriptions.provider_webhooks import tracking as provider_tracking
 
 public_patterns = [
+    # The pressroom of each language: the default language at the root, the others under /nn/, /en/.
+    # i18n_patterns may not be include()d directly, because Django's LocaleMiddleware looks for them only
+    # at the root; ours (pressroom.newsroom.languages) finds them here, inside the "pressroom" namespace
+    # that the rest of the public site shares. Hence the wrapping resolver at "".
+    URLResolver(
+        RoutePattern(""), i18n_patterns(*newsroom_urls.localized_patterns, prefix_default_language=False)
+    ),
     *newsroom_urls.urlpatterns,
     path("api/v1/", include("pressroom.api.urls")),
     *press_urls.urlpatterns,
     *ops_urls.urlpatterns,
+    *newsroom_urls.prefix_patterns,
 ]
 
 # The admin's login stops checking passwords after repeated failures (pressroom/ops/login_throttle.py),

@@ -52,16 +52,7 @@ def preferred_standard(language):
 
 def versions(release):
     """RELEASE and the other versions of it, in other languages (its translation group)."""
-    group, todo = {release.pk: release}, [release]
-    while todo:
-        current = todo.pop()
-        linked = Release.objects.filter(
-            models.Q(pk=current.translation_of_id) | models.Q(translation_of_id=current.pk)
-        ).exclude(pk__in=group)
-        for version in linked:
-            group[version.pk] = version
-            todo.append(version)
-    return list(group.values())
+    return [release, *release.other_versions()]
 
 
 def other_norwegian(release):

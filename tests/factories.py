@@ -11,6 +11,7 @@ from PIL import Image
 
 from pressroom.demo.management.commands.seed_demo import pdf_document
 from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.newsroom.services import set_version_of
 
 
 def png_bytes(width=24, height=16, color=(200, 40, 40)):
@@ -86,6 +87,13 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.add(*extracted)
+
+    @factory.post_generation
+    def version_of(self, create, extracted, **kwargs):
+        """`ReleaseFactory(language="en", version_of=original)`: in ORIGINAL's translation group."""
+        if create and extracted:
+            set_version_of(release=self, original=extracted)
+            self.save(update_fields=["translation_group"])
 
 
 class ReleaseContactFactory(factory.django.DjangoModelFactory):

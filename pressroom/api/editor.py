@@ -41,11 +41,13 @@ MULTIPART_OVERHEAD = 1024 * 1024
 
 
 class ReleaseApiForm(ReleaseAdminForm):
-    """The admin's release form (with its translation checks); topics and contacts are set separately,
-    by slug and by id."""
+    """The admin's release form (with its translation checks), the other release named by its id;
+    topics and contacts are set separately, by slug and by id."""
+
+    translation_of = forms.ModelChoiceField(queryset=Release.objects.all(), required=False)
 
     class Meta(ReleaseAdminForm.Meta):
-        fields = ["title", "slug", "kind", "language", "lead", "body", "translation_of"]
+        fields = ["title", "slug", "kind", "language", "lead", "body"]
 
 
 class AttachmentApiForm(forms.ModelForm):
@@ -230,7 +232,9 @@ def save_release(request, release):
         values = {"kind": Release.Kind.PRESS_RELEASE, "language": Newsroom.load().default_language}
     else:
         values = {name: getattr(release, name) for name in TEXT_FIELDS}
-        values["translation_of"] = release.translation_of_id
+        # Absent from the request: the release stays in its group.
+        other = release.other_versions().order_by("pk").values_list("pk", flat=True).first()
+        values["translation_of"] = other
         if release.first_published_at and "slug" in data and data["slug"] != release.slug:
             raise ApiError(409, {"slug": [_("The address cannot change after publication.")]})
     values.update({name: data[name] for name in [*TEXT_FIELDS, "translation_of"] if name in data})

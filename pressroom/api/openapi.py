@@ -141,6 +141,13 @@ SCHEMAS = {
             "title": STRING,
             "kind": {"type": "string", "enum": KINDS},
             "language": {"type": "string", "enum": LANGUAGES},
+            "translation_group": nullable(
+                {
+                    **ID,
+                    "description": "The release's translation group: its versions in other languages "
+                    "share it (at most one per language). Null: a release of its own.",
+                }
+            ),
             "lead": STRING,
             "body": {**STRING, "description": "Sanitized HTML."},
             "published_at": DATETIME,
@@ -148,7 +155,11 @@ SCHEMAS = {
             "topics": {"type": "array", "items": ref("Topic")},
             "attachments": {"type": "array", "items": ref("Attachment")},
             "contacts": {"type": "array", "items": ref("Contact")},
-            "translations": {"type": "array", "items": ref("Translation")},
+            "translations": {
+                "type": "array",
+                "items": ref("Translation"),
+                "description": "The public versions of the release in other languages.",
+            },
         }
     ),
     "ReleasePage": obj(
@@ -171,8 +182,23 @@ SCHEMAS = {
             "email": STRING,
             "phone": STRING,
             "default_language": {"type": "string", "enum": LANGUAGES},
-            "url": URL,
+            "url": {
+                **URL,
+                "description": "The pressroom at the root, in the installation's default language.",
+            },
             "feeds": obj({"rss": URL, "atom": URL, "json": URL}),
+            "pressrooms": {
+                "type": "array",
+                "description": "The pressroom of each language: its home page and feeds, with that "
+                "language's releases only.",
+                "items": obj(
+                    {
+                        "language": {"type": "string", "enum": LANGUAGES},
+                        "url": URL,
+                        "feeds": obj({"rss": URL, "atom": URL, "json": URL}),
+                    }
+                ),
+            },
             "api": obj({"releases": URL, "topics": URL, "contacts": URL, "openapi": URL}),
         }
     ),
@@ -190,7 +216,13 @@ SCHEMAS = {
             "language": {"type": "string", "enum": LANGUAGES},
             "lead": STRING,
             "body": STRING,
-            "translation_of": nullable(ID),
+            "translation_group": nullable(
+                {
+                    **ID,
+                    "description": "The release's translation group: its versions in other languages "
+                    "share it (at most one per language). Null: a release of its own.",
+                }
+            ),
             "published_at": nullable(DATETIME),
             "first_published_at": nullable(DATETIME),
             "created_at": DATETIME,
@@ -222,8 +254,10 @@ def input_schemas():
                     },
                     body={"description": "HTML; sanitized on save (paragraphs, headings, lists, links)."},
                     translation_of={
-                        "description": "The release this one translates. It must be in another language "
-                        "(400), and a release has at most one translation (409).",
+                        "description": "A release this one is a version of: both end up in one "
+                        "translation group (its group, made if it has none). It must be in another language "
+                        "(400), and the group may have one version per language (409). Null takes the "
+                        "release out of its group; left out, the release stays in its group.",
                         "x-must-differ-in": "language",
                     },
                 ),

@@ -7,9 +7,11 @@ the times and everything a draft has.
 
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q
+from django.conf import settings
+from django.db.models import Prefetch
 from django.urls import reverse
 
+from pressroom.newsroom.languages import reverse_in
 from pressroom.newsroom.models import Release, ReleaseContact
 from pressroom.newsroom.views import absolute, with_page_data
 
@@ -31,21 +33,18 @@ def editor_releases_queryset():
 
 
 def public_translations(releases):
-    """{release id: [public translations]} for RELEASES, in one query."""
-    ids = {release.pk for release in releases}
-    originals = {release.translation_of_id for release in releases if release.translation_of_id}
+    """{release id: [its public versions in other languages]} for RELEASES, in one query."""
+    groups = {release.translation_group_id for release in releases if release.translation_group_id}
     related = (
         Release.objects.published()
-        .filter(Q(translation_of__in=ids) | Q(pk__in=originals))
-        .only("pk", "slug", "title", "language", "translation_of_id")
+        .filter(translation_group__in=groups)
+        .only("pk", "slug", "title", "language", "translation_group_id")
         .order_by("language", "pk")
     )
     found = {release.pk: [] for release in releases}
     for other in related:
         for release in releases:
-            if other.pk != release.pk and (
-                other.translation_of_id == release.pk or release.translation_of_id == other.pk
-            ):
+            if other.pk != release.pk and other.translation_group_id == release.translation_group_id:
                 found[release.pk].append(other)
     return found
 
@@ -55,15 +54,15 @@ def topic_data(topic):
 
 
 def topic_list_data(topic):
-    kwargs = {"language": topic.language, "slug": topic.slug}
+    kwargs = {"slug": topic.slug}
     query = "?" + urlencode({"topic": topic.slug, "language": topic.language})
     return {
         **topic_data(topic),
         "url": absolute(topic.get_absolute_url()),
         "releases_url": absolute(reverse("pressroom:api:releases") + query),
         "feeds": {
-            "rss": absolute(reverse("pressroom:topic_feed_rss", kwargs=kwargs)),
-            "atom": absolute(reverse("pressroom:topic_feed_atom", kwargs=kwargs)),
+            "rss": absolute(reverse_in(topic.language, "pressroom:topic_feed_rss", kwargs)),
+            "atom": absolute(reverse_in(topic.language, "pressroom:topic_feed_atom", kwargs)),
         },
     }
 
@@ -130,6 +129,7 @@ def public_release_data(release, translations=None):
         "title": release.title,
         "kind": release.kind,
         "language": release.language,
+        "translation_group": release.translation_group_id,
         "lead": release.lead,
         "body": release.body,
         "published_at": iso(release.published_at),
@@ -156,7 +156,7 @@ def editor_release_data(release):
         "language": release.language,
         "lead": release.lead,
         "body": release.body,
-        "translation_of": release.translation_of_id,
+        "translation_group": release.translation_group_id,
         "published_at": iso(release.published_at),
         "first_published_at": iso(release.first_published_at),
         "created_at": iso(release.created_at),
@@ -170,6 +170,20 @@ def editor_release_data(release):
     }
 
 
+def pressroom_data(language):
+    def url(name):
+        return absolute(reverse_in(language, name))
+
+    return {
+        "url": url("pressroom:home"),
+        "feeds": {
+            "rss": url("pressroom:feed_rss"),
+            "atom": url("pressroom:feed_atom"),
+            "json": url("pressroom:feed_json"),
+        },
+    }
+
+
 def newsroom_data(newsroom):
     return {
         "name": newsroom.name,
@@ -180,12 +194,9 @@ def newsroom_data(newsroom):
         "email": newsroom.email,
         "phone": newsroom.phone,
         "default_language": newsroom.default_language,
-        "url": absolute(reverse("pressroom:home")),
-        "feeds": {
-            "rss": absolute(reverse("pressroom:feed_rss")),
-            "atom": absolute(reverse("pressroom:feed_atom")),
-            "json": absolute(reverse("pressroom:feed_json")),
-        },
+        # The pressroom at the root (the default language's), and then every language's.
+        **pressroom_data(settings.LANGUAGE_CODE),
+        "pressrooms": [{"language": code, **pressroom_data(code)} for code, _name in settings.LANGUAGES],
         "api": {
             "releases": absolute(reverse("pressroom:api:releases")),
             "topics": absolute(reverse("pressroom:api:topics")),

@@ -16,7 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from js_asset import Media
@@ -130,15 +130,14 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
     search_fields = ["title", "lead", "body"]
     date_hierarchy = "published_at"
     filter_horizontal = ["topics"]
-    autocomplete_fields = ["translation_of"]
     inlines = [AttachmentInline, ReleaseContactInline]
     actions = ["publish_now", "schedule", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "language", "lead", "body"]}),
         (_("Publication"), {"fields": ["status_badge", "publish_time", "first_published", "approval"]}),
-        (_("Topics and translation"), {"fields": ["topics", "translation_of"]}),
+        (_("Topics and translation"), {"fields": ["topics", "translation_of", "other_versions"]}),
     ]
-    readonly_fields = ["status_badge", "publish_time", "first_published", "approval"]
+    readonly_fields = ["status_badge", "publish_time", "first_published", "approval", "other_versions"]
 
     class Media:
         css = ADMIN_CSS
@@ -188,6 +187,20 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
         if obj.last_edited_by_id:
             return _("Not approved since the last edit, by %(user)s") % {"user": obj.last_edited_by}
         return _("Not approved")
+
+    @admin.display(description=_("other versions"))
+    def other_versions(self, obj):
+        versions = obj.other_versions().order_by("language") if obj.pk else []
+        if not versions:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (reverse("admin:newsroom_release_change", args=[v.pk]), v.title, v.get_language_display())
+                for v in versions
+            ),
+        )
 
     @admin.display(description=_("topics"))
     def topic_list(self, obj):

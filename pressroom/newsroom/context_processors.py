@@ -1,7 +1,17 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
+from . import languages
 from .models import Newsroom
 
 
 def pressroom(request):
-    return {"newsroom": Newsroom.load(), "SITE_URL": settings.SITE_URL}
+    context = {"newsroom": Newsroom.load(), "SITE_URL": settings.SITE_URL}
+    language = getattr(request, "page_language", None)
+    if language is not None:
+        # The same page in every language; the views of pages that exist in fewer languages (a release,
+        # a topic) give their own. Read only by the templates that show the switch.
+        urls = SimpleLazyObject(lambda: languages.same_page_versions(request))
+        context["language_versions"] = SimpleLazyObject(lambda: languages.versions(language, urls))
+        context["x_default_url"] = SimpleLazyObject(lambda: languages.x_default(urls))
+    return context

@@ -3,7 +3,9 @@
 Items carry the full release (lead and body), the topics as categories and the attachments as
 enclosures. RSS 2.0 allows one <enclosure> per item, so the RSS feed lists every attachment as Media
 RSS <media:content> as well. The newsroom is the author of the feed and of every item (Atom requires
-one), and a topic's feed is written in the topic's language and says so.
+one). Each language's pressroom has its feeds (/feed/rss/, /nn/feed/rss/, /en/feed/rss/), with that
+language's releases only, written in that language and saying so; a topic is in one language, so its
+feeds are in that language's pressroom.
 """
 
 import re
@@ -74,7 +76,7 @@ class ReleasesFeed(Feed):
         return self.newsroom(obj).website or absolute(reverse("pressroom:home"))
 
     def releases(self, obj):
-        return Release.objects.published()
+        return Release.objects.published().filter(language=translation.get_language())
 
     def items(self, obj):
         releases = self.releases(obj).for_listing().prefetch_related("attachments")
@@ -142,16 +144,11 @@ class ReleasesAtomFeed(ReleasesFeed):
 
 
 class TopicFeed(ReleasesFeed):
-    def get_object(self, request, language, slug):
-        return get_object_or_404(Topic, language=language, slug=slug)
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, language=translation.get_language(), slug=slug)
 
     def newsroom(self, obj):
         return Newsroom.load()
-
-    def get_feed(self, obj, request):
-        # The feed's own words and its language element follow the topic, not the reader's language.
-        with translation.override(obj.language):
-            return super().get_feed(obj, request)
 
     def title(self, obj):
         return _("%(topic)s: press releases from %(name)s") % {
@@ -163,23 +160,20 @@ class TopicFeed(ReleasesFeed):
         return absolute(obj.get_absolute_url())
 
     def feed_url(self, obj):
-        return absolute(
-            reverse("pressroom:topic_feed_rss", kwargs={"language": obj.language, "slug": obj.slug})
-        )
+        return absolute(reverse("pressroom:topic_feed_rss", kwargs={"slug": obj.slug}))
 
     def description(self, obj):
         return self.title(obj)
 
     def releases(self, obj):
-        return Release.objects.published().filter(topics=obj)
+        return super().releases(obj).filter(topics=obj)
 
 
 class TopicAtomFeed(TopicFeed):
     feed_type = Atom1Feed
 
     def feed_url(self, obj):
-        kwargs = {"language": obj.language, "slug": obj.slug}
-        return absolute(reverse("pressroom:topic_feed_atom", kwargs=kwargs))
+        return absolute(reverse("pressroom:topic_feed_atom", kwargs={"slug": obj.slug}))
 
     def subtitle(self, obj):
         return self.description(obj)

@@ -4,34 +4,79 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Language, Release
+from .models import Release
+from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class ReleaseAdminForm(forms.ModelForm):
     """The release form. Status and publish time are not on it: they change only through the
-    publish, schedule and unpublish buttons, which call the services."""
+    publish, schedule and unpublish buttons, which call the services.
+
+    `translation_of` makes the release a version of another one (they share a translation group, at
+    most one version per language); empty takes it out of its group. The admin names the other release
+    by its address (slug); the editors' API by its id."""
+
+    translation_of = forms.ModelChoiceField(
+        queryset=Release.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label=_("Version of"),
+        help_text=_(
+            "The address (slug) of a release in another language that this one is a version of. Empty: "
+            "a release of its own."
+        ),
+        widget=forms.TextInput,
+    )
 
     class Meta:
         model = Release
-        fields = ["title", "slug", "kind", "language", "lead", "body", "topics", "translation_of"]
+        fields = ["title", "slug", "kind", "language", "lead", "body", "topics"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "translation_of" not in self.initial:
+            other = self.instance.other_versions().order_by("pk").first()
+            if other is not None:
+                self.initial["translation_of"] = getattr(
+                    other, self.fields["translation_of"].to_field_name or "pk"
+                )
 
     def clean(self):
         cleaned_data = super().clean()
         original = cleaned_data.get("translation_of")
-        if original is not None:
-            if self.instance.pk and original.pk == self.instance.pk:
-                self.add_error(
-                    "translation_of",
-                    forms.ValidationError(_("A release cannot be a translation of itself."), code="self"),
-                )
-            elif original.language == cleaned_data.get("language"):
-                self.add_error(
-                    "translation_of",
-                    forms.ValidationError(_("The original must be in another language."), code="language"),
-                )
+        language = cleaned_data.get("language")
+        if original is None:
+            return cleaned_data
+        if self.instance.pk and original.pk == self.instance.pk:
+            self.add_error(
+                "translation_of",
+                forms.ValidationError(_("A release cannot be a translation of itself."), code="self"),
+            )
+        elif original.language == language:
+            self.add_error(
+                "translation_of",
+                forms.ValidationError(_("The original must be in another language."), code="language"),
+            )
+        elif (
+            original.translation_group_id is not None
+            and Release.objects.filter(translation_group=original.translation_group_id, language=language)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error(
+                "translation_of",
+                forms.ValidationError(
+                    _("“%(title)s” already has a version in this language.") % {"title": original.title},
+                    code="unique",
+                ),
+            )
         return cleaned_data
+
+    def save(self, commit=True):
+        set_version_of(release=self.instance, original=self.cleaned_data.get("translation_of"))
+        return super().save(commit=commit)
 
 
 class ScheduleForm(forms.Form):
@@ -67,9 +112,6 @@ class SearchFilterForm(forms.Form):
     )
     topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
-    language = forms.ChoiceField(
-        label=_("Language"), required=False, choices=[("", _("All languages")), *Language.choices]
-    )
 
     def __init__(self, data, *, topics, years):
         """TOPICS and YEARS: those with public releases (read once, for the choices and the check)."""

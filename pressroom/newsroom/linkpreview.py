@@ -24,7 +24,7 @@ CARD_SIZE = (1200, 630)
 CARD_TYPE = "image/png"
 ACCENT = (11, 87, 164)  # the site's --accent
 WHITE = (255, 255, 255)
-LOCALES = {"nb": "nb_NO", "en": "en_GB"}
+LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Min, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
@@ -72,7 +72,9 @@ class Topic(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("pressroom:topic", kwargs={"language": self.language, "slug": self.slug})
+        # A topic lives in its language's pressroom (/nn/topics/...), whatever the reader's language.
+        with translation.override(self.language):
+            return reverse("pressroom:topic", kwargs={"slug": self.slug})
 
 
 class Contact(models.Model):
@@ -94,6 +96,19 @@ class Contact(models.Model):
 
     def get_vcard_url(self):
         return reverse("pressroom:contact_vcard", kwargs={"pk": self.pk})
+
+
+class TranslationGroup(models.Model):
+    """The versions of one release in different languages: at most one per language."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("translation group")
+        verbose_name_plural = _("translation groups")
+
+    def __str__(self):
+        return str(self.pk)
 
 
 class ReleaseQuerySet(models.QuerySet):
@@ -143,9 +158,9 @@ class Release(models.Model):
         blank=True,
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.NB)
-    translation_of = models.OneToOneField(
-        "self", verbose_name=_("translation of"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="translation",
+    translation_group = models.ForeignKey(
+        TranslationGroup, verbose_name=_("translation group"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="releases",
     )  # fmt: skip
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="releases")
     contacts = models.ManyToManyField(
@@ -186,7 +201,10 @@ class Release(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="release_scheduled_has_time",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["translation_group", "language"], name="release_one_version_per_language"
+            ),
         ]
 
     def __str__(self):
@@ -199,7 +217,16 @@ class Release(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("pressroom:release", kwargs={"slug": self.slug})
+        # A release lives in its language's pressroom: /releases/... for the default language,
+        # /nn/releases/... and /en/releases/... for the others.
+        with translation.override(self.language):
+            return reverse("pressroom:release", kwargs={"slug": self.slug})
+
+    def other_versions(self):
+        """The other versions of this release (any status: callers add the publication rule)."""
+        if self.translation_group_id is None:
+            return Release.objects.none()
+        return Release.objects.filter(translation_group=self.translation_group_id).exclude(pk=self.pk)
 
     def unique_slug(self):
         base = slugify(self.title)[:100] or "release"

@@ -39,6 +39,8 @@ from django.utils import timezone, translation
 from pressroom.ops.redisclient import client
 from pressroom.ops.redisclient import key as prefixed
 
+from . import languages
+
 log = logging.getLogger(__name__)
 
 GENERATION = "pagecache:generation"
@@ -136,7 +138,7 @@ def varies_on(response):
 
 
 def key(request, generation):
-    language = translation.get_language_from_request(request)
+    language = languages.page_language(request.path_info) or translation.get_language_from_request(request)
     digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
     return prefixed(f"pagecache:{generation}:{language}:{request.get_host()}:{digest}")
 

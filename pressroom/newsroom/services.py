@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from pressroom.ops import accountability
 
 from . import signals
-from .models import Release
+from .models import Release, TranslationGroup
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +149,26 @@ def publish_due_releases(now=None):
         publish_release(release=Release(pk=pk))
         count += 1
     return count
+
+
+def group_language_taken(*, release, language, group):
+    """Whether GROUP already has a version in LANGUAGE other than RELEASE (None: no group)."""
+    if group is None:
+        return False
+    return Release.objects.filter(translation_group=group, language=language).exclude(pk=release.pk).exists()
+
+
+def set_version_of(*, release, original):
+    """Put RELEASE (unsaved changes are kept; the caller saves it) in ORIGINAL's translation group, made
+    for ORIGINAL if it has none. ORIGINAL None takes RELEASE out of its group. The admin and the
+    editors' API call this; both check first that the group has no other version in RELEASE's language
+    (the database refuses a second one)."""
+    if original is None:
+        release.translation_group = None
+        return release
+    with transaction.atomic():
+        if original.translation_group_id is None:
+            original.translation_group = TranslationGroup.objects.create()
+            Release.objects.filter(pk=original.pk).update(translation_group=original.translation_group)
+    release.translation_group = original.translation_group
+    return release

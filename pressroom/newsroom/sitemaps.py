@@ -1,13 +1,15 @@
-"""The sitemap: published releases, topics that have them, and the pressroom's own pages. A release with a
-public translation lists both versions as `xhtml:link` alternates, as search engines read them."""
+"""The sitemap of each language's pressroom (/sitemap.xml, /nn/sitemap.xml, /en/sitemap.xml): its
+published releases, its topics that have them, and its own pages. Pages and releases that exist in
+other languages list every version, and x-default, as `xhtml:link` alternates, as search engines read
+them. robots.txt names the three."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Q
-from django.urls import reverse
+from django.utils import translation
 
+from . import languages
 from .models import Release, Topic
 
 
@@ -20,6 +22,18 @@ class SiteUrlSitemap(Sitemap):
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
 
+    def absolute(self, path):
+        return f"{self.get_protocol()}://{self.get_domain()}{path}"
+
+    def alternates_of(self, urls):
+        """`xhtml:link` alternates of a page whose versions are URLS ({language: path}), and x-default."""
+        alternates = [
+            {"lang_code": code, "location": self.absolute(urls[code])}
+            for code, _name in settings.LANGUAGES
+            if code in urls
+        ]
+        return [*alternates, {"lang_code": "x-default", "location": self.absolute(languages.x_default(urls))}]
+
 
 class ReleaseSitemap(SiteUrlSitemap):
     changefreq = "monthly"
@@ -27,7 +41,8 @@ class ReleaseSitemap(SiteUrlSitemap):
     def items(self):
         return (
             Release.objects.published()
-            .only("slug", "language", "updated_at")
+            .filter(language=translation.get_language())
+            .only("slug", "language", "updated_at", "translation_group_id")
             .order_by("-published_at", "-pk")
         )
 
@@ -36,38 +51,24 @@ class ReleaseSitemap(SiteUrlSitemap):
 
     def get_urls(self, page=1, site=None, protocol=None):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
-        versions = public_versions([url["item"].pk for url in urls])
+        versions = public_versions([url["item"] for url in urls])
         for url in urls:
-            release = url["item"]
-            if release.pk in versions:
-                url["alternates"] = [
-                    {
-                        "lang_code": language,
-                        "location": self.absolute(reverse("pressroom:release", args=[slug])),
-                    }
-                    for language, slug in sorted(versions[release.pk])
-                ]
+            group = versions.get(url["item"].translation_group_id, {})
+            if len(group) > 1:
+                url["alternates"] = self.alternates_of(group)
         return urls
 
-    def absolute(self, path):
-        return f"{self.get_protocol()}://{self.get_domain()}{path}"
 
-
-def public_versions(ids):
-    """{release id: {(language, slug), ...}} for the releases of IDS that have a public translation: the
-    release itself and its translation, both public."""
-    pairs = (
-        Release.objects.published()
-        .filter(translation_of__in=Release.objects.published())
-        .filter(Q(pk__in=ids) | Q(translation_of__in=ids))
-        .values_list(
-            "pk", "language", "slug", "translation_of", "translation_of__language", "translation_of__slug"
-        )
-    )
+def public_versions(releases):
+    """{translation group id: {language: path}} of the public releases in the groups of RELEASES."""
+    groups = {release.translation_group_id for release in releases if release.translation_group_id}
     versions = {}
-    for pk, language, slug, original_pk, original_language, original_slug in pairs:
-        both = {(language, slug), (original_language, original_slug)}
-        versions[pk] = versions[original_pk] = both
+    for release in (
+        Release.objects.published()
+        .filter(translation_group__in=groups)
+        .only("slug", "language", "translation_group_id")
+    ):
+        versions.setdefault(release.translation_group_id, {})[release.language] = release.get_absolute_url()
     return versions
 
 
@@ -75,17 +76,30 @@ class TopicSitemap(SiteUrlSitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Topic.objects.filter(releases__in=Release.objects.published()).distinct().order_by("pk")
+        language = translation.get_language()
+        public = Release.objects.published().filter(language=language)
+        return Topic.objects.filter(language=language, releases__in=public).distinct().order_by("pk")
 
 
 class PageSitemap(SiteUrlSitemap):
+    """The pressroom's own pages, which every language has."""
+
     changefreq = "daily"
 
     def items(self):
         return ["pressroom:home", "pressroom:archive", "pressroom:contacts"]
 
     def location(self, item):
-        return reverse(item)
+        return languages.reverse_in(translation.get_language(), item)
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            name = url["item"]
+            url["alternates"] = self.alternates_of(
+                {code: languages.reverse_in(code, name) for code, _name in settings.LANGUAGES}
+            )
+        return urls
 
 
 sitemaps = {"pages": PageSitemap, "releases": ReleaseSitemap, "topics": TopicSitemap}

@@ -1,34 +1,53 @@
 """The public pressroom's pages, files, feeds and sitemap (named in the root URLconf's "pressroom"
-namespace, with the press app's public pages)."""
+namespace, with the press app's public pages).
+
+`localized_patterns` are the pressroom of each language: at the root for the default language
+(settings.LANGUAGE_CODE, bokmål), under /nn/ and /en/ for the others (pressroom/newsroom/languages.py).
+`urlpatterns` are the same for every language: files, images, the staff preview, and the redirects
+from addresses that changed when the pressroom got one per language.
+"""
 
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
 
-from . import feeds, jsonfeed, views
+from . import feeds, jsonfeed, languages, views
 from .sitemaps import sitemaps
 
-urlpatterns = [
+localized_patterns = [
     path("", views.home, name="home"),
     path("releases/<slug:slug>/", views.release_page, name="release"),
-    path("preview/<int:pk>/", views.preview, name="preview"),
-    path("topics/<str:language>/<slug:slug>/", views.topic, name="topic"),
-    path("topics/<str:language>/<slug:slug>/rss/", feeds.TopicFeed(), name="topic_feed_rss"),
-    path("topics/<str:language>/<slug:slug>/atom/", feeds.TopicAtomFeed(), name="topic_feed_atom"),
+    path("topics/<slug:slug>/", views.topic, name="topic"),
+    path("topics/<slug:slug>/rss/", feeds.TopicFeed(), name="topic_feed_rss"),
+    path("topics/<slug:slug>/atom/", feeds.TopicAtomFeed(), name="topic_feed_atom"),
     path("archive/", views.archive, name="archive"),
     path("archive/<int:year>/", views.archive_year, name="archive_year"),
     path("search/", views.search_page, name="search"),
     path("search/suggest/", views.search_suggestions, name="search_suggestions"),
     path("contacts/", views.contacts, name="contacts"),
+    path("feed/rss/", feeds.ReleasesFeed(), name="feed_rss"),
+    path("feed/atom/", feeds.ReleasesAtomFeed(), name="feed_atom"),
+    path("feed/json/", jsonfeed.ReleasesJsonFeed(), name="feed_json"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+]
+
+urlpatterns = [
+    path("preview/<int:pk>/", views.preview, name="preview"),
     path("contacts/<int:pk>.vcf", views.contact_vcard, name="contact_vcard"),
     path("contacts/<int:pk>/photo/", views.contact_photo, name="contact_photo"),
     path("logo/", views.newsroom_logo, name="newsroom_logo"),
     path("cards/<str:version>.png", views.newsroom_card, name="newsroom_card"),
     path("files/<int:pk>/<str:filename>", views.attachment, name="attachment"),
     path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
-    path("feed/rss/", feeds.ReleasesFeed(), name="feed_rss"),
-    path("feed/atom/", feeds.ReleasesAtomFeed(), name="feed_atom"),
-    path("feed/json/", jsonfeed.ReleasesJsonFeed(), name="feed_json"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Topic pages and feeds had the language in the middle: /topics/en/integration/ and its feeds.
+    re_path(
+        r"^topics/(?P<language>[a-z]{2})/(?P<slug>[-\w]+)/(?P<feed>(?:rss/|atom/)?)$",
+        languages.old_topic_address,
+    ),
+]
+
+# Last: /nb/... (the default language under its code) goes to the root; any other unknown prefix is a 404.
+prefix_patterns = [
+    re_path(r"^(?P<language>[a-z]{2}(?:-[a-z]{2,4})?)/(?P<rest>.*)$", languages.default_prefix)
 ]

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks, linkpreview, search
+from . import filelinks, languages, linkpreview, search
 from .forms import SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
@@ -55,21 +55,29 @@ def absolute(url):
     return f"{settings.SITE_URL}{url}"
 
 
+def in_this_language():
+    """The public releases of the pressroom being read: the publication rule, in the page's language."""
+    return Release.objects.published().filter(language=translation.get_language())
+
+
 def listed(queryset):
     """Releases as the lists show them: topics and the header image without a query per item."""
     return queryset.prefetch_related("topics", "attachments")
 
 
-def public_topics():
-    """Topics with at least one public release, so a draft's topic does not announce it. Each topic's
-    test stops at its first public release, whatever the size of the archive."""
-    public = Release.objects.published().filter(topics=OuterRef("pk"))
-    return Topic.objects.filter(Exists(public))
+def public_topics(language=None):
+    """Topics with at least one public release, so a draft's topic does not announce it: LANGUAGE's
+    topics with a public release in LANGUAGE, or (None) every language's. Each topic's test stops at
+    its first public release, whatever the size of the archive."""
+    public, topics = Release.objects.published().filter(topics=OuterRef("pk")), Topic.objects.all()
+    if language is not None:
+        public, topics = public.filter(language=language), topics.filter(language=language)
+    return topics.filter(Exists(public))
 
 
 def public_years():
     """The years from the first public release to the latest, newest first (two index reads)."""
-    public = Release.objects.published().values_list("published_at", flat=True)
+    public = in_this_language().values_list("published_at", flat=True)
     first, last = public.order_by("published_at").first(), public.order_by("-published_at").first()
     if first is None:
         return []
@@ -87,11 +95,13 @@ class HomeView(PageSizeMixin, ListView):
     context_object_name = "releases"
 
     def get_queryset(self):
-        return listed(Release.objects.published().for_listing())
+        return listed(in_this_language().for_listing())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            topics=public_topics(), contacts=Contact.objects.filter(is_active=True), **kwargs
+            topics=public_topics(translation.get_language()),
+            contacts=Contact.objects.filter(is_active=True),
+            **kwargs,
         )
 
 
@@ -105,17 +115,27 @@ def with_page_data(queryset):
     )
 
 
+def release_versions(release):
+    """{language: address} of RELEASE and its public versions in other languages."""
+    others = Release.objects.published().filter(pk__in=release.other_versions()).only("slug", "language")
+    return {
+        release.language: release.get_absolute_url(),
+        **{o.language: o.get_absolute_url() for o in others},
+    }
+
+
 def render_release(request, release, *, preview=False):
     """The release page, in the release's own language."""
     newsroom = Newsroom.load()
-    translated = (
+    versions = release_versions(release)
+    latest = (
         Release.objects.published()
-        .filter(Q(translation_of=release) | Q(pk=release.translation_of_id))
+        .filter(language=release.language)
         .exclude(pk=release.pk)
-        .only("slug", "title", "language")
-        .first()
+        .exclude(Q(translation_group__isnull=False) & Q(translation_group=release.translation_group_id))
+        .for_listing()
     )
-    latest = listed(Release.objects.published().for_listing().exclude(pk=release.pk))[:LATEST_COUNT]
+    latest = listed(latest)[:LATEST_COUNT]
     documents = release.documents
     for document in documents:
         document.type_label = DOCUMENT_LABELS.get(document.content_type, document.content_type)
@@ -128,7 +148,7 @@ def render_release(request, release, *, preview=False):
             "contacts": [rc.contact for rc in release.release_contacts.all()],
             "topics": list(release.topics.all()),
             "latest": latest,
-            "translated": translated,
+            **language_context(release.language, versions),
             "canonical_url": absolute(release.get_absolute_url()),
             "share_links": share_links(release),
         }
@@ -149,7 +169,23 @@ def render_release(request, release, *, preview=False):
 
 def release_page(request, slug):
     obj = get_object_or_404(with_page_data(Release.objects.published()), slug=slug)
+    if obj.language != translation.get_language():
+        # Its address is in its own language's pressroom (and was at the root before there was one
+        # per language).
+        return redirect(obj.get_absolute_url(), permanent=True)
     return render_release(request, obj)
+
+
+def language_context(language, urls, *, fallback_home=True):
+    """The language switch and hreflang alternates of a page in LANGUAGE whose versions are URLS."""
+    versions = languages.versions(language, urls, fallback_home=fallback_home)
+    return {
+        "language_versions": versions,
+        "other_versions": [
+            version for version in versions if version["is_version"] and not version["is_current"]
+        ],
+        "x_default_url": languages.x_default(urls),
+    }
 
 
 def may_preview(user):
@@ -248,11 +284,13 @@ class TopicView(PageSizeMixin, ListView):
     context_object_name = "releases"
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, language=self.kwargs["language"], slug=self.kwargs["slug"])
-        return listed(Release.objects.published().filter(topics=self.topic).for_listing())
+        self.topic = get_object_or_404(Topic, language=translation.get_language(), slug=self.kwargs["slug"])
+        return listed(in_this_language().filter(topics=self.topic).for_listing())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(topic=self.topic, **kwargs)
+        # A topic is in one language: the switch leads to the other pressrooms' home pages.
+        versions = language_context(self.topic.language, {self.topic.language: self.topic.get_absolute_url()})
+        return super().get_context_data(topic=self.topic, **versions, **kwargs)
 
 
 topic = TopicView.as_view()
@@ -263,13 +301,15 @@ class ArchiveView(TemplateView):
 
     def get_context_data(self, **kwargs):
         years = (
-            Release.objects.published()
+            in_this_language()
             .annotate(year=ExtractYear("published_at"))
             .values("year")
             .annotate(count=Count("pk"))
             .order_by("-year")
         )
-        return super().get_context_data(years=years, topics=public_topics(), **kwargs)
+        return super().get_context_data(
+            years=years, topics=public_topics(translation.get_language()), **kwargs
+        )
 
 
 archive = ArchiveView.as_view()
@@ -283,9 +323,7 @@ class ArchiveYearView(PageSizeMixin, ListView):
         # Outside this range the date arithmetic for the year's bounds overflows.
         if not 1900 <= self.kwargs["year"] <= 9000:
             raise Http404
-        return listed(
-            Release.objects.published().filter(published_at__year=self.kwargs["year"]).for_listing()
-        )
+        return listed(in_this_language().filter(published_at__year=self.kwargs["year"]).for_listing())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(year=self.kwargs["year"], **kwargs)
@@ -300,12 +338,23 @@ class SearchView(PageSizeMixin, ListView):
     template_name = "pressroom/search.html"
     context_object_name = "releases"
 
+    def get(self, request, *args, **kwargs):
+        # Each pressroom searches its own language. ?language= was the filter before there was one
+        # pressroom per language: a known language leads to its pressroom's search, anything else is
+        # an error the reader can read.
+        language = request.GET.get("language")
+        if language is not None and language != translation.get_language():
+            return language_redirect(request, language, "pressroom:search")
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         self.query = search.clean(self.request.GET.get("q", ""))
-        self.form = SearchFilterForm(self.request.GET, topics=list(public_topics()), years=public_years())
+        self.form = SearchFilterForm(
+            self.request.GET, topics=list(public_topics(translation.get_language())), years=public_years()
+        )
         self.filters = self.form.filters()
-        self.public = Release.objects.published()
-        lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
+        self.public = in_this_language()
+        lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year"}
         for name, value in self.filters.items():
             self.public = self.public.filter(**{lookups[name]: value})
         return search.releases(listed(self.public), self.query)
@@ -334,13 +383,31 @@ class SearchView(PageSizeMixin, ListView):
 
 search_page = SearchView.as_view()
 
+
+def language_redirect(request, language, name):
+    """The page NAME of LANGUAGE's pressroom, with REQUEST's query but its `language`; a 400 that says
+    which languages there are when LANGUAGE is not one of them."""
+    if language not in dict(settings.LANGUAGES):
+        known = ", ".join(code for code, _name in settings.LANGUAGES)
+        return HttpResponseBadRequest(
+            _("Unknown language “%(language)s”. The languages are: %(known)s.")
+            % {"language": language, "known": known},
+            content_type="text/plain; charset=utf-8",
+        )
+    query = request.GET.copy()
+    del query["language"]
+    with translation.override(language):
+        url = reverse(name)
+    return redirect(f"{url}?{query.urlencode()}" if query else url, permanent=True)
+
+
 SUGGESTIONS = 6
 
 
 @require_GET
 def search_suggestions(request):
     """Titles of the best matches as one types, for the search box (static/pressroom/search.js)."""
-    found = search.releases(Release.objects.published().only("title", "slug"), request.GET.get("q", ""))
+    found = search.releases(in_this_language().only("title", "slug", "language"), request.GET.get("q", ""))
     suggestions = [
         {"title": release.title, "url": release.get_absolute_url()} for release in found[:SUGGESTIONS]
     ]
@@ -464,7 +531,10 @@ def robots_txt(request):
         "Disallow: /preview/",
         "Disallow: /subscribe/",
         "",
-        f"Sitemap: {absolute(reverse('pressroom:sitemap'))}",
+        *(
+            f"Sitemap: {absolute(languages.reverse_in(code, 'pressroom:sitemap'))}"
+            for code, _n in settings.LANGUAGES
+        ),
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

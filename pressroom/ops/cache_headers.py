@@ -8,17 +8,17 @@ token or session vary on Cookie and are private: a shared cache must not hand on
 next. Errors (4xx, 5xx: a bad Host header, a missing page, a database that does not answer) are never
 kept: they say nothing worth sharing, and a kept one would outlive its cause.
 
-The language of a public page comes from the language cookie (set by the switcher, which is on every
-page) or else from Accept-Language, and Django's LocaleMiddleware names only Accept-Language in Vary. So
-a shared cache could hand the English page that one reader chose to Norwegian readers. Three ways out
-were weighed: the language in the URL (every address of the site would change), Accept-Language only on
-cacheable pages (the switcher would stop working there), or saying what the page varies on. The last is
-the plainest: LanguageVaryMiddleware adds Cookie to the Vary of every public response that varies on the
-language. It stays public: a shared cache then keeps one copy per Accept-Language for the visitors
-without cookies (most readers), and one per cookie for the others, which is correct if less shared. It
-runs outside the page cache, which keys its copies by the language itself (cookie included) and so
-stores them as they were; the decision above (Vary: Cookie from the session or CSRF middleware means
-private) is taken before it, so it still sees only those.
+The pressroom's own pages have their language in their address (/, /nn/, /en/:
+pressroom/newsroom/languages.py) and vary on nothing else. The other public pages (the sign-up pages)
+take their language from the language cookie (set by the switcher those pages show) or else from
+Accept-Language, and Django's LocaleMiddleware names only Accept-Language in Vary. So a shared cache
+could hand the English page that one reader chose to Norwegian readers. LanguageVaryMiddleware adds
+Cookie to the Vary of every public response that varies on the language. It stays public: a shared cache
+then keeps one copy per Accept-Language for the visitors without cookies (most readers), and one per
+cookie for the others, which is correct if less shared. It runs outside the page cache, which keys its
+copies by the language itself (cookie included) and so stores them as they were; the decision above
+(Vary: Cookie from the session or CSRF middleware means private) is taken before it, so it still sees
+only those.
 """
 
 from django.utils.cache import has_vary_header, patch_cache_control, patch_vary_headers

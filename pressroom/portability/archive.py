@@ -26,14 +26,25 @@ from django.utils import timezone
 
 from pressroom.analytics.models import ReleaseStat
 from pressroom.newsroom import search
-from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.newsroom.models import (
+    Attachment,
+    Contact,
+    Newsroom,
+    Release,
+    ReleaseContact,
+    Topic,
+    TranslationGroup,
+)
 from pressroom.newsroom.richtext import sanitize_html
 from pressroom.ops import accountability
 from pressroom.press.models import Announcement, Correction, Journalist, PressList, PressListMember
 from subscriptions.models import Mailing, Subscriber, Suppression
 
 FORMAT = "pressroom-export"
-VERSION = 1
+VERSION = 2
+# Version 1 linked a release to the one it translated (`translation_of`); version 2 has translation
+# groups. Both are read: version 1's pairs become groups.
+READABLE_VERSIONS = (1, 2)
 JSON_NAME = "newsroom.json"
 FILES_DIR = "files/"
 # A mailing caught mid-send cannot resume without its per-recipient ledger, which is not exported; it
@@ -161,6 +172,7 @@ def collect(*, with_subscribers=False):
         "newsroom": dump(newsroom) if newsroom else None,
         "topics": [dump(topic) for topic in Topic.objects.order_by("pk")],
         "contacts": [dump(contact) for contact in Contact.objects.order_by("pk")],
+        "translation_groups": [dump(group) for group in TranslationGroup.objects.order_by("pk")],
         "releases": releases,
         "announcements": [dump(announcement) for announcement in Announcement.objects.order_by("pk")],
         "subscribers": None,
@@ -275,9 +287,10 @@ def read_archive(archive):
         raise PortabilityError(f"{JSON_NAME} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise PortabilityError(f"{JSON_NAME} is not a Pressroom export (format {data.get('format')!r}).")
-    if data.get("version") != VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
         raise PortabilityError(
-            f"{JSON_NAME} has format version {data.get('version')!r}; this Pressroom reads version {VERSION}."
+            f"{JSON_NAME} has format version {data.get('version')!r}; this Pressroom reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}."
         )
     for key in ("topics", "contacts", "releases"):
         if not isinstance(data.get(key), list):
@@ -382,12 +395,21 @@ def _restore(archive, data, *, dry_run, progress):
         contact.save_base(raw=True, force_insert=True)
         progress("contacts", done, len(data["contacts"]))
 
-    nested = ("topics", "contacts", "attachments", "mailings", "corrections", "stats")
+    # Groups are left behind by deleted releases; with no release here (see existing_content) they are
+    # empty, and their ids would collide with the archive's.
+    TranslationGroup.objects.filter(releases__isnull=True).delete()
+    groups = [build(TranslationGroup, row) for row in data.get("translation_groups") or []]
+    check_translation_groups(data["releases"], {group.pk for group in groups})
+    for group in groups:
+        group.save_base(raw=True, force_insert=True)
+
+    nested = ("topics", "contacts", "attachments", "mailings", "corrections", "stats", "translation_of")
     translations = {}
     for done, row in enumerate(data["releases"], start=1):
         release = build(Release, row, exclude=(*nested, *RELEASE_REVIEW_FIELDS))
-        # Set after every release exists: a translation may point to a later one.
-        translations[release.pk], release.translation_of_id = release.translation_of_id, None
+        if row.get("translation_of") is not None:
+            # Version 1: made into groups after every release exists (a translation may point to a later one).
+            translations[release.pk] = row["translation_of"]
         release.save_base(raw=True, force_insert=True)
         release.topics.set(row["topics"])
         ReleaseContact.objects.bulk_create(
@@ -414,9 +436,7 @@ def _restore(archive, data, *, dry_run, progress):
             stat.release = release
             stat.save_base(raw=True, force_insert=True)
         progress("releases", done, len(data["releases"]))
-    for pk, original in translations.items():
-        if original is not None:
-            Release.objects.filter(pk=pk).update(translation_of_id=original)
+    pairs_to_groups(translations)
     # Raw saves are not indexed (their files and contacts came after them): the search index is built here.
     search.index_releases(Release.objects.all())
 
@@ -445,6 +465,45 @@ def _restore(archive, data, *, dry_run, progress):
     return {**counts(data), "files": len(referenced_files(data))}
 
 
+def check_translation_groups(releases, group_ids):
+    """Every group a release names is in the archive, with one release per language."""
+    languages = set()
+    for row in releases:
+        group = row.get("translation_group")
+        if group is None:
+            continue
+        if group not in group_ids:
+            raise PortabilityError(
+                f"Release {row.get('id')}: translation group {group} is not in the archive."
+            )
+        if (group, row.get("language")) in languages:
+            language = row.get("language")
+            raise PortabilityError(
+                f"Release {row.get('id')}: translation group {group} has two versions in {language!r}."
+            )
+        languages.add((group, row.get("language")))
+
+
+def pairs_to_groups(translations):
+    """Version 1's {release id: id of the release it translates} as translation groups. A version whose
+    language its group already has stays on its own, as the migration to groups did."""
+    for pk, original_pk in translations.items():
+        original = Release.objects.filter(pk=original_pk).first()
+        if original is None:
+            raise PortabilityError(
+                f"Release {pk} translates release {original_pk}, which is not in the archive."
+            )
+        if original.translation_group_id is None:
+            original.translation_group = TranslationGroup.objects.create()
+            Release.objects.filter(pk=original.pk).update(translation_group=original.translation_group)
+        release = Release.objects.get(pk=pk)
+        taken = Release.objects.filter(
+            translation_group=original.translation_group_id, language=release.language
+        )
+        if not taken.exclude(pk=pk).exists():
+            Release.objects.filter(pk=pk).update(translation_group=original.translation_group_id)
+
+
 def _restore_files(archive, obj, dry_run):
     for field_file in file_fields(obj):
         if field_file.name:
@@ -456,8 +515,9 @@ def _reset_sequences():
     statements = connection.ops.sequence_reset_sql(
         no_style(),
         [
-            Newsroom, Topic, Contact, Release, ReleaseContact, Attachment, Mailing, Correction, ReleaseStat,
-            Announcement, Subscriber, Suppression, Journalist, PressList, PressListMember,
+            Newsroom, Topic, Contact, TranslationGroup, Release, ReleaseContact, Attachment, Mailing,
+            Correction, ReleaseStat, Announcement, Subscriber, Suppression, Journalist, PressList,
+            PressListMember,
         ],
     )  # fmt: skip
     with connection.cursor() as cursor:

@@ -174,6 +174,9 @@ def demo(db):
 
 SEED_SLUG = "flere-flyktninger-over-til-arbeid-etter-endt-introduksjonsprogram"
 SEED_EN_SLUG = "more-refugees-move-into-work-after-the-introduction-programme"
+# The demo's nynorsk release, a version of the bokmål settlement release (with an English one too).
+SEED_NN_SLUG = "kommunane-blir-bedne-om-a-busetje-flyktningar-neste-ar"
+SETTLEMENT_SLUG = "anmodning-om-bosetting-av-flyktninger-neste-ar"
 
 
 # Accessibility

@@ -14,7 +14,7 @@ from subscriptions import tokens
 from subscriptions.models import Subscriber
 from tests.subscriptions.factories import SubscriberFactory
 
-from .conftest import DESKTOP, PHONE, SEED_EN_SLUG, SEED_SLUG, axe_audit, blocking
+from .conftest import DESKTOP, PHONE, SEED_EN_SLUG, SEED_NN_SLUG, SEED_SLUG, axe_audit, blocking
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,15 @@ PUBLIC_PAGES = [
     ("home", "/"),
     ("home-page-2", "/?page=2"),
     ("release", f"/releases/{SEED_SLUG}/"),
-    ("release-en", f"/releases/{SEED_EN_SLUG}/"),
+    ("release-en", f"/en/releases/{SEED_EN_SLUG}/"),
     ("release-with-photo", "/releases/anmodning-om-bosetting-av-flyktninger-neste-ar/"),
-    ("topic", "/topics/nb/statistikk/"),
+    ("release-nn", f"/nn/releases/{SEED_NN_SLUG}/"),
+    ("home-nn", "/nn/"),
+    ("home-en", "/en/"),
+    ("archive-en", "/en/archive/"),
+    ("search-nn", "/nn/search/?q=busetjing"),
+    ("topic", "/topics/statistikk/"),
+    ("topic-nn", "/nn/topics/busetjing/"),
     ("archive", "/archive/"),
     ("archive-year", None),  # the year of the seed release, known once the demo is loaded
     ("search-form", "/search/"),
@@ -79,7 +85,7 @@ def test_public_page_on_a_phone_has_no_serious_axe_violations(audit, demo, name)
 @pytest.mark.parametrize("locale", ["nb-NO", "en-GB"])
 def test_release_page_in_each_interface_language_has_no_serious_axe_violations(audit, demo, locale):
     page = audit("release", locale=locale)
-    page.goto(f"/releases/{SEED_EN_SLUG}/")
+    page.goto(f"/en/releases/{SEED_EN_SLUG}/")
     page.check(f"release ({locale})")
     page.goto("/")
     page.check(f"home ({locale})")

@@ -26,7 +26,7 @@ def test_subscriber_signs_up_confirms_receives_changes_topics_unsubscribes_and_u
     page = new_page(viewport=PHONE)
 
     # Signs up from the box under an English release.
-    page.goto(f"/releases/{SEED_EN_SLUG}/")
+    page.goto(f"/en/releases/{SEED_EN_SLUG}/")
     page.locator("#signup-email").fill(ADDRESS)
     page.locator(".signup").scroll_into_view_if_needed()
     screenshot(page, "signup-1-box", full_page=False)

@@ -26,25 +26,37 @@ def html_lang(response):
     return re.search(r'<html lang="([^"]+)">', response.content.decode()).group(1)
 
 
+PRESSROOMS = {"nb": "/", "nn": "/nn/", "en": "/en/"}
+
+
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
-def test_interface_language_follows_accept_language(client, language):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+@pytest.mark.parametrize("reader", ["nb", "en"])
+def test_a_pressroom_pages_language_is_its_addresss_whatever_the_reader_asks(client, language, reader):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = reader
+    response = client.get(PRESSROOMS[language] + "archive/", HTTP_ACCEPT_LANGUAGE=reader)
 
     assert html_lang(response) == language
     assert response["Content-Language"] == language
-    active = response.wsgi_request.LANGUAGE_CODE  # what LocaleMiddleware activated
-    assert active == language
+    assert language == response.wsgi_request.LANGUAGE_CODE  # what the locale middleware activated
 
 
-def test_interface_language_follows_the_language_cookie(client):
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_pages_without_a_language_in_their_address_follow_accept_language(client, language):
+    response = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert html_lang(response) == language
+    assert response["Content-Language"] == language
+
+
+def test_pages_without_a_language_in_their_address_follow_the_language_cookie(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.get("/archive/", HTTP_ACCEPT_LANGUAGE="nb")
+    response = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="nb")
     assert html_lang(response) == "en"
 
 
 def test_interface_strings_are_translated(client):
-    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    norwegian = client.get("/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    english = client.get("/en/").content.decode()
+    norwegian = client.get("/").content.decode()
 
     assert '<h2 id="latest-title">Latest releases</h2>' in english
     # "Search" comes from Django's own nb catalog, so this holds before the project's catalog exists.
@@ -73,7 +85,7 @@ def nav_labels(html):
                 "about": '<h2 id="about-title">Om oss</h2>',
                 "skip": '<a class="skip-link" href="#main">Gå til hovedinnholdet</a>',
                 "subscribe": '<button type="submit">Abonner</button>',
-                "switch": '<button type="submit">Endre</button>',
+                "switch": '<a href="/" hreflang="nb" lang="nb" aria-current="page">Norsk (bokmål)</a>',
             },
         ),
         (
@@ -85,7 +97,7 @@ def nav_labels(html):
                 "about": '<h2 id="about-title">Om oss</h2>',
                 "skip": '<a class="skip-link" href="#main">Gå til hovudinnhaldet</a>',
                 "subscribe": '<button type="submit">Abonner</button>',
-                "switch": '<button type="submit">Endre</button>',
+                "switch": '<a href="/nn/" hreflang="nn" lang="nn" aria-current="page">Norsk (nynorsk)</a>',
                 "search": '<label for="home-search">Søk i pressemeldingar</label>',
                 "empty": "<p>Ingen pressemeldingar er publiserte enno.</p>",
             },
@@ -99,13 +111,15 @@ def nav_labels(html):
                 "about": '<h2 id="about-title">About us</h2>',
                 "skip": '<a class="skip-link" href="#main">Skip to content</a>',
                 "subscribe": '<button type="submit">Subscribe</button>',
-                "switch": '<button type="submit">Change</button>',
+                "switch": '<a href="/en/" hreflang="en" lang="en" aria-current="page">English</a>',
             },
         ),
     ],
 )
-def test_home_page_interface_is_in_the_visitors_language(client, language, expected):
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+def test_home_page_interface_is_in_the_pressrooms_language(client, language, expected):
+    html = client.get(
+        PRESSROOMS[language], HTTP_ACCEPT_LANGUAGE="nb" if language == "en" else "en"
+    ).content.decode()
 
     assert nav_labels(html) == expected.pop("nav")
     for snippet in expected.values():
@@ -191,25 +205,46 @@ def test_every_norwegian_string_is_translated_and_compiled(language):
     assert missing == [], "the .mo is stale: run `manage.py compilemessages`"
 
 
-def test_language_switcher_is_a_post_form_without_csrf_that_sets_the_language(client):
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+def test_on_a_pressroom_page_the_language_switch_is_links_to_the_same_page_in_each_language(client):
+    html = client.get("/archive/2024/?page=1").content.decode()
+    nav = re.search(r'<nav class="language-nav" aria-label="Språk">(.*?)</nav>', html, re.S)
+    assert nav, "no language switch"
+    # No form, no per-visitor token: the page stays cacheable. The page number stays behind (another
+    # language has other pages).
+    assert "csrfmiddlewaretoken" not in html and '<form class="language-form"' not in html
+    assert re.findall(
+        r'<a href="([^"]+)" hreflang="([^"]+)" lang="[^"]+"( aria-current="page")?>', nav.group(1)
+    ) == [
+        ("/archive/2024/", "nb", ' aria-current="page"'),
+        ("/nn/archive/2024/", "nn", ""),
+        ("/en/archive/2024/", "en", ""),
+    ]
+
+
+def test_on_other_pages_the_language_switch_is_a_post_form_without_csrf_that_sets_the_language(client):
+    html = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
     form = re.search(
         r'<form class="language-form" action="/i18n/setlang/" method="post">(.*?)</form>', html, re.S
     )
     assert form, "no language form"
     # No per-visitor token, so that pages can be cached; a forged post only changes the language.
     assert "csrfmiddlewaretoken" not in form.group(1)
-    assert '<input type="hidden" name="next" value="/">' in form.group(1)
+    assert '<input type="hidden" name="next" value="/subscribe/">' in form.group(1)
     assert '<label for="language-select">' in form.group(1)
     assert '<option value="nb" lang="nb" selected>' in form.group(1)
 
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post("/i18n/setlang/", {"language": "en", "next": "/archive/"})
+    response = strict.post("/i18n/setlang/", {"language": "en", "next": "/subscribe/"})
     client.cookies.update(response.cookies)
 
     assert response.status_code == 302
-    assert response["Location"] == "/archive/"
-    assert html_lang(client.get("/archive/")) == "en"
+    assert response["Location"] == "/subscribe/"
+    assert html_lang(client.get("/subscribe/")) == "en"
+    # Posted with a pressroom page as the next one, it leads to that page in the chosen language.
+    response = Client(enforce_csrf_checks=True).post(
+        "/i18n/setlang/", {"language": "nn", "next": "/archive/"}
+    )
+    assert response["Location"] == "/nn/archive/"
 
 
 def test_release_page_uses_the_release_language_not_the_visitors(client):
@@ -227,10 +262,10 @@ def test_release_page_uses_the_release_language_not_the_visitors(client):
     assert en_page["Content-Language"] == "en"
     assert "Visit our pressroom" in en_page.content.decode()
     # The date is in Oslo time, formatted for the release's language.
-    assert ">1. mars 2024 09:30</time>" in nb_page.content.decode()
-    assert ">March 1, 2024, 9:30 a.m.</time>" in en_page.content.decode()
+    assert ">1. mars 2024 kl. 09.30</time>" in nb_page.content.decode()
+    assert ">1 March 2024, 09:30</time>" in en_page.content.decode()
     # After the page, the visitor's own language is active again for the next one.
-    assert html_lang(client.get("/", HTTP_ACCEPT_LANGUAGE="en")) == "en"
+    assert html_lang(client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="en")) == "en"
 
 
 def test_the_nynorsk_catalog_has_every_msgid_of_the_bokmal_catalog():

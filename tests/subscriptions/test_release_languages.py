@@ -59,7 +59,7 @@ def readers():
 
 
 def test_a_nynorsk_reader_gets_the_nynorsk_version_when_both_are_public(bokmal, readers):
-    nynorsk = ReleaseFactory(title="Fleire i arbeid", language="nn", translation_of=bokmal)
+    nynorsk = ReleaseFactory(title="Fleire i arbeid", language="nn", version_of=bokmal)
     publish_release(release=nynorsk)
     publish_release(release=bokmal)
 
@@ -71,7 +71,7 @@ def test_a_nynorsk_reader_gets_the_nynorsk_version_when_both_are_public(bokmal, 
 
 
 def test_a_nynorsk_reader_gets_the_bokmal_release_when_there_is_no_nynorsk_version(bokmal, readers):
-    ReleaseFactory(title="Utkast på nynorsk", language="nn", translation_of=bokmal)  # a draft: not public
+    ReleaseFactory(title="Utkast på nynorsk", language="nn", version_of=bokmal)  # a draft: not public
 
     assert send(bokmal) == {
         "nynorsk@example.no",
@@ -83,14 +83,14 @@ def test_a_nynorsk_reader_gets_the_bokmal_release_when_there_is_no_nynorsk_versi
 
 def test_a_version_published_later_does_not_reach_those_who_had_the_first(bokmal, readers):
     first = send(bokmal)
-    nynorsk = ReleaseFactory(title="Fleire i arbeid", language="nn", translation_of=bokmal)
+    nynorsk = ReleaseFactory(title="Fleire i arbeid", language="nn", version_of=bokmal)
 
     assert "nynorsk@example.no" in first
     assert send(nynorsk) == set()
 
 
 def test_english_readers_get_english_releases_and_no_norwegian_ones(bokmal, readers):
-    english = ReleaseFactory(title="More people in work", language="en", translation_of=bokmal)
+    english = ReleaseFactory(title="More people in work", language="en", version_of=bokmal)
 
     assert "english@example.no" not in send(bokmal)
     assert send(english) == {"english@example.no", "both@example.no"}
@@ -118,8 +118,8 @@ def test_the_email_is_in_the_releases_language_with_the_readers_own_chrome(bokma
 def test_digests_list_each_release_once_in_the_readers_written_standard(mailoutbox):
     published = {"published": True, "published_at": WEDNESDAY - timedelta(hours=20)}
     bokmal = ReleaseFactory(title="Fleire i arbeid (bokmål): Flere i arbeid", language="nb", **published)
-    nynorsk = ReleaseFactory(title="Fleire i arbeid", language="nn", translation_of=bokmal, **published)
-    ReleaseFactory(title="More people in work", language="en", translation_of=nynorsk, **published)
+    nynorsk = ReleaseFactory(title="Fleire i arbeid", language="nn", version_of=bokmal, **published)
+    ReleaseFactory(title="More people in work", language="en", version_of=nynorsk, **published)
     daily = Subscriber.Frequency.DAILY
     reader("nynorsk@example.no", "nn", frequency=daily)
     reader("bokmal@example.no", "nb", frequency=daily)
@@ -158,7 +158,7 @@ def test_a_digest_skips_a_version_of_a_release_the_reader_already_had(mailoutbox
     assert "Flere i arbeid" in mailoutbox[0].body
 
     ReleaseFactory(
-        title="Fleire i arbeid", language="nn", translation_of=bokmal, published=True,
+        title="Fleire i arbeid", language="nn", version_of=bokmal, published=True,
         published_at=WEDNESDAY - timedelta(hours=20),
     )  # fmt: skip
     run_digests("daily", now=WEDNESDAY)

@@ -282,7 +282,7 @@ def test_the_sign_up_page_lists_topics_language_and_frequency(client, newsroom):
 
 
 def test_every_public_page_has_the_sign_up_box(client, newsroom):
-    body = client.get("/").content.decode()
+    body = client.get("/en/").content.decode()
     assert "Follow press releases from Integrerings- og mangfoldsdirektoratet" in body
     assert "You can unsubscribe at any time." in body
     assert '<form class="signup__form" method="post" action="/subscribe/">' in body

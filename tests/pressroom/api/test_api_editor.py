@@ -271,12 +271,41 @@ def test_a_translation_must_be_in_another_language(client):
         {"title": "Ok", "language": "en", "translation_of": original.pk},
         201,
     )
-    assert data["translation_of"] == original.pk
+    original.refresh_from_db()
+    assert data["language"] == "en"
+    assert data["translation_group"] == original.translation_group_id is not None
+
+
+def test_versions_in_three_languages_share_one_group_and_stay_in_it_when_edited(client):
+    original = ReleaseFactory(language="nb")
+    ids = [
+        send(
+            client,
+            "post",
+            f"{API}/releases/",
+            {"title": t, "language": lang, "translation_of": original.pk},
+            201,
+        )["id"]
+        for t, lang in [("In English", "en"), ("På nynorsk", "nn")]
+    ]
+    original.refresh_from_db()
+    group = original.translation_group_id
+    assert set(Release.objects.filter(translation_group=group).values_list("pk", flat=True)) == {
+        original.pk,
+        *ids,
+    }
+
+    # A write that leaves translation_of out keeps the group; null takes the release out of it.
+    data = send(client, "patch", f"{API}/releases/{ids[0]}/", {"title": "Still in English"}, 200)
+    assert data["translation_group"] == group
+    data = send(client, "patch", f"{API}/releases/{ids[0]}/", {"translation_of": None}, 200)
+    assert data["translation_group"] is None
+    assert Release.objects.filter(translation_group=group).count() == 2
 
 
 def test_a_second_translation_of_the_same_release_is_a_409(client):
     original = ReleaseFactory(language="nb")
-    ReleaseFactory(language="en", translation_of=original)
+    ReleaseFactory(language="en", version_of=original)
 
     data = {"title": "Another", "language": "en", "translation_of": original.pk}
     assert list(errors(client, "post", f"{API}/releases/", data, status=409)) == ["translation_of"]

@@ -103,7 +103,7 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
     inactive = ContactFactory(name="Ola", is_active=False)
     ReleaseContactFactory(release=release, contact=active, order=1)
     ReleaseContactFactory(release=release, contact=inactive, order=2)
-    english = ReleaseFactory(published=True, language="en", title="More in work", translation_of=release)
+    english = ReleaseFactory(published=True, language="en", title="More in work", version_of=release)
     ReleaseFactory(language="en", title="Draft translation")  # not linked; a draft anyway
 
     data = get_json(client, f"{API}/releases/{release.slug}/")
@@ -160,10 +160,11 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
             "slug": english.slug,
             "language": "en",
             "title": "More in work",
-            "url": f"http://testserver/releases/{english.slug}/",
+            "url": f"http://testserver/en/releases/{english.slug}/",
             "api_url": f"http://testserver/api/v1/releases/{english.slug}/",
         }
     ]
+    assert data["translation_group"] == english.translation_group_id is not None
     # The links in the JSON answer: the file and the rendition are public.
     assert client.get(image_data["url"].removeprefix("http://testserver")).status_code == 200
     assert client.get(image_data["renditions"]["web"].removeprefix("http://testserver")).status_code == 200
@@ -171,18 +172,40 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
 
 def test_a_draft_translation_is_not_listed(client):
     original = ReleaseFactory(published=True)
-    ReleaseFactory(language="en", translation_of=original)
+    ReleaseFactory(language="en", version_of=original)
 
     assert get_json(client, f"{API}/releases/{original.slug}/")["translations"] == []
 
 
 def test_the_translation_links_back_to_its_original(client):
     original = ReleaseFactory(published=True)
-    english = ReleaseFactory(published=True, language="en", translation_of=original)
+    english = ReleaseFactory(published=True, language="en", version_of=original)
 
     data = get_json(client, f"{API}/releases/{english.slug}/")
 
     assert [item["id"] for item in data["translations"]] == [original.pk]
+    assert data["url"] == f"http://testserver/en/releases/{english.slug}/"
+
+
+def test_every_version_lists_the_other_public_versions(client):
+    original = ReleaseFactory(published=True)
+    english = ReleaseFactory(published=True, language="en", version_of=original)
+    nynorsk = ReleaseFactory(published=True, language="nn", version_of=original)
+
+    for release in (original, english, nynorsk):
+        data = get_json(client, f"{API}/releases/{release.slug}/")
+        others = {(item["language"], item["id"]) for item in data["translations"]}
+        assert others == {(r.language, r.pk) for r in (original, english, nynorsk) if r != release}
+        assert data["translation_group"] == original.translation_group_id
+    listed = get_json(client, f"{API}/releases/?language=nn")["results"]
+    assert [(item["id"], len(item["translations"])) for item in listed] == [(nynorsk.pk, 2)]
+
+
+@pytest.mark.parametrize("language", ["xx", "NB", "nb-NO"])
+def test_an_unknown_language_filter_is_a_clear_400(client, language):
+    response = client.get(f"{API}/releases/", {"language": language})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["language"]
 
 
 def test_list_queries_do_not_grow_with_the_number_of_releases(client, django_assert_max_num_queries):
@@ -300,11 +323,11 @@ def test_topics_lists_only_topics_with_public_releases(client):
                 "slug": "arbeid",
                 "name": "Arbeid",
                 "language": "nb",
-                "url": "http://testserver/topics/nb/arbeid/",
+                "url": "http://testserver/topics/arbeid/",
                 "releases_url": "http://testserver/api/v1/releases/?topic=arbeid&language=nb",
                 "feeds": {
-                    "rss": "http://testserver/topics/nb/arbeid/rss/",
-                    "atom": "http://testserver/topics/nb/arbeid/atom/",
+                    "rss": "http://testserver/topics/arbeid/rss/",
+                    "atom": "http://testserver/topics/arbeid/atom/",
                 },
             }
         ]
@@ -328,11 +351,19 @@ def test_newsroom_profile(client):
     assert data["about"] == "<p>IMDi skal bidra til integrering og mangfold.</p>"
     assert data["logo_url"] is None
     assert data["email"] == "presse@imdi.no"
+    assert data["url"] == "http://testserver/"
     assert data["feeds"] == {
         "rss": "http://testserver/feed/rss/",
         "atom": "http://testserver/feed/atom/",
         "json": "http://testserver/feed/json/",
     }
+    assert [(p["language"], p["url"], p["feeds"]["json"]) for p in data["pressrooms"]] == [
+        ("nb", "http://testserver/", "http://testserver/feed/json/"),
+        ("nn", "http://testserver/nn/", "http://testserver/nn/feed/json/"),
+        ("en", "http://testserver/en/", "http://testserver/en/feed/json/"),
+    ]
+    # The same whatever the reader's language.
+    assert get_json(client, f"{API}/newsroom/", HTTP_ACCEPT_LANGUAGE="en") == data
     assert data["api"]["openapi"] == "http://testserver/api/v1/openapi.json"
 
 

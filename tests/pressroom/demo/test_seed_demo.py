@@ -47,10 +47,10 @@ def test_running_twice_changes_nothing(seeded):
 
 def test_summary_counts(seeded):
     assert (
-        "Created now: 1 newsroom, 7 topics, 3 contacts, 18 releases, 5 attachments, 5 subscribers" in seeded
+        "Created now: 1 newsroom, 8 topics, 3 contacts, 19 releases, 5 attachments, 5 subscribers" in seeded
     )
     assert (
-        "In the database: 7 topics, 3 contacts, 18 releases (1 draft, 1 scheduled, 16 published), "
+        "In the database: 8 topics, 3 contacts, 19 releases (1 draft, 1 scheduled, 17 published), "
         "5 attachments." in seeded
     )
 
@@ -174,15 +174,26 @@ def test_enough_releases_for_lists_topics_and_pages(seeded):
         assert release.topics.exists()
 
 
-def test_english_releases_are_translations(seeded):
-    english = Release.objects.published().filter(language="en")
+def test_english_and_nynorsk_releases_are_versions_of_bokmal_ones(seeded):
+    versions = Release.objects.published().exclude(language="nb")
 
-    assert english.count() == 2
-    for release in english:
-        assert release.translation_of is not None
-        assert release.translation_of.language == "nb"
-        assert release.translation_of.is_public
-    assert Release.objects.get(title=SEED_TITLE).translation.language == "en"
+    assert sorted(versions.values_list("language", flat=True)) == ["en", "en", "nn"]
+    for release in versions:
+        [original] = release.other_versions().filter(language="nb")
+        assert original.is_public
+    assert list(
+        Release.objects.get(title=SEED_TITLE).other_versions().values_list("language", flat=True)
+    ) == ["en"]
+
+
+def test_one_release_has_a_nynorsk_version_in_its_bokmal_originals_group(seeded):
+    nynorsk = Release.objects.published().get(language="nn")
+    original = Release.objects.get(slug="anmodning-om-bosetting-av-flyktninger-neste-ar")
+
+    assert nynorsk.translation_group_id == original.translation_group_id is not None
+    assert sorted(original.other_versions().values_list("language", flat=True)) == ["en", "nn"]
+    assert nynorsk.title == "Kommunane blir bedne om å busetje flyktningar neste år"
+    assert [topic.language for topic in nynorsk.topics.all()] == ["nn"]
 
 
 def test_one_scheduled_and_one_draft(seeded):

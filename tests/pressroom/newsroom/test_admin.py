@@ -83,7 +83,7 @@ def test_changelist_shows_status_badges_publish_time_in_oslo_and_topics(admin_cl
     assert '<span class="pressroom-badge pressroom-badge--published">' in html
     assert '<span class="pressroom-badge pressroom-badge--draft">' in html
     assert '<span class="pressroom-badge pressroom-badge--scheduled">' in html
-    assert "24.06.2024 10:00 CEST" in html
+    assert "24.06.2024 10.00 CEST" in html
     assert "Bosetting" in html
     assert reverse("pressroom:preview", kwargs={"pk": published.pk}) in html
 
@@ -372,7 +372,7 @@ def test_translation_must_be_in_another_language(admin_client):
     original = ReleaseFactory(language="nb")
 
     response = admin_client.post(
-        reverse("admin:newsroom_release_add"), form_data(translation_of=original.pk, language="nb")
+        reverse("admin:newsroom_release_add"), form_data(translation_of=original.slug, language="nb")
     )
 
     assert response.status_code == 200
@@ -576,22 +576,73 @@ def test_release_cannot_translate_itself(admin_client):
     release = ReleaseFactory(language="en")
 
     response = admin_client.post(
-        change_url(release), form_data(title=release.title, translation_of=release.pk, language="en")
+        change_url(release), form_data(title=release.title, translation_of=release.slug, language="en")
     )
 
     errors = response.context["adminform"].form.errors.as_data()["translation_of"]
     assert [e.code for e in errors] == ["self"]
 
 
-def test_english_translation_of_a_norwegian_release_is_saved(admin_client):
+def test_english_and_nynorsk_versions_of_a_norwegian_release_share_its_group(admin_client):
     original = ReleaseFactory(language="nb")
 
-    admin_client.post(
+    for title, language in [("More refugees in work", "en"), ("Fleire flyktningar i arbeid", "nn")]:
+        response = admin_client.post(
+            reverse("admin:newsroom_release_add"),
+            form_data(title=title, translation_of=original.slug, language=language),
+        )
+        assert response.status_code == 302
+
+    original.refresh_from_db()
+    assert original.translation_group is not None
+    versions = Release.objects.filter(translation_group=original.translation_group)
+    assert sorted(versions.values_list("language", flat=True)) == ["en", "nb", "nn"]
+    # The change form shows the group, and saving it unchanged keeps it.
+    english = Release.objects.get(language="en")
+    response = admin_client.get(change_url(english))
+    assert response.context["adminform"].form.initial["translation_of"] == original.slug
+    assert "Fleire flyktningar i arbeid" in response.content.decode()
+    response = admin_client.post(
+        change_url(english), form_data(title=english.title, translation_of=original.slug, language="en")
+    )
+    assert response.status_code == 302
+    english.refresh_from_db()
+    assert english.translation_group_id == original.translation_group_id
+
+
+def test_a_group_has_one_version_per_language(admin_client):
+    original = ReleaseFactory(language="nb")
+    ReleaseFactory(language="en", version_of=original)
+
+    response = admin_client.post(
         reverse("admin:newsroom_release_add"),
-        form_data(title="More refugees in work", translation_of=original.pk, language="en"),
+        form_data(title="Another English one", translation_of=original.slug, language="en"),
     )
 
-    assert Release.objects.get(language="en").translation_of == original
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.as_data()["translation_of"]
+    assert [e.code for e in errors] == ["unique"]
+    assert Release.objects.filter(language="en").count() == 1
+
+
+def test_emptying_version_of_takes_the_release_out_of_its_group(admin_client):
+    original = ReleaseFactory(language="nb")
+    english = ReleaseFactory(language="en", version_of=original)
+
+    response = admin_client.post(change_url(english), form_data(title=english.title, language="en"))
+
+    assert response.status_code == 302
+    english.refresh_from_db()
+    assert english.translation_group is None
+
+
+def test_an_unknown_release_in_version_of_is_a_form_error(admin_client):
+    response = admin_client.post(
+        reverse("admin:newsroom_release_add"), form_data(translation_of="finnes-ikke", language="en")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["translation_of"]
+    assert not Release.objects.exists()
 
 
 def test_current_files_link_to_the_views_that_serve_them(admin_client, settings):

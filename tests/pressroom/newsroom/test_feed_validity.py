@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import feedparser
 import pytest
 from django.test import Client
-from django.urls import reverse
 
+from pressroom.newsroom.languages import reverse_in
 from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +34,19 @@ def topics():
     return arbeid, work
 
 
+def topic_feed(topic, kind):
+    return reverse_in(topic.language, f"pressroom:topic_feed_{kind}", {"slug": topic.slug})
+
+
 def feed_urls(topics):
-    urls = [reverse("pressroom:feed_rss"), reverse("pressroom:feed_atom")]
+    """Each topic's feeds, and the feeds of the pressroom of each topic's language."""
+    urls = []
     for topic in topics:
-        kwargs = {"language": topic.language, "slug": topic.slug}
         urls += [
-            reverse("pressroom:topic_feed_rss", kwargs=kwargs),
-            reverse("pressroom:topic_feed_atom", kwargs=kwargs),
+            reverse_in(topic.language, "pressroom:feed_rss"),
+            reverse_in(topic.language, "pressroom:feed_atom"),
         ]
+        urls += [topic_feed(topic, "rss"), topic_feed(topic, "atom")]
     return urls
 
 
@@ -89,7 +94,9 @@ def test_atom_feeds_have_author_id_updated_self_and_alternate_links(client, topi
             assert entry.findtext(f"{ATOM}updated")
             assert entry.findtext(f"{ATOM}title")
             assert entry.findtext(f"{ATOM}author/{ATOM}name") == "Integrerings- og mangfoldsdirektoratet"
-            assert links(entry)["alternate"].startswith("http://testserver/releases/")
+            assert "/releases/" in links(entry)["alternate"] and links(entry)["alternate"].startswith(
+                "http://testserver/"
+            )
             assert entry.findtext(f"{ATOM}summary").strip()
 
 
@@ -109,11 +116,9 @@ def test_rss_feeds_have_the_elements_rss_2_requires(client, topics):
 
 def test_a_release_of_a_title_only_has_content_in_every_feed(client, topics):
     _arbeid, work = topics
-    kwargs = {"language": work.language, "slug": work.slug}
-
-    rss = ET.fromstring(client.get(reverse("pressroom:topic_feed_rss", kwargs=kwargs)).content)
-    atom = atom_feed(client, reverse("pressroom:topic_feed_atom", kwargs=kwargs))
-    items = json.loads(client.get(reverse("pressroom:feed_json")).content)["items"]
+    rss = ET.fromstring(client.get(topic_feed(work, "rss")).content)
+    atom = atom_feed(client, topic_feed(work, "atom"))
+    items = json.loads(client.get("/en/feed/json/").content)["items"]
 
     assert rss.find("channel/item").findtext("description") == "<p>Statement on jobs</p>"
     assert atom.find(f"{ATOM}entry").findtext(f"{ATOM}summary") == "<p>Statement on jobs</p>"
@@ -122,49 +127,47 @@ def test_a_release_of_a_title_only_has_content_in_every_feed(client, topics):
 
 
 def test_json_feed_has_what_json_feed_1_1_requires_on_every_item(client, topics):
-    data = json.loads(client.get(reverse("pressroom:feed_json")).content)
+    for language in ("nb", "en"):
+        data = json.loads(client.get(reverse_in(language, "pressroom:feed_json")).content)
 
-    assert data["version"] == "https://jsonfeed.org/version/1.1"
-    assert data["title"] and data["home_page_url"] and data["feed_url"]
-    assert data["authors"] == [
-        {"name": "Integrerings- og mangfoldsdirektoratet", "url": "https://www.imdi.no"}
-    ]
-    assert len(data["items"]) == 2
-    for item in data["items"]:
-        assert isinstance(item["id"], str) and item["id"]
-        assert (item.get("content_html") or item.get("content_text") or "").strip(), item["title"]
-        assert item["language"] in ("nb", "en")
+        assert data["version"] == "https://jsonfeed.org/version/1.1"
+        assert data["title"] and data["home_page_url"] and data["feed_url"]
+        assert data["authors"] == [
+            {"name": "Integrerings- og mangfoldsdirektoratet", "url": "https://www.imdi.no"}
+        ]
+        assert len(data["items"]) == 1  # each pressroom's feed has its own language's releases only
+        for item in data["items"]:
+            assert isinstance(item["id"], str) and item["id"]
+            assert (item.get("content_html") or item.get("content_text") or "").strip(), item["title"]
+            assert item["language"] == language
 
 
 @pytest.mark.parametrize("reader_language", ["nb", "en"])
 def test_a_topic_feed_is_in_the_topics_language_whatever_the_readers(topics, reader_language):
     client = Client(HTTP_ACCEPT_LANGUAGE=reader_language)
     for topic in topics:
-        kwargs = {"language": topic.language, "slug": topic.slug}
-
-        rss = ET.fromstring(client.get(reverse("pressroom:topic_feed_rss", kwargs=kwargs)).content)
-        atom = atom_feed(client, reverse("pressroom:topic_feed_atom", kwargs=kwargs))
+        rss = ET.fromstring(client.get(topic_feed(topic, "rss")).content)
+        atom = atom_feed(client, topic_feed(topic, "atom"))
 
         assert rss.find("channel").findtext("language") == topic.language
         assert atom.get(XML_LANG) == topic.language
     arbeid, work = topics
-    english = ET.fromstring(
-        client.get(reverse("pressroom:topic_feed_rss", kwargs={"language": "en", "slug": work.slug})).content
-    )
+    english = ET.fromstring(client.get(topic_feed(work, "rss")).content)
     assert english.find("channel").findtext("title") == (
         "Work: press releases from Integrerings- og mangfoldsdirektoratet"
     )
 
 
 @pytest.mark.parametrize("reader_language", ["nb", "en"])
-def test_the_newsrooms_feeds_are_in_the_language_their_own_words_are_in(reader_language, topics):
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_each_pressrooms_feeds_are_in_its_language_whatever_the_readers(reader_language, language, topics):
     client = Client(HTTP_ACCEPT_LANGUAGE=reader_language)
-    title = {"nb": "Pressemeldinger fra", "en": "Press releases from"}[reader_language]
+    title = {"nb": "Pressemeldinger fra", "nn": "Press", "en": "Press releases from"}[language]
 
-    rss = ET.fromstring(client.get(reverse("pressroom:feed_rss")).content).find("channel")
-    atom = atom_feed(client, reverse("pressroom:feed_atom"))
-    json_feed = json.loads(client.get(reverse("pressroom:feed_json")).content)
+    rss = ET.fromstring(client.get(reverse_in(language, "pressroom:feed_rss")).content).find("channel")
+    atom = atom_feed(client, reverse_in(language, "pressroom:feed_atom"))
+    json_feed = json.loads(client.get(reverse_in(language, "pressroom:feed_json")).content)
 
-    assert rss.findtext("language") == reader_language and rss.findtext("title").startswith(title)
-    assert atom.get(XML_LANG) == reader_language and atom.findtext(f"{ATOM}title").startswith(title)
-    assert json_feed["language"] == reader_language and json_feed["title"].startswith(title)
+    assert rss.findtext("language") == language and rss.findtext("title").startswith(title)
+    assert atom.get(XML_LANG) == language and atom.findtext(f"{ATOM}title").startswith(title)
+    assert json_feed["language"] == language and json_feed["title"].startswith(title)

@@ -2,7 +2,6 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from pressroom.newsroom.models import Release
@@ -128,10 +127,8 @@ def test_topic_feeds_hold_only_that_topics_releases(client, release):
     release, _, _ = release
     topic = release.topics.get(name="Bosetting")
     ReleaseFactory(published=True, title="Annet tema", topics=[TopicFactory(name="Annet")])
-    kwargs = {"language": topic.language, "slug": topic.slug}
-
-    rss = rss_items(client, reverse("pressroom:topic_feed_rss", kwargs=kwargs))
-    atom = atom_entries(client, reverse("pressroom:topic_feed_atom", kwargs=kwargs))
+    rss = rss_items(client, f"/topics/{topic.slug}/rss/")
+    atom = atom_entries(client, f"/topics/{topic.slug}/atom/")
 
     assert [i.findtext("title") for i in rss] == ["Flere i arbeid"]
     assert [e.findtext(f"{ATOM}title") for e in atom] == ["Flere i arbeid"]
@@ -139,21 +136,42 @@ def test_topic_feeds_hold_only_that_topics_releases(client, release):
 
 def test_topic_feed_channel_describes_the_topic_in_its_language(client, newsroom):
     topic = TopicFactory(name="Bosetting", language="nb")
-    response = client.get(f"/topics/nb/{topic.slug}/rss/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(f"/topics/{topic.slug}/rss/", HTTP_ACCEPT_LANGUAGE="en")
     channel = ET.fromstring(response.content).find("channel")
     assert channel.findtext("title") == f"Bosetting: pressemeldinger fra {newsroom.name}"
-    assert channel.findtext("link") == f"http://testserver/topics/nb/{topic.slug}/"
+    assert channel.findtext("link") == f"http://testserver/topics/{topic.slug}/"
+    assert channel.findtext("language") == "nb"
 
 
 def test_unknown_topic_feed_is_404(client):
-    assert client.get("/topics/nb/finnes-ikke/rss/").status_code == 404
-    assert client.get("/topics/nb/finnes-ikke/atom/").status_code == 404
+    assert client.get("/topics/finnes-ikke/rss/").status_code == 404
+    assert client.get("/topics/finnes-ikke/atom/").status_code == 404
+    topic = TopicFactory(language="nb")
+    assert client.get(f"/en/topics/{topic.slug}/rss/").status_code == 404  # a topic of another pressroom
+
+
+def test_the_old_topic_feed_addresses_lead_to_the_new_ones(client):
+    topic = TopicFactory(language="en", slug="settlement")
+    for old, new in [
+        ("/topics/en/settlement/", "/en/topics/settlement/"),
+        ("/topics/en/settlement/rss/", "/en/topics/settlement/rss/"),
+        ("/topics/en/settlement/atom/", "/en/topics/settlement/atom/"),
+        ("/topics/nb/bosetting/rss/", "/topics/bosetting/rss/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new), old
+    assert client.get(topic.get_absolute_url()).status_code == 200
+    assert client.get("/topics/xx/settlement/").status_code == 404
 
 
 def test_feed_channel_links_are_absolute(client, newsroom):
+    channel = ET.fromstring(client.get("/en/feed/rss/").content).find("channel")
+    assert channel.findtext("link") == "http://testserver/en/"
+    assert channel.findtext("title") == f"Press releases from {newsroom.name}"
+    assert channel.find(f"{ATOM}link").attrib["href"] == "http://testserver/en/feed/rss/"
     channel = ET.fromstring(client.get("/feed/rss/", HTTP_ACCEPT_LANGUAGE="en").content).find("channel")
     assert channel.findtext("link") == "http://testserver/"
-    assert channel.findtext("title") == f"Press releases from {newsroom.name}"
+    assert channel.findtext("title") == f"Pressemeldinger fra {newsroom.name}"  # the address decides
     assert channel.find(f"{ATOM}link").attrib["href"] == "http://testserver/feed/rss/"
     feed = ET.fromstring(client.get("/feed/atom/").content)
     assert [

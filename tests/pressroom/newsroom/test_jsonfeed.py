@@ -23,8 +23,8 @@ def client():
     return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
-def feed(client):
-    response = client.get("/feed/json/")
+def feed(client, url="/feed/json/"):
+    response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/feed+json; charset=utf-8"
     return json.loads(response.content)
@@ -34,9 +34,17 @@ def test_feed_describes_the_newsroom(client):
     data = feed(client)
 
     assert data["version"] == "https://jsonfeed.org/version/1.1"
-    assert data["title"] == "Press releases from Integrerings- og mangfoldsdirektoratet"
+    assert data["title"] == "Pressemeldinger fra Integrerings- og mangfoldsdirektoratet"
     assert data["home_page_url"] == "http://testserver/"
     assert data["feed_url"] == "http://testserver/feed/json/"
+    assert data["language"] == "nb"
+    english = feed(client, "/en/feed/json/")
+    assert english["title"] == "Press releases from Integrerings- og mangfoldsdirektoratet"
+    assert (english["home_page_url"], english["feed_url"]) == (
+        "http://testserver/en/",
+        "http://testserver/en/feed/json/",
+    )
+    assert english["language"] == "en"
     assert data["description"] == "IMDi"
     assert data["authors"] == [
         {"name": "Integrerings- og mangfoldsdirektoratet", "url": "https://www.imdi.no"}
@@ -87,9 +95,12 @@ def test_items_are_the_published_releases_with_full_content_and_attachments(clie
 
 
 def test_pages_link_the_json_feed(client):
-    response = client.get("/")
-
     assert (
         '<link rel="alternate" type="application/feed+json" '
-        'title="Press releases from Integrerings- og mangfoldsdirektoratet (JSON Feed)" href="/feed/json/">'
-    ) in response.content.decode()
+        'title="Pressemeldinger fra Integrerings- og mangfoldsdirektoratet (JSON Feed)" href="/feed/json/">'
+    ) in client.get("/").content.decode()
+    assert (
+        '<link rel="alternate" type="application/feed+json" '
+        'title="Press releases from Integrerings- og mangfoldsdirektoratet (JSON Feed)" '
+        'href="/en/feed/json/">'
+    ) in client.get("/en/").content.decode()

@@ -47,12 +47,31 @@ def test_a_public_page_is_rendered_once_and_then_served_whole_from_the_cache(cli
 
 
 def test_each_language_has_its_own_copy(client):
-    english, _ = get(client, "/archive/", HTTP_ACCEPT_LANGUAGE="en")
-    norwegian, _ = get(client, "/archive/", HTTP_ACCEPT_LANGUAGE="nb")
-    again, queries = get(client, "/archive/", HTTP_ACCEPT_LANGUAGE="en")
+    english, _ = get(client, "/en/archive/")
+    norwegian, _ = get(client, "/archive/")
+    again, queries = get(client, "/en/archive/")
     assert '<html lang="en">' in english.content.decode()
     assert '<html lang="nb">' in norwegian.content.decode()
     assert queries == 0 and again.content == english.content
+
+
+def test_a_pressroom_page_is_one_copy_whatever_the_readers_language(client):
+    """Its address says its language: Accept-Language and the cookie change nothing, so neither is in
+    Vary and every reader is served the same copy."""
+    first, rendering = get(client, "/nn/archive/", HTTP_ACCEPT_LANGUAGE="en")
+    second, serving = get(client, "/nn/archive/", HTTP_ACCEPT_LANGUAGE="nb")
+    assert rendering > 0 and serving == 0 and second.content == first.content
+    assert '<html lang="nn">' in first.content.decode()
+    assert first["Content-Language"] == "nn"
+    assert "Accept-Language" not in first.get("Vary", "") and "Cookie" not in first.get("Vary", "")
+
+
+def test_an_address_without_a_language_still_follows_the_reader(client):
+    english = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="en")
+    norwegian = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="nb")
+    assert '<html lang="en">' in english.content.decode()
+    assert '<html lang="nb">' in norwegian.content.decode()
+    assert "Accept-Language" in english["Vary"]
 
 
 def test_an_edit_shows_on_the_next_request(client):

@@ -86,6 +86,12 @@ def page(client, release):
     return response.content.decode()
 
 
+def page_context(client, release):
+    response = client.get(release.get_absolute_url())
+    assert response.status_code == 200
+    return response.context
+
+
 def test_release_page_shows_every_section_of_the_seed_release(client, seed, newsroom):
     release, image, pdf, contact = seed["release"], seed["image"], seed["pdf"], seed["contact"]
     other = ReleaseFactory(published=True, title="En annen pressemelding")
@@ -93,7 +99,7 @@ def test_release_page_shows_every_section_of_the_seed_release(client, seed, news
     html = page(client, release)
 
     # Date in Oslo time, localized for the release's language (nb), and the kind.
-    assert '<time datetime="2024-03-01T09:30:00+01:00">1. mars 2024 09:30</time>' in html
+    assert '<time datetime="2024-03-01T09:30:00+01:00">1. mars 2024 kl. 09.30</time>' in html
     assert '<span class="kind">' in html
     assert "<h1>Flere flyktninger over til arbeid etter endt introduksjonsprogram</h1>" in html
     assert '<p class="lead">Av de 11 400 flyktninger' in html
@@ -123,7 +129,9 @@ def test_release_page_shows_every_section_of_the_seed_release(client, seed, news
     assert SEED_ABOUT in html
     # Other published releases, and the way back to the pressroom.
     assert f'href="{other.get_absolute_url()}"' in html
-    assert html.count(f'href="{release.get_absolute_url()}"') == 0
+    # The page links itself only as the current language of the language switch.
+    assert html.count(f'href="{release.get_absolute_url()}"') == 1
+    assert f'<a href="{release.get_absolute_url()}" hreflang="nb" lang="nb" aria-current="page">' in html
     assert '<a class="button" href="/">' in html
     # Topics.
     for topic in release.topics.all():
@@ -244,7 +252,7 @@ def test_release_page_is_rendered_in_the_release_language(client, newsroom):
 
 def test_release_links_its_published_translation_both_ways(client, newsroom):
     norwegian = ReleaseFactory(published=True, language="nb", title="Flere i arbeid")
-    english = ReleaseFactory(published=True, language="en", title="More in work", translation_of=norwegian)
+    english = ReleaseFactory(published=True, language="en", title="More in work", version_of=norwegian)
 
     nb_html = page(client, norwegian)
     en_html = page(client, english)
@@ -265,12 +273,14 @@ def test_release_links_its_published_translation_both_ways(client, newsroom):
 
 def test_release_does_not_link_an_unpublished_translation(client, newsroom):
     norwegian = ReleaseFactory(published=True, language="nb")
-    english = ReleaseFactory(language="en", translation_of=norwegian)
+    english = ReleaseFactory(language="en", version_of=norwegian)
 
     html = page(client, norwegian)
 
     assert english.get_absolute_url() not in html
-    assert 'hreflang="en"' not in html
+    assert '<link rel="alternate" hreflang="en"' not in html
+    # The switch leads to the English pressroom instead.
+    assert '<a href="/en/" hreflang="en" lang="en">' in html
 
 
 def test_latest_releases_lists_only_other_published_releases(client, newsroom):
@@ -287,3 +297,120 @@ def test_latest_releases_lists_only_other_published_releases(client, newsroom):
 
 def test_unknown_release_is_404(client, newsroom):
     assert client.get(reverse("pressroom:release", kwargs={"slug": "finnes-ikke"})).status_code == 404
+
+
+# Translation groups: a release in any of the languages
+
+
+@pytest.fixture
+def group(newsroom):
+    norwegian = ReleaseFactory(published=True, language="nb", title="Kommunene bes om å bosette flyktninger")
+    nynorsk = ReleaseFactory(
+        published=True,
+        language="nn",
+        title="Kommunane blir bedne om å busetje flyktningar",
+        version_of=norwegian,
+    )
+    english = ReleaseFactory(
+        published=True, language="en", title="Municipalities asked", version_of=norwegian
+    )
+    return {"nb": norwegian, "nn": nynorsk, "en": english}
+
+
+def switch(html):
+    """{language: address} of the language switch."""
+    nav = html.split('<nav class="language-nav"', 1)[1].split("</nav>", 1)[0]
+    return dict((code, url) for url, code in re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', nav))
+
+
+def test_each_version_links_the_others_and_lists_all_with_x_default(client, group):
+    for language, release in group.items():
+        html = page(client, release)
+        assert f'<html lang="{language}">' in html
+        for other_language, other in group.items():
+            alternate = f'<link rel="alternate" hreflang="{other_language}" href="http://testserver{other.get_absolute_url()}">'
+            assert alternate in html, (language, other_language)
+            if other is not release:
+                assert (
+                    f'<a href="{other.get_absolute_url()}" hreflang="{other_language}" '
+                    f'lang="{other_language}">' in html
+                )
+        assert (
+            f'<link rel="alternate" hreflang="x-default" href="http://testserver{group["nb"].get_absolute_url()}">'
+            in html
+        )
+    nb_html = page(client, group["nb"])
+    assert "Read this release in English" in nb_html and "Les pressemeldinga på nynorsk" in nb_html
+
+
+def test_the_language_switch_on_a_release_goes_to_its_version_or_that_languages_home(client, group):
+    assert switch(page(client, group["nn"])) == {
+        code: release.get_absolute_url() for code, release in group.items()
+    }
+    alone = ReleaseFactory(published=True, language="nn", title="Berre på nynorsk")
+    assert switch(page(client, alone)) == {"nb": "/", "nn": alone.get_absolute_url(), "en": "/en/"}
+    # The switch's targets answer, in their own language.
+    for code, url in switch(page(client, group["en"])).items():
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Language"] == code
+
+
+def test_a_release_lives_at_its_languages_address_and_old_addresses_lead_there(client, group):
+    assert group["nb"].get_absolute_url() == f"/releases/{group['nb'].slug}/"
+    assert group["nn"].get_absolute_url() == f"/nn/releases/{group['nn'].slug}/"
+    assert group["en"].get_absolute_url() == f"/en/releases/{group['en'].slug}/"
+    # Before there was a pressroom per language every release was at the root.
+    for old, release in [
+        (f"/releases/{group['en'].slug}/", group["en"]),
+        (f"/en/releases/{group['nb'].slug}/", group["nb"]),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, release.get_absolute_url())
+    response = client.get(f"/nb/releases/{group['nb'].slug}/?utm=x")
+    assert (response.status_code, response["Location"]) == (301, f"/releases/{group['nb'].slug}/?utm=x")
+
+
+@pytest.mark.parametrize(
+    "url", ["/xx/", "/xx/releases/a/", "/de/archive/", "/nb//evil.example/", "/zz-latn/feed/rss/"]
+)
+def test_an_unknown_language_in_the_address_is_a_404(client, newsroom, url):
+    response = client.get(url)
+    assert response.status_code in (404, 301)
+    if response.status_code == 301:  # /nb/... leads to the root, never to another site
+        assert response["Location"].startswith("/") and not response["Location"].startswith("//")
+    else:
+        assert response.status_code == 404
+
+
+def test_latest_releases_never_lists_a_version_of_the_release_being_read(client, group, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    other = ReleaseFactory(published=True, language="nn", title="Anna pressemelding")
+    for release in group.values():
+        latest = list(page_context(client, release)["latest"])
+        assert all(item.translation_group_id != release.translation_group_id for item in latest)
+        assert all(item.language == release.language for item in latest)
+    assert list(page_context(client, group["nn"])["latest"]) == [other]
+
+
+def test_og_locale_and_json_ld_follow_the_releases_language(client, group):
+    for language, locale in [("nb", "nb_NO"), ("nn", "nn_NO"), ("en", "en_GB")]:
+        html = page(client, group[language])
+        assert f'<meta property="og:locale" content="{locale}">' in html
+        data = json.loads(
+            re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+        )
+        assert data["inLanguage"] == language
+
+
+def test_dates_are_norwegian_in_nb_and_nn_and_british_in_en(client, group):
+    at = datetime(2026, 11, 29, 9, 0, tzinfo=ZoneInfo("Europe/Oslo"))
+    Release.objects.filter(pk__in=[r.pk for r in group.values()]).update(published_at=at)
+    expected = {
+        "nb": "29. november 2026 kl. 09.00",
+        "nn": "29. november 2026 kl. 09.00",
+        "en": "29 November 2026, 09:00",
+    }
+    for language, text in expected.items():
+        html = page(client, group[language])
+        assert f'<time datetime="2026-11-29T09:00:00+01:00">{text}</time>' in html, language
+    assert "Nov. 29" not in page(client, group["en"]) and "a.m." not in page(client, group["en"])

@@ -5,6 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from pressroom.newsroom import search
+from pressroom.newsroom.languages import reverse_in
 from pressroom.newsroom.models import Release
 from tests.factories import (
     AttachmentFactory,
@@ -35,8 +36,8 @@ def releases():
     }
 
 
-def found(client, q):
-    response = client.get("/search/", {"q": q}, HTTP_ACCEPT_LANGUAGE="en")
+def found(client, q, language="nb"):
+    response = client.get(reverse_in(language, "pressroom:search"), {"q": q})
     assert response.status_code == 200
     return response, {r.pk for r in response.context["releases"]}
 
@@ -46,7 +47,7 @@ def test_search_finds_published_releases_by_title_lead_and_body(client, releases
 
     assert pks == {releases["title"].pk, releases["lead"].pk, releases["body"].pk}
     html = response.content.decode()
-    assert "3 results for “flyktninger”" in html
+    assert "3 treff for «flyktninger»" in html
     assert releases["draft"].title not in html and releases["scheduled"].title not in html
 
 
@@ -66,6 +67,8 @@ def test_search_without_a_query_shows_the_form_and_no_results(client, releases):
 def test_search_with_no_match_says_so(client, releases):
     response, pks = found(client, "ukjentord")
     assert pks == set()
+    assert "Ingen pressemeldinger passet til søket." in response.content.decode()
+    response, pks = found(client, "ukjentord", language="en")
     assert "No releases matched." in response.content.decode()
 
 
@@ -103,8 +106,8 @@ def pks(client, q, **filters):
     return found_with(client, q, **filters)[1]
 
 
-def found_with(client, q, **filters):
-    response = client.get("/search/", {"q": q, **filters}, HTTP_ACCEPT_LANGUAGE="en")
+def found_with(client, q, language="nb", **filters):
+    response = client.get(reverse_in(language, "pressroom:search"), {"q": q, **filters})
     assert response.status_code == 200
     return response, [r.pk for r in response.context["releases"]]
 
@@ -135,9 +138,10 @@ def test_nynorsk_forms_of_program_find_each_other(client):
 
     # "programmet" and "programma" share the stem "programm"; "program" (the last word typed, so also a
     # beginning) finds all three.
-    assert set(pks(client, "programma")) == {definite.pk, plural.pk}
-    assert set(pks(client, "programmet")) == {definite.pk, plural.pk}
-    assert set(pks(client, "program")) == {singular.pk, definite.pk, plural.pk}
+    assert set(pks(client, "programma", language="nn")) == {definite.pk, plural.pk}
+    assert set(pks(client, "programmet", language="nn")) == {definite.pk, plural.pk}
+    assert set(pks(client, "program", language="nn")) == {singular.pk, definite.pk, plural.pk}
+    assert pks(client, "program") == []  # the bokmål pressroom searches its own releases only
 
 
 def test_ukraina_finds_ukrainske(client):
@@ -149,7 +153,7 @@ def test_ukraina_finds_ukrainske(client):
 def test_an_english_release_is_stemmed_in_english(client):
     release = ReleaseFactory(published=True, language="en", title="Refugees settled", lead="", body="")
 
-    assert pks(client, "refugee settle") == [release.pk]
+    assert pks(client, "refugee settle", language="en") == [release.pk]
 
 
 def test_only_the_last_word_is_read_as_a_beginning(client):
@@ -202,7 +206,7 @@ def test_a_typo_shows_the_results_for_the_word_meant(client, releases):
     response, found = found_with(client, "flyktnnger")
 
     assert set(found) == {releases["title"].pk, releases["lead"].pk, releases["body"].pk}
-    assert "Showing results for “flyktninger”" in response.content.decode()
+    assert "Viser treff for «flyktninger»" in response.content.decode()
 
 
 def test_a_typo_is_not_corrected_to_a_word_only_a_draft_or_an_embargoed_release_has(client):
@@ -218,7 +222,7 @@ def test_a_typo_is_not_corrected_to_a_word_only_a_draft_or_an_embargoed_release_
 def test_nothing_close_suggests_nothing(client, releases):
     response, found = found_with(client, "qxzvw")
     assert found == []
-    assert "No releases matched." in response.content.decode()
+    assert "Ingen pressemeldinger passet til søket." in response.content.decode()
 
 
 # Filters and pages
@@ -239,12 +243,36 @@ def filtered():
     }
 
 
-def test_filters_by_kind_topic_year_and_language(client, filtered):
+def test_filters_by_kind_topic_and_year_in_the_pressrooms_language(client, filtered):
     assert pks(client, "bosetting", kind="news") == [filtered["news"].pk]
     assert pks(client, "bosetting", topic=filtered["topic"].pk) == [filtered["topical"].pk]
     assert pks(client, "bosetting", year=2021) == [filtered["old"].pk]
     assert pks(client, "bosetting", language="en") == [filtered["english"].pk]
-    assert len(pks(client, "bosetting")) == 4
+    assert len(pks(client, "bosetting")) == 3
+    assert pks(client, "bosetting", language="nn") == []
+
+
+def test_the_old_language_filter_leads_to_that_languages_search(client, filtered):
+    response = client.get("/search/", {"q": "bosetting", "language": "en", "kind": "news"})
+    assert response.status_code == 301
+    assert response["Location"] == "/en/search/?q=bosetting&kind=news"
+    response = client.get("/en/search/", {"q": "bosetting", "language": "en"})
+    assert response.status_code == 200 and [r.pk for r in response.context["releases"]] == [
+        filtered["english"].pk
+    ]
+
+
+@pytest.mark.parametrize("language", ["xx", "\x00", "", "NB", "nb-x"])
+def test_an_unknown_language_in_the_query_is_a_clear_400(client, filtered, language):
+    response = client.get("/search/", {"q": "bosetting", "language": language})
+    assert response.status_code == 400
+    assert (
+        "Ukjent språk" in response.content.decode()
+        and "Språkene er: nb, nn, en." in response.content.decode()
+    )
+    response = client.get("/en/search/", {"q": "bosetting", "language": language})
+    assert response.status_code == 400
+    assert "The languages are: nb, nn, en." in response.content.decode()
 
 
 def test_filters_offer_only_public_topics_and_years(client, filtered):
@@ -260,11 +288,10 @@ def test_filters_offer_only_public_topics_and_years(client, filtered):
 
 @pytest.mark.parametrize(
     "filters",
-    [{"kind": "nope"}, {"topic": "abc"}, {"topic": "99999"}, {"year": "1066"}, {"language": "\x00"},
-     {"year": "9" * 400}],
+    [{"kind": "nope"}, {"topic": "abc"}, {"topic": "99999"}, {"year": "1066"}, {"year": "9" * 400}],
 )  # fmt: skip
 def test_a_filter_that_is_not_a_choice_is_left_out(client, filtered, filters):
-    assert len(pks(client, "bosetting", **filters)) == 4
+    assert len(pks(client, "bosetting", **filters)) == 3
 
 
 def test_pages_keep_the_query_and_the_filters(client, settings, filtered):
@@ -286,7 +313,7 @@ def test_more_matches_than_are_ranked_says_so(client, monkeypatch):
     response, found = found_with(client, "bosetting")
 
     assert len(found) == 3
-    assert "More than 3 results for “bosetting”: the newest 3 are shown" in response.content.decode()
+    assert "Mer enn 3 treff for «bosetting»: de 3 nyeste vises" in response.content.decode()
 
 
 # Snippets

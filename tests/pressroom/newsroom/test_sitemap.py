@@ -56,33 +56,63 @@ SCHEMA = Path(__file__).parent / "schemas" / "sitemap-with-alternates.xsd"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
-def test_sitemap_is_valid_by_the_sitemaps_org_schema_with_alternates_for_translations(client):
-    NewsroomFactory()
-    topic = TopicFactory(name="Bosetting")
-    norwegian = ReleaseFactory(published=True, topics=[topic])
-    english = ReleaseFactory(published=True, language="en", translation_of=norwegian)
-    alone = ReleaseFactory(published=True)
-    ReleaseFactory(language="en", translation_of=alone)  # a draft translation is no alternate
-
-    response = client.get("/sitemap.xml")
+def sitemap_alternates(client, url):
+    response = client.get(url)
     document = etree.fromstring(response.content)
-
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
     assert schema.validate(document), schema.error_log
-    alternates = {
+    return {
         url.findtext(f"{NS}loc"): sorted(
             (link.get("hreflang"), link.get("href")) for link in url.findall(f"{XHTML}link")
         )
         for url in document.findall(f"{NS}url")
     }
-    pair = [
+
+
+def test_sitemap_is_valid_by_the_sitemaps_org_schema_with_alternates_for_translations(client):
+    NewsroomFactory()
+    topic = TopicFactory(name="Bosetting")
+    norwegian = ReleaseFactory(published=True, topics=[topic])
+    english = ReleaseFactory(published=True, language="en", version_of=norwegian)
+    nynorsk = ReleaseFactory(published=True, language="nn", version_of=norwegian)
+    alone = ReleaseFactory(published=True)
+    ReleaseFactory(language="en", version_of=alone)  # a draft translation is no alternate
+
+    alternates = sitemap_alternates(client, "/sitemap.xml")
+
+    group = [
         ("en", f"http://testserver{english.get_absolute_url()}"),
         ("nb", f"http://testserver{norwegian.get_absolute_url()}"),
+        ("nn", f"http://testserver{nynorsk.get_absolute_url()}"),
+        ("x-default", f"http://testserver{norwegian.get_absolute_url()}"),
     ]
-    assert alternates[f"http://testserver{norwegian.get_absolute_url()}"] == pair
-    assert alternates[f"http://testserver{english.get_absolute_url()}"] == pair
+    assert alternates[f"http://testserver{norwegian.get_absolute_url()}"] == group
     assert alternates[f"http://testserver{alone.get_absolute_url()}"] == []
-    assert alternates["http://testserver/"] == []
+    assert alternates["http://testserver/"] == [
+        ("en", "http://testserver/en/"),
+        ("nb", "http://testserver/"),
+        ("nn", "http://testserver/nn/"),
+        ("x-default", "http://testserver/"),
+    ]
+    # Each pressroom's sitemap lists its own language's releases only, with the same alternates.
+    assert f"http://testserver{english.get_absolute_url()}" not in alternates
+    english_alternates = sitemap_alternates(client, "/en/sitemap.xml")
+    assert set(english_alternates) == {
+        f"http://testserver{english.get_absolute_url()}",
+        "http://testserver/en/",
+        "http://testserver/en/archive/",
+        "http://testserver/en/contacts/",
+    }
+    assert english_alternates[f"http://testserver{english.get_absolute_url()}"] == group
+    nynorsk_alternates = sitemap_alternates(client, "/nn/sitemap.xml")
+    assert f"http://testserver{nynorsk.get_absolute_url()}" in nynorsk_alternates
+    assert f"http://testserver{norwegian.get_absolute_url()}" not in nynorsk_alternates
+
+
+def test_robots_txt_names_each_pressrooms_sitemap(client):
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    for url in ("/sitemap.xml", "/nn/sitemap.xml", "/en/sitemap.xml"):
+        assert f"Sitemap: http://testserver{url}" in lines
 
 
 def test_the_schema_refuses_what_the_sitemaps_org_rules_refuse():

@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pressroom.newsroom import pagecache
+from pressroom.newsroom.languages import reverse_in
 from pressroom.newsroom.models import Release
+from pressroom.newsroom.services import set_version_of
 from tests.factories import (
     AttachmentFactory,
     ContactFactory,
@@ -84,10 +86,11 @@ def test_home_paginates(client, settings):
     assert client.get("/?page=abc").status_code == 404
 
 
-def test_home_without_releases_says_so(client):
+def test_home_without_releases_says_so_in_its_language(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert "No releases have been published yet." in response.content.decode()
+    assert "Ingen pressemeldinger er publisert ennå." in response.content.decode()
+    assert "No releases have been published yet." in client.get("/en/").content.decode()
 
 
 def test_topic_page_lists_only_that_topics_published_releases(client):
@@ -95,35 +98,37 @@ def test_topic_page_lists_only_that_topics_published_releases(client):
     on_topic = ReleaseFactory(published=True, topics=[topic])
     off_topic = ReleaseFactory(published=True)
 
-    response = client.get(reverse("pressroom:topic", kwargs={"language": "nb", "slug": topic.slug}))
+    response = client.get(topic.get_absolute_url())
 
     assert response.status_code == 200
     assert list(response.context["releases"]) == [on_topic]
     html = response.content.decode()
-    assert '<h1 lang="nb">Introduksjonsprogram</h1>' in html
+    assert "<h1>Introduksjonsprogram</h1>" in html
     assert off_topic.title not in html
 
 
-def test_topic_page_404s_for_unknown_topic_or_language(client):
+def test_topic_page_404s_for_unknown_topic_or_a_topic_of_another_language(client):
     topic = TopicFactory(language="nb")
-    assert client.get(f"/topics/en/{topic.slug}/").status_code == 404
-    assert client.get("/topics/nb/finnes-ikke/").status_code == 404
+    assert client.get(f"/topics/{topic.slug}/").status_code == 200
+    assert client.get(f"/en/topics/{topic.slug}/").status_code == 404
+    assert client.get("/topics/finnes-ikke/").status_code == 404
 
 
 def test_archive_counts_releases_per_year(client):
     now = timezone.now()
     for _ in range(2):
-        ReleaseFactory(published=True)
-    old = ReleaseFactory(published=True)
+        ReleaseFactory(published=True, language="en")
+    old = ReleaseFactory(published=True, language="en")
     Release.objects.filter(pk=old.pk).update(published_at=now.replace(year=2021, month=6))
-    ReleaseFactory()  # a draft is not counted
+    ReleaseFactory(language="en")  # a draft is not counted
+    ReleaseFactory(published=True, language="nb")  # nor a release of another pressroom
 
-    response = client.get("/archive/")
+    response = client.get("/en/archive/")
 
     assert response.status_code == 200
     assert [(row["year"], row["count"]) for row in response.context["years"]] == [(now.year, 2), (2021, 1)]
     html = response.content.decode()
-    assert 'href="/archive/2021/"' in html
+    assert 'href="/en/archive/2021/"' in html
     assert "2 releases" in html and "1 release<" in html
 
 
@@ -136,7 +141,9 @@ def test_archive_year_lists_that_year_grouped_by_month(client):
 
     assert response.status_code == 200
     assert [r.title for r in response.context["releases"]] == ["Fra 2021"]
-    assert '<h2 id="month-1" class="month-title">June</h2>' in response.content.decode()
+    assert '<h2 id="month-1" class="month-title">Juni</h2>' in response.content.decode()
+    english = client.get("/en/archive/2021/")
+    assert list(english.context["releases"]) == []
 
 
 @pytest.mark.parametrize("year", [0, 1, 1899, 9001, 99999])
@@ -183,8 +190,11 @@ def test_unknown_page_renders_the_404_template(client):
     response = client.get("/finnes/ikke/")
     assert response.status_code == 404
     html = response.content.decode()
+    # An address of no pressroom: in the reader's language (Accept-Language here), with its feeds.
     assert "Page not found" in html
-    assert 'href="/feed/rss/"' in html
+    assert 'href="/en/feed/rss/"' in html
+    html = client.get("/releases/finnes-ikke/").content.decode()
+    assert "Fant ikke siden" in html and 'href="/feed/rss/"' in html
 
 
 def test_500_template_needs_no_context():
@@ -249,27 +259,30 @@ def surfaces(client, release):
     topic = release.topics.get()
     image = release.attachments.get(kind="image")
     pdf = release.attachments.get(kind="document")
-    topic_kwargs = {"language": topic.language, "slug": topic.slug}
+    topic_kwargs = {"slug": topic.slug}
     year = (
         release.published_at.astimezone(timezone.get_current_timezone()).year
         if release.published_at
         else 2000
     )
+
+    def at(name, **kwargs):  # the address in the release's own pressroom
+        return reverse_in(release.language, name, kwargs)
+
     page = client.get(url)
     return {
-        "home": url in client.get("/").content.decode(),
+        "home": url in client.get(at("pressroom:home")).content.decode(),
         "release page": page.status_code == 200,
         "og tags": release.title in page.content.decode(),
         "topic": url in client.get(topic.get_absolute_url()).content.decode(),
-        "archive year": url in client.get(f"/archive/{year}/").content.decode(),
-        "search": url in client.get("/search/", {"q": release.title}).content.decode(),
-        "rss": url in client.get("/feed/rss/").content.decode(),
-        "atom": url in client.get("/feed/atom/").content.decode(),
-        "topic rss": url
-        in client.get(reverse("pressroom:topic_feed_rss", kwargs=topic_kwargs)).content.decode(),
-        "topic atom": url
-        in client.get(reverse("pressroom:topic_feed_atom", kwargs=topic_kwargs)).content.decode(),
-        "sitemap": url in client.get("/sitemap.xml").content.decode(),
+        "archive year": url in client.get(at("pressroom:archive_year", year=year)).content.decode(),
+        "search": url in client.get(at("pressroom:search"), {"q": release.title}).content.decode(),
+        "rss": url in client.get(at("pressroom:feed_rss")).content.decode(),
+        "atom": url in client.get(at("pressroom:feed_atom")).content.decode(),
+        "json feed": url in client.get(at("pressroom:feed_json")).content.decode(),
+        "topic rss": url in client.get(at("pressroom:topic_feed_rss", **topic_kwargs)).content.decode(),
+        "topic atom": url in client.get(at("pressroom:topic_feed_atom", **topic_kwargs)).content.decode(),
+        "sitemap": url in client.get(at("pressroom:sitemap")).content.decode(),
         "image file": client.get(image.get_absolute_url()).status_code == 200,
         "pdf file": client.get(pdf.get_absolute_url()).status_code == 200,
         "web rendition": client.get(image.get_rendition_url("web")).status_code == 200,
@@ -342,7 +355,7 @@ def test_every_public_page_links_the_feeds_in_its_head(client):
     release = full_release(published=True, topics=[topic])
     year = release.published_at.astimezone(timezone.get_current_timezone()).year
     pages = ["/", release.get_absolute_url(), topic.get_absolute_url(), "/archive/", f"/archive/{year}/",
-             "/search/", "/search/?q=melding", "/contacts/", "/finnes-ikke/"]  # fmt: skip
+             "/search/", "/search/?q=melding", "/contacts/", "/releases/finnes-ikke/"]  # fmt: skip
 
     for page in pages:
         html = head(client.get(page).content.decode())
@@ -355,8 +368,11 @@ def test_every_public_page_links_the_feeds_in_its_head(client):
 def test_topic_page_also_links_its_own_feeds(client):
     topic = TopicFactory(language="nb", name="Bosetting")
     html = head(client.get(topic.get_absolute_url()).content.decode())
-    assert f'href="/topics/nb/{topic.slug}/rss/"' in html
-    assert f'href="/topics/nb/{topic.slug}/atom/"' in html
+    assert f'href="/topics/{topic.slug}/rss/"' in html
+    assert f'href="/topics/{topic.slug}/atom/"' in html
+    english = TopicFactory(language="en", name="Settlement")
+    html = head(client.get(english.get_absolute_url()).content.decode())
+    assert f'href="/en/topics/{english.slug}/rss/"' in html
 
 
 def test_pages_have_one_h1_landmarks_and_a_skip_link(client):
@@ -367,7 +383,8 @@ def test_pages_have_one_h1_landmarks_and_a_skip_link(client):
         assert '<a class="skip-link" href="#main">' in html
         for landmark in ("<header", "<nav", '<main id="main"', "<footer"):
             assert landmark in html, (page, landmark)
-        assert 'action="/i18n/setlang/"' in html and "csrfmiddlewaretoken" not in html
+        # The language switch: links to the page in each language, no form and no token.
+        assert '<nav class="language-nav"' in html and "csrfmiddlewaretoken" not in html
 
 
 def test_release_in_list_shows_its_thumbnail(client):
@@ -375,3 +392,74 @@ def test_release_in_list_shows_its_thumbnail(client):
     image = AttachmentFactory(release=release)
     html = client.get("/").content.decode()
     assert f'src="/images/{image.pk}/thumb/"' in html
+
+
+# A pressroom per language: every public page advertises its own language's feeds and its versions
+
+
+def alternates(html):
+    """{hreflang: href} of the page's head."""
+    return dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', head(html)))
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_every_public_page_advertises_its_languages_feeds_and_its_versions(client, language):
+    topic = TopicFactory(language=language)
+    release = full_release(published=True, language=language, topics=[topic])
+    year = release.published_at.astimezone(timezone.get_current_timezone()).year
+    prefix = "" if language == "nb" else f"/{language}"
+    same_everywhere = ["/", "/archive/", f"/archive/{year}/", "/search/", "/search/?q=melding", "/contacts/"]
+    pages = [
+        *(prefix + page for page in same_everywhere),
+        release.get_absolute_url(),
+        topic.get_absolute_url(),
+    ]
+
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = response.content.decode()
+        assert f'<html lang="{language}">' in html, page
+        for kind, name in [("rss\\+xml", "rss"), ("atom\\+xml", "atom"), ("feed\\+json", "json")]:
+            assert re.search(rf'type="application/{kind}"[^>]*href="{prefix}/feed/{name}/"', head(html)), (
+                page,
+                name,
+            )
+        found = alternates(html)
+        assert found[language] == f"http://testserver{page}", page
+        assert "x-default" in found, page
+    # A page that every language has lists all three, and x-default is the bokmål one at the root.
+    found = alternates(client.get(f"{prefix}/search/?q=melding&page=1").content.decode())
+    assert found == {
+        "nb": "http://testserver/search/?q=melding",
+        "nn": "http://testserver/nn/search/?q=melding",
+        "en": "http://testserver/en/search/?q=melding",
+        "x-default": "http://testserver/search/?q=melding",
+    }
+    # A release or a topic without other versions has only itself.
+    assert set(alternates(client.get(release.get_absolute_url()).content.decode())) == {language, "x-default"}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_each_pressroom_lists_only_its_own_languages_releases_on_every_surface(client, language, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    topics = {code: TopicFactory(language=code, name=f"Tema {code}") for code in ("nb", "nn", "en")}
+    releases = {code: full_release(published=True, language=code, topics=[topics[code]]) for code in topics}
+    for code in ("nn", "en"):  # one group: still each in its own pressroom only
+        set_version_of(release=releases[code], original=releases["nb"])
+        releases[code].save()
+    for code, release in releases.items():
+        seen = surfaces(client, release)
+        assert all(seen.values()), (code, {name for name, shown in seen.items() if not shown})
+    # And no other language's release shows in this pressroom's lists.
+    prefix = "" if language == "nb" else f"/{language}"
+    for page in ["/", "/feed/rss/", "/feed/atom/", "/feed/json/", "/sitemap.xml"]:
+        html = client.get(prefix + page).content.decode()
+        if page == "/sitemap.xml":  # the entries, not their alternates (the other versions)
+            html = " ".join(re.findall(r"<loc>([^<]+)</loc>", html))
+        for code, release in releases.items():
+            assert (release.get_absolute_url() in html) == (code == language), (page, code)
+    topic_list = client.get(prefix + "/").context["topics"]
+    assert [topic.language for topic in topic_list] == [language]
+    suggestions = client.get(prefix + "/search/suggest/", {"q": "Pressemelding"}).json()["suggestions"]
+    assert [s["url"] for s in suggestions] == [releases[language].get_absolute_url()]

@@ -1,5 +1,6 @@
-"""What shared caches are told: a public page names everything that changes it (the language cookie as
-well as Accept-Language), errors are never kept, and every response carries a Permissions-Policy."""
+"""What shared caches are told: a public page names everything that changes it (a pressroom page's
+language is in its address; elsewhere the language cookie as well as Accept-Language), errors are never
+kept, and every response carries a Permissions-Policy."""
 
 import pytest
 from django.conf import settings
@@ -18,10 +19,14 @@ def release():
     return ReleaseFactory(published=True)
 
 
+# Upcoming releases: a public page whose address has no language, so the reader's choice decides it.
+NEGOTIATED = "/upcoming/"
+
+
 def test_a_public_page_varies_on_the_language_cookie_as_well_as_accept_language(client, release):
-    norwegian = client.get("/", HTTP_ACCEPT_LANGUAGE="nb")
+    norwegian = client.get(NEGOTIATED, HTTP_ACCEPT_LANGUAGE="nb")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = client.get("/", HTTP_ACCEPT_LANGUAGE="nb")
+    english = client.get(NEGOTIATED, HTTP_ACCEPT_LANGUAGE="nb")
 
     # The same Accept-Language, two languages: a shared cache must be told the cookie chose.
     assert norwegian["Content-Language"] == "nb"
@@ -32,9 +37,23 @@ def test_a_public_page_varies_on_the_language_cookie_as_well_as_accept_language(
         assert response["Cache-Control"].startswith("public")
 
 
+def test_a_pressroom_page_has_its_language_in_its_address_and_varies_on_neither(client, release):
+    norwegian = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    still_norwegian = client.get(release.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    english = client.get("/en/")
+
+    assert norwegian["Content-Language"] == still_norwegian["Content-Language"] == "nb"
+    assert english["Content-Language"] == "en"
+    for response in (norwegian, still_norwegian, english):
+        assert response.status_code == 200
+        assert not {"accept-language", "cookie"} & vary(response)
+        assert response["Cache-Control"].startswith("public")
+
+
 def test_pages_from_the_page_cache_say_so_too(client, release):
-    first = client.get(release.get_absolute_url())
-    second = client.get(release.get_absolute_url())
+    first = client.get(NEGOTIATED)
+    second = client.get(NEGOTIATED)
 
     assert first.content == second.content
     assert {"accept-language", "cookie"} <= vary(second)
@@ -42,10 +61,10 @@ def test_pages_from_the_page_cache_say_so_too(client, release):
 
 
 def test_the_page_cache_serves_each_reader_the_language_they_chose(client, release):
-    client.get("/", HTTP_ACCEPT_LANGUAGE="nb")
+    client.get(NEGOTIATED, HTTP_ACCEPT_LANGUAGE="nb")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    assert client.get("/", HTTP_ACCEPT_LANGUAGE="nb")["Content-Language"] == "en"
+    assert client.get(NEGOTIATED, HTTP_ACCEPT_LANGUAGE="nb")["Content-Language"] == "en"
 
 
 def test_a_bad_host_header_is_not_cacheable(client):

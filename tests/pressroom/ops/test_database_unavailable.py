@@ -61,11 +61,11 @@ def database_refuses():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_that_refuses_connections_gives_503_with_retry_after(client, database_refuses, caplog):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/en/")
 
     assert_unavailable(response)
     assert b"Please try again in 5 seconds" in response.content
-    assert "database unavailable, answered 503: GET /: OperationalError" in caplog.text
+    assert "database unavailable, answered 503: GET /en/: OperationalError" in caplog.text
 
 
 @postgres_only

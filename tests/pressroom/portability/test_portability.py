@@ -5,6 +5,7 @@ import json
 import re
 import zipfile
 from datetime import date, timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pressroom.analytics.models import ReleaseStat
 from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, Topic
@@ -58,9 +59,7 @@ def newsroom_everything():
     AttachmentFactory(release=published, pdf=True, order=1)
     ReleaseContactFactory(release=published, contact=kari, order=0)
     ReleaseContactFactory(release=published, contact=ola, order=1)
-    translation = ReleaseFactory(
-        published=True, language="en", translation_of=published, topics=[english_topic]
-    )
+    translation = ReleaseFactory(published=True, language="en", version_of=published, topics=[english_topic])
     ReleaseFactory(title="Utkast", kind=Release.Kind.STATEMENT)
     ReleaseFactory(scheduled=True, title="Planlagt")
     unpublished = ReleaseFactory(title="Trukket tilbake", published=True)
@@ -183,10 +182,10 @@ def test_the_archive_holds_the_documented_sections(tmp_path):
 
     data, files = archive_contents(path)
     assert data["format"] == "pressroom-export"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert set(data) == {
-        "format", "version", "exported_at", "newsroom", "topics", "contacts", "releases", "announcements",
-        "subscribers", "suppressions", "journalists", "press_lists",
+        "format", "version", "exported_at", "newsroom", "topics", "contacts", "translation_groups",
+        "releases", "announcements", "subscribers", "suppressions", "journalists", "press_lists",
     }  # fmt: skip
     release = next(item for item in data["releases"] if item["id"] == objects["published"].pk)
     assert release["slug"] == "soknad-pa-en-side"
@@ -199,7 +198,9 @@ def test_the_archive_holds_the_documented_sections(tmp_path):
     assert release["stats"] == [{"day": "2025-01-02", "metric": "view", "count": 7}]
     assert all(f"files/{attachment['file']}" in files for attachment in release["attachments"])
     translation = next(item for item in data["releases"] if item["id"] == objects["translation"].pk)
-    assert translation["translation_of"] == objects["published"].pk
+    original = next(item for item in data["releases"] if item["id"] == objects["published"].pk)
+    assert translation["translation_group"] == original["translation_group"] is not None
+    assert data["translation_groups"] == [{"id": translation["translation_group"], "created_at": ANY}]
     [subscriber, _] = data["subscribers"]
     assert subscriber["consent_method"] == "form"
     assert subscriber["consent_source"] == "https://presse.imdi.no/"
@@ -256,7 +257,10 @@ def test_an_import_into_an_installation_with_content_is_refused(tmp_path):
     path = tmp_path / "export.zip"
     run("export_newsroom", str(path))
 
-    with pytest.raises(CommandError, match=r"This installation is not empty \(3 topics, 2 press contacts"):
+    with (
+        translation.override("en"),
+        pytest.raises(CommandError, match=r"This installation is not empty \(3 topics, 2 press contacts"),
+    ):
         run("import_newsroom", str(path))
 
 
@@ -289,7 +293,7 @@ def rewrite(path, change):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda data: data.update(version=2), "has format version 2; this Pressroom reads version 1"),
+        (lambda data: data.update(version=3), "has format version 3; this Pressroom reads versions 1, 2"),
         (lambda data: data.update(format="other"), "is not a Pressroom export"),
         (
             lambda data: data["releases"][0]["attachments"][0].update(file="../../etc/passwd"),
@@ -391,3 +395,78 @@ def test_a_crafted_archive_cannot_bring_in_scripts(tmp_path, media):
 
     assert Release.objects.get(pk=release.pk).body == "<p>Hei</p>"
     assert "javascript" not in Newsroom.objects.get().about
+
+
+def rewrite_archive(path, change):
+    """PATH with its newsroom.json passed through CHANGE (the files kept)."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    data = json.loads(entries["newsroom.json"])
+    change(data)
+    entries["newsroom.json"] = json.dumps(data).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+
+
+def test_translation_groups_travel_with_every_version(tmp_path, media):
+    objects = newsroom_everything()
+    nynorsk = ReleaseFactory(published=True, language="nn", version_of=objects["published"])
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    run("import_newsroom", str(path))
+
+    group = Release.objects.get(pk=objects["published"].pk).translation_group
+    assert group is not None
+    assert set(group.releases.values_list("pk", flat=True)) == {
+        objects["published"].pk, objects["translation"].pk, nynorsk.pk
+    }  # fmt: skip
+
+
+def test_a_version_1_archive_has_its_translation_pairs_made_into_groups(tmp_path, media):
+    objects = newsroom_everything()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+
+    def as_version_1(data):
+        data["version"] = 1
+        del data["translation_groups"]
+        for release in data["releases"]:
+            release.pop("translation_group")
+            release["translation_of"] = None
+        [english] = [release for release in data["releases"] if release["id"] == objects["translation"].pk]
+        english["translation_of"] = objects["published"].pk
+
+    rewrite_archive(path, as_version_1)
+    wipe(media)
+    run("import_newsroom", str(path))
+
+    english = Release.objects.get(pk=objects["translation"].pk)
+    assert english.translation_group is not None
+    assert (
+        english.translation_group_id == Release.objects.get(pk=objects["published"].pk).translation_group_id
+    )
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda data: data["translation_groups"].clear(), "is not in the archive"),
+        (
+            lambda data: [r.update(language="en") for r in data["releases"] if r["translation_group"]],
+            "has two versions in 'en'",
+        ),
+    ],
+)
+def test_an_archive_with_broken_translation_groups_is_refused_with_a_reason(tmp_path, media, change, message):
+    newsroom_everything()
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    rewrite_archive(path, change)
+    wipe(media)
+
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run("import_newsroom", str(path))
+    assert not Release.objects.exists()

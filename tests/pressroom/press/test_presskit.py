@@ -103,7 +103,7 @@ def test_the_kit_holds_the_release_images_in_original_size_credits_and_documents
     assert "<p>More people in work.</p>" in html
     assert 'src="images/bilde-2.png" alt="Et rødt rektangel."' in html
     assert 'href="documents/rapport.pdf"' in html
-    assert f"http://testserver/releases/{root}/" in html
+    assert f"http://testserver/en/releases/{root}/" in html  # in the English pressroom
     credits = archive.read(f"{root}/CREDITS.txt").decode()
     blue = credits[credits.index("images/bilde-2.png") :]
     assert "Credit: Foto: Kari Nordmann" in blue

@@ -46,6 +46,7 @@ TOPICS = [
     ("introduksjonsprogrammet", "Introduksjonsprogrammet", "nb"),
     ("integration", "Integration", "en"),
     ("settlement", "Settlement of refugees", "en"),
+    ("busetjing", "Busetjing", "nn"),
 ]
 
 # Fictional people: the demo must not publish anyone's real phone number or address.
@@ -120,7 +121,7 @@ class DemoRelease:
     topics: list = field(default_factory=list)
     kind: str = Release.Kind.PRESS_RELEASE
     language: str = "nb"
-    translation_of: str = ""
+    version_of: str = ""  # the slug of a release (earlier in RELEASES) this one is a version of
     status: str = Release.Status.PUBLISHED
     image: tuple | None = None  # (colour, alt text) of a generated picture
     contacts: list = field(default_factory=lambda: ["kari.nordmann@example.no"])
@@ -148,7 +149,7 @@ RELEASES = [
              "is explained by the many displaced persons from Ukraine, most of whom have a high level of "
              "education on arrival in Norway.",
              "This English summary is a translation of the Norwegian press release."),
-        days_ago=1.9, topics=["integration"], language="en", translation_of=SEED_SLUG,
+        days_ago=1.9, topics=["integration"], language="en", version_of=SEED_SLUG,
     ),
     DemoRelease(
         "anmodning-om-bosetting-av-flyktninger-neste-ar",
@@ -170,7 +171,20 @@ RELEASES = [
            "the municipalities' capacity and experience.",
            "This is an English summary of the Norwegian press release."),
         days_ago=5.9, topics=["settlement"], language="en",
-        translation_of="anmodning-om-bosetting-av-flyktninger-neste-ar",
+        version_of="anmodning-om-bosetting-av-flyktninger-neste-ar",
+    ),
+    # The nynorsk version of the same release, so that the group has all three languages.
+    DemoRelease(
+        "kommunane-blir-bedne-om-a-busetje-flyktningar-neste-ar",
+        "Kommunane blir bedne om å busetje flyktningar neste år",
+        "IMDi har sendt oppmoding til kommunane om busetjing av flyktningar for neste år. Kommunane får "
+        "frist til å svare i løpet av hausten.",
+        "<h2>Slik er oppmodinga rekna ut</h2>"
+        + _p("Oppmodinga tek utgangspunkt i overslag over kor mange som vil trenge busetjing, og i "
+             "kapasiteten og erfaringa kommunane har med busetjing.",
+             "Kommunane kan lese meir om oppmodinga og svarskjemaet på nettsidene til IMDi."),
+        days_ago=5.95, topics=["busetjing"], language="nn",
+        version_of="anmodning-om-bosetting-av-flyktninger-neste-ar", contacts=["pressevakt@example.no"],
     ),
     DemoRelease(
         "ny-veileder-for-bosetting-av-enslige-mindrearige",
@@ -373,10 +387,10 @@ class Command(BaseCommand):
             body=demo.body,
             kind=demo.kind,
             language=demo.language,
-            translation_of=Release.objects.filter(slug=demo.translation_of).first()
-            if demo.translation_of
-            else None,
         )
+        if demo.version_of:
+            services.set_version_of(release=release, original=Release.objects.get(slug=demo.version_of))
+            release.save(update_fields=["translation_group"])
         release.topics.set([topics[slug] for slug in demo.topics])
         for order, email in enumerate(demo.contacts):
             ReleaseContact.objects.create(release=release, contact=contacts[email], order=order)
