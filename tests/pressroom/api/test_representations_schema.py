@@ -25,7 +25,7 @@ def assert_matches(data, name):
 def release():
     NewsroomFactory()
     original = full_release(published=True, language="nb")
-    full_release(published=True, language="en", translation_of=original)
+    full_release(published=True, language="en", version_of=original)
     return representations.public_releases_queryset().get(pk=original.pk)
 
 
