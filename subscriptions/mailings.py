@@ -218,50 +218,48 @@ class OneByOne:
             self.sent = {}
 
     def _write(self, hand_over):
-        now = timezone.now()
-        if not self.sent:
-            return bool(
-                Delivery.objects.filter(
-                    claim=self.claim,
-                    id=hand_over,
-                    status=Delivery.Status.SENDING,
-                    handed_over_at__isnull=True,
-                ).update(handed_over_at=now)
-            )
-        table = Delivery._meta.db_table
-        prepare = Delivery._meta.get_field("sent_at").get_db_prep_value
+        """One statement, by the claim's index and the rows' ids: the rows in SELF.SENT marked sent (a
+        late answer settles a row the sweeper made uncertain too), HAND_OVER marked handed over if it is
+        still this claim's and waiting. Returns whether HAND_OVER was."""
+        now = Delivery._meta.get_field("sent_at").get_db_prep_value(timezone.now(), db_connection)
         claim = Delivery._meta.get_field("claim").get_db_prep_value(self.claim, db_connection)
-        sent = [(row_id, message_id[:200]) for row_id, message_id in self.sent.items()]
+        sent = list(self.sent.items())
+        set_sent = ""
+        params = []
+        if sent:
+            ids = ", ".join(["%s"] * len(sent))
+            set_sent = (
+                f"status = CASE WHEN id IN ({ids}) THEN %s ELSE status END, "
+                f"sent_at = CASE WHEN id IN ({ids}) THEN %s ELSE sent_at END, "
+                f"error = CASE WHEN id IN ({ids}) THEN '' ELSE error END, "
+                f"message_id = CASE id {' '.join(['WHEN %s THEN %s'] * len(sent))} ELSE message_id END, "
+            )
+            row_ids = [row_id for row_id, _message_id in sent]
+            params += [*row_ids, Delivery.Status.SENT, *row_ids, now, *row_ids]
+            params += [value for row_id, message_id in sent for value in (row_id, message_id[:200])]
+        # The commit does not wait for the disk on PostgreSQL (see the class's docstring).
         asynchronous = (
-            "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL"
+            " AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL"
             if db_connection.vendor == "postgresql"
             else ""
         )
         with db_connection.cursor() as cursor:
             cursor.execute(
-                f"WITH sent (id, message_id) AS (VALUES {', '.join(['(%s, %s)'] * len(sent))}) "  # noqa: S608
-                f"UPDATE {table} SET "
-                f"status = CASE WHEN id = %s THEN status ELSE %s END, "
-                f"sent_at = CASE WHEN id = %s THEN sent_at ELSE %s END, "
-                f"error = CASE WHEN id = %s THEN error ELSE '' END, "
-                f"message_id = COALESCE((SELECT sent.message_id FROM sent WHERE sent.id = {table}.id), "
-                f"message_id), "
-                f"handed_over_at = CASE WHEN id = %s THEN %s ELSE handed_over_at END "
-                f"WHERE claim = %s AND (id IN (SELECT sent.id FROM sent) "
-                f"OR (id = %s AND status = %s AND handed_over_at IS NULL)) {asynchronous} "
-                f"RETURNING id",
+                f"UPDATE {Delivery._meta.db_table} SET {set_sent}"  # noqa: S608 - names are ours, values parameters
+                f"handed_over_at = CASE WHEN id = %s AND status = %s AND handed_over_at IS NULL THEN %s "
+                f"ELSE handed_over_at END "
+                f"WHERE claim = %s AND id IN ({', '.join(['%s'] * (len(sent) + 1))}){asynchronous} "
+                f"RETURNING id, handed_over_at = %s",
                 [
-                    *(value for row in sent for value in row),
-                    hand_over, Delivery.Status.SENT,
-                    hand_over, prepare(now, db_connection),
-                    hand_over,
-                    hand_over, prepare(now, db_connection),
-                    claim, hand_over, Delivery.Status.SENDING,
+                    *params,
+                    hand_over, Delivery.Status.SENDING, now,
+                    claim, *(row_id for row_id, _message_id in sent), hand_over,
+                    now,
                 ],
             )  # fmt: skip
-            written = {row[0] for row in cursor.fetchall()}
+            taken = any(row_id == hand_over and handed for row_id, handed in cursor.fetchall())
         self.sent = {}
-        return hand_over in written
+        return taken
 
 
 @dataclass
