@@ -62,6 +62,31 @@ def generation():
     return _seen["generation"]
 
 
+# Parts of pages that depend on the published content alone, whatever the request (the search page's
+# filter choices): {name: (generation, monotonic time it expires, value)}, in this process.
+_parts = {}
+
+
+def part(name, compute):
+    """COMPUTE()'s value, kept in this process as long as a page rendered now may be kept: until the
+    published content changes (a new generation), the next publication time or PAGE_CACHE_SECONDS.
+    For what is the same for every request and small; never for what a request chooses."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return compute()
+    try:
+        current = generation()
+    except Exception as exc:  # noqa: BLE001 - computed afresh rather than fail
+        log.warning("page cache: generation not read: %s", exc)
+        return compute()
+    now = time.monotonic()
+    kept = _parts.get(name)
+    if kept is not None and kept[0] == current and now < kept[1]:
+        return kept[2]
+    value = compute()
+    _parts[name] = (current, now + seconds_to_keep(), value)
+    return value
+
+
 def invalidate():
     """Start a new generation: every page is rendered afresh on its next request (in this process at
     once, in the others within PAGE_CACHE_GENERATION_SECONDS)."""

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks, linkpreview, search
+from . import filelinks, linkpreview, pagecache, search
 from .forms import SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
@@ -302,7 +302,8 @@ class SearchView(PageSizeMixin, ListView):
 
     def get_queryset(self):
         self.query = search.clean(self.request.GET.get("q", ""))
-        self.form = SearchFilterForm(self.request.GET, topics=list(public_topics()), years=public_years())
+        topics, years = pagecache.part("search_filters", lambda: (list(public_topics()), public_years()))
+        self.form = SearchFilterForm(self.request.GET, topics=topics, years=years)
         self.filters = self.form.filters()
         self.public = Release.objects.published()
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
