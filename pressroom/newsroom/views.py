@@ -294,6 +294,10 @@ class ArchiveYearView(PageSizeMixin, ListView):
 archive_year = ArchiveYearView.as_view()
 
 
+# What a search result shows of a release (templates/pressroom/search.html) and its snippet reads.
+SEARCH_RESULT_FIELDS = ("title", "slug", "kind", "language", "published_at", "lead", "body")
+
+
 class SearchView(PageSizeMixin, ListView):
     """Search with filters; a query that finds nothing is tried again with its typos corrected."""
 
@@ -309,7 +313,11 @@ class SearchView(PageSizeMixin, ListView):
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
         for name, value in self.filters.items():
             self.public = self.public.filter(**{lookups[name]: value})
-        return search.releases(listed(self.public), self.query)
+        return search.releases(self.shown(), self.query)
+
+    def shown(self):
+        """The releases of the page as the results show them: no files, and topics in one query."""
+        return self.public.only(*SEARCH_RESULT_FIELDS).prefetch_related("topics")
 
     def get_context_data(self, **kwargs):
         page_query = urlencode(
@@ -320,7 +328,7 @@ class SearchView(PageSizeMixin, ListView):
         context = super().get_context_data(**kwargs)
         searched = self.query
         correction = (
-            search.correction(listed(self.public), self.query)
+            search.correction(self.shown(), self.query)
             if self.query and not context["paginator"].count
             else None
         )
