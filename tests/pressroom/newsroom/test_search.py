@@ -433,7 +433,8 @@ def test_a_word_deep_in_a_long_body_is_shown_and_marked(client):
 def test_a_snippet_is_text_even_where_an_attribute_holds_markup_characters(client):
     ReleaseFactory(
         published=True, title="Lenker", lead="",
-        body='<p>Se <a href="https://example.org/?a=1&amp;b=2" title="a > b">tallene</a> for flyktninger.</p>',
+        body='<p>Se <a href="https://example.org/?a=1&amp;b=2" title="a > b">tallene</a> for '
+        "flyktninger.</p>",
     )  # fmt: skip
 
     html = found_with(client, "flyktninger")[0].content.decode()
