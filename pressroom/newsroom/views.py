@@ -306,8 +306,10 @@ class SearchView(PageSizeMixin, ListView):
 
     def get_queryset(self):
         self.query = search.clean(self.request.GET.get("q", ""))
-        topics, years = pagecache.part("search_filters", lambda: (list(public_topics()), public_years()))
-        self.form = SearchFilterForm(self.request.GET, topics=topics, years=years)
+        self.topics, years = pagecache.part(
+            "search_filters", lambda: ({topic.pk: topic for topic in public_topics()}, public_years())
+        )
+        self.form = SearchFilterForm(self.request.GET, topics=self.topics.values(), years=years)
         self.filters = self.form.filters()
         self.public = Release.objects.published()
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year", "language": "language"}
@@ -316,8 +318,8 @@ class SearchView(PageSizeMixin, ListView):
         return search.releases(self.shown(), self.query)
 
     def shown(self):
-        """The releases of the page as the results show them: no files, and topics in one query."""
-        return self.public.only(*SEARCH_RESULT_FIELDS).prefetch_related("topics")
+        """The releases of the page as the results show them: no files, topics added by topic_links()."""
+        return self.public.only(*SEARCH_RESULT_FIELDS)
 
     def get_context_data(self, **kwargs):
         page_query = urlencode(
@@ -336,9 +338,30 @@ class SearchView(PageSizeMixin, ListView):
             searched, self.object_list = correction
             kwargs |= {"object_list": self.object_list, "corrected": searched}
             context = super().get_context_data(**kwargs)
+        links = self.topic_links(context["releases"])
         for release in context["releases"]:
             release.snippet = search.snippet(release, searched)
+            release.topic_links = links.get(release.pk, [])
         return context
+
+    def topic_links(self, releases):
+        """{release: [(name, url)]} of the topics of RELEASES, by name: which topics in one small query,
+        the topics themselves from the filter's list (a public release's topics are public; one that
+        became so since the list was read is read here)."""
+        through = Release.topics.through.objects
+        pairs = (
+            list(through.filter(release__in=releases).values_list("release_id", "topic_id"))
+            if releases
+            else []
+        )
+        topics = dict(self.topics)
+        if missing := {topic for _release, topic in pairs} - topics.keys():
+            topics |= {topic.pk: topic for topic in Topic.objects.filter(pk__in=missing)}
+        urls = {pk: topics[pk].get_absolute_url() for pk in {topic for _release, topic in pairs}}
+        links = {}
+        for release, topic in sorted(pairs, key=lambda pair: topics[pair[1]].name):
+            links.setdefault(release, []).append((topics[topic].name, urls[topic]))
+        return links
 
 
 search_page = SearchView.as_view()

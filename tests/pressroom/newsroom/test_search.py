@@ -440,3 +440,23 @@ def test_a_snippet_is_text_even_where_an_attribute_holds_markup_characters(clien
     html = found_with(client, "flyktninger")[0].content.decode()
 
     assert "Se tallene for <mark>flyktninger</mark>." in html
+
+
+def test_results_show_their_topics_by_name_with_links(client):
+    work, housing, figures = (
+        TopicFactory(name="Arbeid"),
+        TopicFactory(name="Bolig"),
+        TopicFactory(name="Tall"),
+    )
+    release = ReleaseFactory(published=True, title="Bosetting og arbeid", topics=[housing, work])
+    found_with(client, "bosetting")  # the filters' list of public topics is kept from here...
+    # ...and a topic that became public since, without a signal (as from another process), is read too.
+    Release.topics.through.objects.bulk_create([Release.topics.through(release=release, topic=figures)])
+
+    html = found_with(client, "bosetting")[0].content.decode()
+
+    links = [
+        f'<li><a href="{topic.get_absolute_url()}">{topic.name}</a></li>'
+        for topic in (work, housing, figures)
+    ]
+    assert "".join(links) in html
