@@ -14,6 +14,7 @@ the same with 5 % searches, each drawn from a pool wide enough (numbers in it) t
 mostly different from each other, as a newsroom's are.
 """
 
+import os
 import random
 import sys
 import time
@@ -179,12 +180,40 @@ def read_mix(bench, seconds):
             with faults.Load(port, releases, mix=mix, path=path_for) as load:
                 time.sleep(3)  # warm-up: not counted
                 start = time.monotonic()
-                time.sleep(seconds)
+                with procs.CpuSampler(cpu_groups(bench, gunicorn)) as cpu:
+                    time.sleep(seconds)
                 results[name] = faults.summarize(load, name, start, time.monotonic(), {}, mix=mix)
-            print(faults.format_row(results[name]), flush=True)
+            results[name]["cpu_seconds"] = cpu.used
+            ours = sum(cpu.used[group] for group in cpu_groups(bench, gunicorn))
+            results[name]["cpu_ms_per_request"] = round(ours * 1000 / max(results[name]["requests"], 1), 2)
+            print(faults.format_row(results[name]), f" CPU {results[name]['cpu_ms_per_request']} ms/request",
+                  flush=True)  # fmt: skip
     finally:
         bench.stop(gunicorn)
     return results
+
+
+def cpu_groups(bench, gunicorn):
+    """The processes a request of the mix costs CPU in: gunicorn's, this database's PostgreSQL backends
+    (not other people's on a shared server), Redis and the client (this process's threads)."""
+    name = bench.database_url.rsplit("/", 1)[1]
+
+    def backends():
+        return [pid for pid in procs.processes_named("postgres") if f" {name} " in _cmdline(pid)]
+
+    return {
+        "gunicorn": lambda: procs.descendants(gunicorn.pid),
+        "postgres": backends,
+        "redis": lambda: [bench.redis.pid] if bench.redis.pid else [],
+        "client": lambda: [os.getpid()],
+    }
+
+
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _start_from_an_empty_archive():
@@ -227,4 +256,13 @@ def run(bench):
     measured["rps_share_with_search"] = round(
         mix["with_5_percent_search"]["rps"] / mix["without_search"]["rps"], 2
     )
+    # The same share from the CPU each request cost (gunicorn, our PostgreSQL backends, Redis, the client):
+    # what the requests per second would be on cores of our own, whatever else the machine runs.
+    without, with_search = (
+        mix[name]["cpu_ms_per_request"] for name in ("without_search", "with_5_percent_search")
+    )
+    measured["cpu_share_with_search"] = round(without / with_search, 2) if with_search else None
+    # What one search cost, all else as in the mix without search.
+    share = dict(MIX)["search"] / sum(dict(MIX).values())
+    measured["cpu_ms_per_search"] = round((with_search - (1 - share) * without) / share, 1)
     bench.results["search"] = measured
