@@ -11,7 +11,9 @@ must still not grow with the archive.
 The read mix is served by gunicorn (gunicorn.conf.py, 2 sync workers) to the client of bench/faults.py
 (4 threads, a new connection per request): home, release pages, topics, archive, feed and sitemap, then
 the same with 5 % searches, each drawn from a pool wide enough (numbers in it) that searches are
-mostly different from each other, as a newsroom's are.
+mostly different from each other, as a newsroom's are. Each window also records the CPU its requests
+cost (gunicorn, this database's PostgreSQL backends, Redis, the client), which moves less with other
+people's load on a shared machine than the requests per second do.
 """
 
 import os

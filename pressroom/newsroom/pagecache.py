@@ -19,6 +19,9 @@ Freshness, which the embargo depends on:
 Each process reads the generation at most once a second (PAGE_CACHE_GENERATION_SECONDS), so an edit
 shows in the process that made it at once and in the others within that second.
 
+Parts of pages that are the same for every request (the search page's filter choices) are kept in each
+process under the same rules (`part`): pages that cannot be cached whole (searches) still skip them.
+
 PAGE_CACHE_SECONDS=0 turns it off. If Redis does not answer, pages are served uncached.
 """
 
