@@ -11,9 +11,12 @@ must still not grow with the archive.
 The read mix is served by gunicorn (gunicorn.conf.py, 2 sync workers) to the client of bench/faults.py
 (4 threads, a new connection per request): home, release pages, topics, archive, feed and sitemap, then
 the same with 5 % searches, each drawn from a pool wide enough (numbers in it) that searches are
-mostly different from each other, as a newsroom's are.
+mostly different from each other, as a newsroom's are. Each window also records the CPU its requests
+cost (gunicorn, this database's PostgreSQL backends, Redis, the client), which moves less with other
+people's load on a shared machine than the requests per second do.
 """
 
+import os
 import random
 import sys
 import time
@@ -172,19 +175,51 @@ def read_mix(bench, seconds):
         for kind, _weight in MIX:
             for query_kind in QUERY_KINDS if kind == "search" else (None,):
                 path = "/search/?" + query_for(query_kind, random.Random(0), releases) if query_kind else None
-                status, error = faults.fetch(port, path or path_for(kind, random.Random(0), releases))
+                # The first render of a page (the sitemap of 100,000 releases) may take seconds on a busy
+                # machine: this only checks that every page answers, and fills the page cache.
+                status, error = faults.fetch(
+                    port, path or path_for(kind, random.Random(0), releases), timeout=60
+                )
                 if status != 200:
                     raise RuntimeError(f"{path or kind} answered {status or error} before the measurement")
         for name, mix in (("without_search", MIX_WITHOUT_SEARCH), ("with_5_percent_search", MIX)):
             with faults.Load(port, releases, mix=mix, path=path_for) as load:
                 time.sleep(3)  # warm-up: not counted
                 start = time.monotonic()
-                time.sleep(seconds)
+                with procs.CpuSampler(cpu_groups(bench, gunicorn)) as cpu:
+                    time.sleep(seconds)
                 results[name] = faults.summarize(load, name, start, time.monotonic(), {}, mix=mix)
-            print(faults.format_row(results[name]), flush=True)
+            results[name]["cpu_seconds"] = cpu.used
+            ours = sum(cpu.used[group] for group in cpu_groups(bench, gunicorn))
+            results[name]["cpu_ms_per_request"] = round(ours * 1000 / max(results[name]["requests"], 1), 2)
+            print(faults.format_row(results[name]), f" CPU {results[name]['cpu_ms_per_request']} ms/request",
+                  flush=True)  # fmt: skip
     finally:
         bench.stop(gunicorn)
     return results
+
+
+def cpu_groups(bench, gunicorn):
+    """The processes a request of the mix costs CPU in: gunicorn's, this database's PostgreSQL backends
+    (not other people's on a shared server), Redis and the client (this process's threads)."""
+    name = bench.database_url.rsplit("/", 1)[1]
+
+    def backends():
+        return [pid for pid in procs.processes_named("postgres") if f" {name} " in _cmdline(pid)]
+
+    return {
+        "gunicorn": lambda: procs.descendants(gunicorn.pid),
+        "postgres": backends,
+        "redis": lambda: [bench.redis.pid] if bench.redis.pid else [],
+        "client": lambda: [os.getpid()],
+    }
+
+
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _start_from_an_empty_archive():
@@ -227,4 +262,13 @@ def run(bench):
     measured["rps_share_with_search"] = round(
         mix["with_5_percent_search"]["rps"] / mix["without_search"]["rps"], 2
     )
+    # The same share from the CPU each request cost (gunicorn, our PostgreSQL backends, Redis, the client):
+    # what the requests per second would be on cores of our own, whatever else the machine runs.
+    without, with_search = (
+        mix[name]["cpu_ms_per_request"] for name in ("without_search", "with_5_percent_search")
+    )
+    measured["cpu_share_with_search"] = round(without / with_search, 2) if with_search else None
+    # What one search cost, all else as in the mix without search.
+    share = dict(MIX)["search"] / sum(dict(MIX).values())
+    measured["cpu_ms_per_search"] = round((with_search - (1 - share) * without) / share, 1)
     bench.results["search"] = measured

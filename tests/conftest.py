@@ -3,8 +3,12 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and cached pages live in the cache: every test starts with it empty."""
+    """Rate limits and cached pages live in the cache: every test starts with it empty, and without the
+    parts of pages this process keeps."""
     from django.core.cache import cache
 
+    from pressroom.newsroom import pagecache
+
     cache.clear()
+    pagecache._parts.clear()
     yield

@@ -19,6 +19,9 @@ Freshness, which the embargo depends on:
 Each process reads the generation at most once a second (PAGE_CACHE_GENERATION_SECONDS), so an edit
 shows in the process that made it at once and in the others within that second.
 
+Parts of pages that are the same for every request (the search page's filter choices) are kept in each
+process under the same rules (`part`): pages that cannot be cached whole (searches) still skip them.
+
 PAGE_CACHE_SECONDS=0 turns it off. If Redis does not answer, pages are served uncached.
 """
 
@@ -62,6 +65,31 @@ def generation():
     if now - _seen["at"] >= settings.PAGE_CACHE_GENERATION_SECONDS:
         _seen["generation"], _seen["at"] = int(client().get(prefixed(GENERATION)) or 0), now
     return _seen["generation"]
+
+
+# Parts of pages that depend on the published content alone, whatever the request (the search page's
+# filter choices): {name: (generation, monotonic time it expires, value)}, in this process.
+_parts = {}
+
+
+def part(name, compute):
+    """COMPUTE()'s value, kept in this process as long as a page rendered now may be kept: until the
+    published content changes (a new generation), the next publication time or PAGE_CACHE_SECONDS.
+    For what is the same for every request and small; never for what a request chooses."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return compute()
+    try:
+        current = generation()
+    except Exception as exc:  # noqa: BLE001 - computed afresh rather than fail
+        log.warning("page cache: generation not read: %s", exc)
+        return compute()
+    now = time.monotonic()
+    kept = _parts.get(name)
+    if kept is not None and kept[0] == current and now < kept[1]:
+        return kept[2]
+    value = compute()
+    _parts[name] = (current, now + seconds_to_keep(), value)
+    return value
 
 
 def invalidate():

@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import chain
 
 import snowballstemmer
 from django.db import connection
@@ -39,7 +40,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Attachment, Contact, Language, Release, ReleaseContact, SearchWord
-from .text import plain_text
+from .text import plain_text, sanitized_text
 
 # Which text search configuration (PostgreSQL) and Snowball stemmer (SQLite) reads each language.
 CONFIGS = {"nb": "norwegian", "nn": "norwegian", "en": "english"}
@@ -362,36 +363,45 @@ def correction(queryset, text):
 def snippet(release, text):
     """A passage of the release's lead and body around the first word the query found, with the words
     found marked; the start of the lead when they are only in the title. Everything but the marks is
-    escaped."""
-    query = parse(text)
-    content = plain_text(f"<p>{escape(release.lead)}</p>{release.body}")
+    escaped. The whole body is searched, so a word found deep in it is shown; only the words up to the
+    end of the passage are stemmed."""
+    content = " ".join(f"{release.lead} {sanitized_text(release.body)}".split())
     config = config_for(release.language)
-    wanted = [
-        (stem(word, config), term.prefix and index == len(term.words) - 1)
-        for term in query.terms
-        if not term.negated
-        for index, word in enumerate(term.words)
-    ]
-    hits = []
+    wanted, candidates = wanted_words(text, config)
+    hits = iter(())
     if wanted:
-        # A stem is (nearly always) the beginning of its word: only words that begin so are stemmed.
-        beginnings = sorted({re.escape(found[: max(3, len(found) - 1)]) for found, _prefix in wanted})
-        candidates = re.compile(r"\b(?:" + "|".join(beginnings) + r")[^\W_]*", re.IGNORECASE)
-        hits = [match for match in candidates.finditer(content) if found_in(match.group(), wanted, config)]
-    first = hits[0].start() if hits else 0
-    start = content.rfind(" ", 0, first - SNIPPET_BEFORE) + 1 if first > SNIPPET_BEFORE else 0
+        hits = (match for match in candidates.finditer(content) if found_in(match.group(), wanted, config))
+    first = next(hits, None)
+    at = first.start() if first else 0
+    start = content.rfind(" ", 0, at - SNIPPET_BEFORE) + 1 if at > SNIPPET_BEFORE else 0
     end = content.find(" ", start + SNIPPET_CHARS)
     end = len(content) if end == -1 else end
     pieces, at = ["… " if start else ""], start
-    for match in hits:
-        if match.start() < start:
-            continue
+    for match in chain([first], hits) if first else ():
         if match.end() > end:
             break
         pieces += [escape(content[at : match.start()]), f"<mark>{escape(match.group())}</mark>"]
         at = match.end()
     pieces += [escape(content[at:end]), " …" if end < len(content) else ""]
     return mark_safe("".join(pieces))  # noqa: S308 - every piece of text is escaped above
+
+
+@lru_cache(maxsize=64)
+def wanted_words(text, config):
+    """The stems the query TEXT looks for in CONFIG ((stem, is a prefix) pairs), and a pattern for the
+    words that may be one of them: read once for the ten snippets of a page."""
+    query = parse(text)
+    wanted = tuple(
+        (stem(word, config), term.prefix and index == len(term.words) - 1)
+        for term in query.terms
+        if not term.negated
+        for index, word in enumerate(term.words)
+    )
+    if not wanted:
+        return (), None
+    # A stem is (nearly always) the beginning of its word: only words that begin so are stemmed.
+    beginnings = sorted({re.escape(found[: max(3, len(found) - 1)]) for found, _prefix in wanted})
+    return wanted, re.compile(r"\b(?:" + "|".join(beginnings) + r")[^\W_]*", re.IGNORECASE)
 
 
 def found_in(word, wanted, config):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks, languages, linkpreview, search
+from . import filelinks, languages, linkpreview, pagecache, search
 from .forms import SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
@@ -332,6 +332,10 @@ class ArchiveYearView(PageSizeMixin, ListView):
 archive_year = ArchiveYearView.as_view()
 
 
+# What a search result shows of a release (templates/pressroom/search.html) and its snippet reads.
+SEARCH_RESULT_FIELDS = ("title", "slug", "kind", "language", "published_at", "lead", "body")
+
+
 class SearchView(PageSizeMixin, ListView):
     """Search with filters; a query that finds nothing is tried again with its typos corrected."""
 
@@ -349,15 +353,23 @@ class SearchView(PageSizeMixin, ListView):
 
     def get_queryset(self):
         self.query = search.clean(self.request.GET.get("q", ""))
-        self.form = SearchFilterForm(
-            self.request.GET, topics=list(public_topics(translation.get_language())), years=public_years()
+        # Kept per language: each pressroom's filters list its own language's topics and years.
+        language = translation.get_language()
+        self.topics, years = pagecache.part(
+            f"search_filters:{language}",
+            lambda: ({topic.pk: topic for topic in public_topics(language)}, public_years()),
         )
+        self.form = SearchFilterForm(self.request.GET, topics=self.topics.values(), years=years)
         self.filters = self.form.filters()
         self.public = in_this_language()
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year"}
         for name, value in self.filters.items():
             self.public = self.public.filter(**{lookups[name]: value})
-        return search.releases(listed(self.public), self.query)
+        return search.releases(self.shown(), self.query)
+
+    def shown(self):
+        """The releases of the page as the results show them: no files, topics added by topic_links()."""
+        return self.public.only(*SEARCH_RESULT_FIELDS)
 
     def get_context_data(self, **kwargs):
         page_query = urlencode(
@@ -368,7 +380,7 @@ class SearchView(PageSizeMixin, ListView):
         context = super().get_context_data(**kwargs)
         searched = self.query
         correction = (
-            search.correction(listed(self.public), self.query)
+            search.correction(self.shown(), self.query)
             if self.query and not context["paginator"].count
             else None
         )
@@ -376,9 +388,30 @@ class SearchView(PageSizeMixin, ListView):
             searched, self.object_list = correction
             kwargs |= {"object_list": self.object_list, "corrected": searched}
             context = super().get_context_data(**kwargs)
+        links = self.topic_links(context["releases"])
         for release in context["releases"]:
             release.snippet = search.snippet(release, searched)
+            release.topic_links = links.get(release.pk, [])
         return context
+
+    def topic_links(self, releases):
+        """{release: [(name, url)]} of the topics of RELEASES, by name: which topics in one small query,
+        the topics themselves from the filter's list (a public release's topics are public; one that
+        became so since the list was read is read here)."""
+        through = Release.topics.through.objects
+        pairs = (
+            list(through.filter(release__in=releases).values_list("release_id", "topic_id"))
+            if releases
+            else []
+        )
+        topics = dict(self.topics)
+        if missing := {topic for _release, topic in pairs} - topics.keys():
+            topics |= {topic.pk: topic for topic in Topic.objects.filter(pk__in=missing)}
+        urls = {pk: topics[pk].get_absolute_url() for pk in {topic for _release, topic in pairs}}
+        links = {}
+        for release, topic in sorted(pairs, key=lambda pair: topics[pair[1]].name):
+            links.setdefault(release, []).append((topics[topic].name, urls[topic]))
+        return links
 
 
 search_page = SearchView.as_view()

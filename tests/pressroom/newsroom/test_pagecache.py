@@ -15,7 +15,7 @@ from pressroom.newsroom import pagecache
 from pressroom.newsroom.models import Newsroom, Release
 from pressroom.newsroom.services import publish_release, unpublish_release
 from pressroom.ops import redisclient
-from tests.factories import NewsroomFactory, ReleaseFactory, full_release
+from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory, full_release
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +190,36 @@ def test_pages_are_served_uncached_when_redis_does_not_answer(client):
     pagecache._seen["at"] = -float("inf")
     response = client.get("/")
     assert response.status_code == 200 and "Uten Redis" in response.content.decode()
+
+
+def topic_choices(client):
+    """The topics the search page offers as a filter, and the queries the page made."""
+    response, queries = get(client, "/search/?q=bosetting")
+    return [label for value, label in response.context["form"].fields["topic"].choices if value], queries
+
+
+def test_the_search_filters_are_read_once_and_follow_the_published_content(client):
+    ReleaseFactory(published=True, title="Bosetting", topics=[TopicFactory(name="Arbeid")])
+    first, reading = topic_choices(client)
+    again, kept = topic_choices(client)
+    assert first == again == ["Arbeid"]
+    # Kept: the public topics, the first and last year, and the next publication time (when they expire).
+    assert kept == reading - 4
+
+    ReleaseFactory(published=True, title="Bosetting igjen", topics=[TopicFactory(name="Helse")])
+    assert topic_choices(client)[0] == ["Arbeid", "Helse"]
+
+    at = timezone.now() + timedelta(seconds=2)
+    release = ReleaseFactory(title="Bosetting under embargo", topics=[TopicFactory(name="Skole")])
+    publish_release(release=release, at=at)
+    assert topic_choices(client)[0] == ["Arbeid", "Helse"]  # not before the embargo lifts...
+    time.sleep(max(0, (at - timezone.now()).total_seconds()) + 0.1)
+    assert topic_choices(client)[0] == ["Arbeid", "Helse", "Skole"]  # ...and at once when it does
+
+
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_the_search_filters_are_read_every_time_when_the_cache_is_off(client):
+    ReleaseFactory(published=True, title="Bosetting", topics=[TopicFactory(name="Arbeid")])
+    _, reading = topic_choices(client)
+    _, again = topic_choices(client)
+    assert again == reading

@@ -443,3 +443,47 @@ def test_postgres_reads_the_search_index_not_the_table(releases):
 
     assert "Bitmap Index Scan on release_search_vector" in plan
     assert "USING gin (word gin_trgm_ops)" in words_index
+
+
+def test_a_word_deep_in_a_long_body_is_shown_and_marked(client):
+    ReleaseFactory(
+        published=True, title="Lang rapport", lead="Innledningen.",
+        body="<p>" + "fyll " * 10_000 + "</p><h2>Funn</h2><p>Kommunene bosatte 500 flyktninger i år.</p>",
+    )  # fmt: skip
+
+    html = found_with(client, "flyktning")[0].content.decode()
+
+    assert "Kommunene bosatte 500 <mark>flyktninger</mark> i år." in html
+    assert html.count("<mark>") == 1
+
+
+def test_a_snippet_is_text_even_where_an_attribute_holds_markup_characters(client):
+    ReleaseFactory(
+        published=True, title="Lenker", lead="",
+        body='<p>Se <a href="https://example.org/?a=1&amp;b=2" title="a > b">tallene</a> for '
+        "flyktninger.</p>",
+    )  # fmt: skip
+
+    html = found_with(client, "flyktninger")[0].content.decode()
+
+    assert "Se tallene for <mark>flyktninger</mark>." in html
+
+
+def test_results_show_their_topics_by_name_with_links(client):
+    work, housing, figures = (
+        TopicFactory(name="Arbeid"),
+        TopicFactory(name="Bolig"),
+        TopicFactory(name="Tall"),
+    )
+    release = ReleaseFactory(published=True, title="Bosetting og arbeid", topics=[housing, work])
+    found_with(client, "bosetting")  # the filters' list of public topics is kept from here...
+    # ...and a topic that became public since, without a signal (as from another process), is read too.
+    Release.topics.through.objects.bulk_create([Release.topics.through(release=release, topic=figures)])
+
+    html = found_with(client, "bosetting")[0].content.decode()
+
+    links = [
+        f'<li><a href="{topic.get_absolute_url()}">{topic.name}</a></li>'
+        for topic in (work, housing, figures)
+    ]
+    assert "".join(links) in html
