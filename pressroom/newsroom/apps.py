@@ -7,7 +7,8 @@ class NewsroomConfig(AppConfig):
     verbose_name = _("Pressroom")
 
     def ready(self):
-        from . import pagecache, search
+        from . import pagecache, search, tasks
 
         pagecache.connect_signals()
         search.connect_signals()
+        tasks.connect_signals()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("cards/<str:version>.png", views.newsroom_card, name="newsroom_card"),
     path("files/<int:pk>/<str:filename>", views.attachment, name="attachment"),
     path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
+    path("images/<int:pk>/download/<str:size>/", views.image_download, name="image_download"),
     path("feed/rss/", feeds.ReleasesFeed(), name="feed_rss"),
     path("feed/atom/", feeds.ReleasesAtomFeed(), name="feed_atom"),
     path("feed/json/", jsonfeed.ReleasesJsonFeed(), name="feed_json"),
