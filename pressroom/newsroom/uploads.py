@@ -94,8 +94,12 @@ def _detect_image(upload):
                 image.verify()
             # verify() does not decode the pixels: a truncated JPEG or GIF passes it and would then
             # break the renditions after the upload was accepted. Decode it once here instead.
+            # A JPEG is decoded at 1/8 scale: every byte of its data is still read and decoded (a
+            # truncated or damaged one fails as at full scale), without 40 megapixels in memory.
             upload.seek(0)
             with Image.open(upload) as image:
+                if image.format == "JPEG":
+                    image.draft(None, (max(1, image.width // 8), max(1, image.height // 8)))
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
