@@ -194,6 +194,17 @@ def test_the_original_jpeg_download_has_its_own_pixels_without_the_location():
     assert photo.renditions["original"]["width"] == 2000
 
 
+def test_a_photo_taken_on_its_side_is_turned_upright_and_its_original_keeps_the_orientation():
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # to be turned 90° clockwise
+    photo = upload(data=striped(900, 600, exif=exif))
+
+    assert image_of(stored(photo, "web")).size == (600, 900)
+    assert ExifTags.Base.Orientation not in image_of(stored(photo, "web")).getexif()
+    assert image_of(stored(photo, "original")).getexif()[ExifTags.Base.Orientation] == 6
+    assert (photo.renditions["original"]["width"], photo.renditions["original"]["height"]) == (600, 900)
+
+
 def test_downloads_come_in_named_sizes_with_descriptive_names(client):
     release = ReleaseFactory(published=True, title="Tall om bosetting")
     photo = upload(release=release, data=striped(5000, 3000), title="Søylediagram: bosetting 2025")
