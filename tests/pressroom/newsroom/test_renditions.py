@@ -4,12 +4,14 @@ anything public while the credit stays, WebP beside JPEG for pages, and the publ
 
 import io
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.test import override_settings
 from PIL import ExifTags, Image
 
@@ -296,3 +298,21 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
 def test_the_worker_refuses_decompression_bombs_as_uploads_do():
     with pytest.raises(Image.DecompressionBombError):
         renditions.decode(io.BytesIO(striped(1000, 500)))
+
+
+def test_images_without_named_sizes_get_them_from_the_command():
+    old = upload()
+    Attachment.objects.filter(pk=old.pk).update(renditions={})  # as uploaded before the named sizes
+    done = upload()
+    before = done.renditions
+
+    out = StringIO()
+    call_command("make_renditions", "--dry-run", stdout=out)
+    assert "1 images would get their renditions." in out.getvalue()
+    assert Attachment.objects.get(pk=old.pk).renditions == {}
+
+    out = StringIO()
+    call_command("make_renditions", stdout=out)
+    assert "Made the renditions of 1 images; 0 failed." in out.getvalue()
+    assert set(Attachment.objects.get(pk=old.pk).renditions) == set(before)
+    assert Attachment.objects.get(pk=done.pk).renditions == before
