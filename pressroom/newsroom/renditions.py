@@ -79,8 +79,10 @@ def credit_exif(source_exif, credit="", *, keep_orientation=False):
         if source_exif.get(tag):
             exif[tag] = source_exif[tag]
     if credit:
-        exif.setdefault(ExifTags.Base.Artist, credit)
-        exif.setdefault(ExifTags.Base.Copyright, credit)
+        # UTF-8 in the ASCII tags, as exiftool and most readers take them: Pillow would write "Bjørn"
+        # as "Bj?rn" from a str.
+        exif.setdefault(ExifTags.Base.Artist, credit.encode())
+        exif.setdefault(ExifTags.Base.Copyright, credit.encode())
     if keep_orientation and source_exif.get(ExifTags.Base.Orientation):
         exif[ExifTags.Base.Orientation] = source_exif[ExifTags.Base.Orientation]
     return exif

@@ -176,11 +176,14 @@ def test_no_rendition_carries_the_location_and_every_one_keeps_the_credit():
             assert exif[ExifTags.Base.Copyright] == "IMDi", (name, key)
 
 
-def test_the_editors_credit_is_written_where_the_file_has_none():
-    photo = upload(data=striped(900, 600), credit="Foto: IMDi")
+def test_the_editors_credit_is_written_where_the_file_has_none_in_utf_8():
+    photo = upload(data=striped(900, 600), credit="Foto: Bjørn Ås / IMDi")
 
-    exif = image_of(stored(photo, "web")).getexif()
-    assert exif[ExifTags.Base.Artist] == "Foto: IMDi"
+    for name, key in (("web", "file"), ("web", renditions.WEBP), ("original", "file")):
+        exif = image_of(stored(photo, name, key)).getexif()
+        # Pillow reads the ASCII tags as Latin-1; the bytes are the credit in UTF-8.
+        assert exif[ExifTags.Base.Artist].encode("latin-1").decode() == "Foto: Bjørn Ås / IMDi", name
+        assert exif[ExifTags.Base.Copyright].encode("latin-1").decode() == "Foto: Bjørn Ås / IMDi", name
 
 
 def test_the_original_jpeg_download_has_its_own_pixels_without_the_location():
