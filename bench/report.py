@@ -145,6 +145,11 @@ def table(results):
             from .faults import format_row
 
             rows.append(format_row(window))
+    if results.get("renditions"):
+        from .renditions import format_rows
+
+        rows.append("")
+        rows.extend(format_rows(results["renditions"]))
     if (results.get("faults") or {}).get("windows"):
         from .faults import format_row
 

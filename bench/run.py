@@ -13,6 +13,7 @@ plot beside it, and prints a table.
     BENCH_ONLY=digests python -m bench  # mailings and daily digests at 10k and 100k, to digests.json
     BENCH_ONLY=search python -m bench  # only search (1k and 100k releases, the read mix), to search.json
     BENCH_ONLY=admin python -m bench   # only the admin (1M subscribers, 10k releases), to admin.json
+    BENCH_ONLY=renditions python -m bench  # renditions of one 40 MP JPEG (no services), to renditions.json
 """
 
 import argparse
@@ -349,21 +350,37 @@ def phase(bench, name, function, *args):
     print(f"   ({time.monotonic() - started:.0f} s)", flush=True)
 
 
+def run_renditions_alone(bench, started):
+    """BENCH_ONLY=renditions: the image work needs no database, broker or server."""
+    from . import renditions, report
+
+    try:
+        phase(bench, "renditions", renditions.run)
+    finally:
+        bench.results["duration_s"] = round(time.monotonic() - started)
+        report.finish(bench)
+        shutil.rmtree(bench.workdir, ignore_errors=True)
+    return 1 if bench.results["errors"] else 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under 5 minutes")
     parser.add_argument("--profile", action="store_true", help="py-spy the worker during the fan-out only")
     parser.add_argument(
-        "--skip", default="", help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search,admin"
+        "--skip",
+        default="",
+        help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search,admin,renditions",
     )
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     # BENCH_ONLY=faults or search runs that phase alone (results in faults.json or search.json);
-    # BENCH_ONLY=digests runs the mailings and the digests at digest_sizes (results in digests.json).
+    # BENCH_ONLY=digests runs the mailings and the digests at digest_sizes (results in digests.json);
+    # BENCH_ONLY=renditions the renditions of one 40 MP JPEG, without starting any service.
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only not in ("", "faults", "search", "digests", "admin"):
+    if only not in ("", "faults", "search", "digests", "admin", "renditions"):
         raise SystemExit(
-            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests' or 'admin' can be run alone"
+            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests', 'admin' or 'renditions' can be run alone"
         )
     if only in ("faults", "search", "admin"):
         skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search", "digests", "admin"} - {only}
@@ -373,6 +390,8 @@ def main(argv=None):
     bench.only = only
     started = time.monotonic()
     print(f"Pressroom benchmark ({bench.results['mode']}), work files in {bench.workdir}", flush=True)
+    if only == "renditions":
+        return run_renditions_alone(bench, started)
     ensure_tools(bench)
     try:
         bench.start_infrastructure()
@@ -387,7 +406,7 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         versions(bench)
 
-        from . import admin, fanout, faults, pages, peer, search
+        from . import admin, fanout, faults, pages, peer, renditions, search
 
         fanout.setup(bench)
         if args.profile:
@@ -421,6 +440,8 @@ def main(argv=None):
             phase(bench, "pages under faults", faults.run)
         if "search" not in skip:
             phase(bench, "search", search.run)
+        if "renditions" not in skip and not only:
+            phase(bench, "renditions", renditions.run)
         # Last: it replaces the subscribers with its own million.
         if "admin" not in skip:
             phase(bench, "admin", admin.run)

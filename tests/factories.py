@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import factory
 from django.core.files.base import ContentFile
+from django.test import TestCase
 from django.utils import timezone
 from PIL import Image
 
@@ -106,10 +107,20 @@ class ReleaseContactFactory(factory.django.DjangoModelFactory):
 
 
 class AttachmentFactory(factory.django.DjangoModelFactory):
-    """An image by default (a real PNG, with renditions); `AttachmentFactory(pdf=True)` is a document."""
+    """An image by default (a real PNG, with renditions); `AttachmentFactory(pdf=True)` is a document.
+
+    The renditions are made as in production: by the task queued when the upload commits (run here
+    eagerly, when the test's transaction would have committed)."""
 
     class Meta:
         model = Attachment
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            attachment = super()._create(model_class, *args, **kwargs)
+        attachment.refresh_from_db(fields=["web", "thumb", "renditions"])
+        return attachment
 
     release = factory.SubFactory(ReleaseFactory)
     file = factory.LazyFunction(lambda: ContentFile(png_bytes(), name="bilde.png"))

@@ -87,6 +87,7 @@ class AttachmentInline(admin.StackedInline):
         "alt_text",
         "caption",
         ("credit", "licence"),
+        ("thumbnail", "focal_x", "focal_y"),
     ]
     readonly_fields = ["preview", "file_info"]
 

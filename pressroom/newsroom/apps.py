@@ -7,8 +7,9 @@ class NewsroomConfig(AppConfig):
     verbose_name = _("Pressroom")
 
     def ready(self):
-        from . import history, pagecache, search
+        from . import history, pagecache, search, tasks
 
         history.register_models()
         pagecache.connect_signals()
         search.connect_signals()
+        tasks.connect_signals()

@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.files.storage import default_storage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
 from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import pagecache, uploads
+from . import pagecache, renditions, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -301,6 +303,13 @@ class Attachment(models.Model):
         IMAGE = "image", _("Image")
         DOCUMENT = "document", _("Document")
 
+    class Thumbnail(models.TextChoices):
+        CONTAIN = "contain", _("Show the whole image (never cropped)")
+        CROP = "crop", _("Crop to fill the frame, around the focal point")
+
+    # What the editor decides about the thumbnail; a change makes the renditions again.
+    THUMBNAIL_FIELDS = ("thumbnail", "focal_x", "focal_y")
+
     release = models.ForeignKey(
         Release, verbose_name=_("release"), on_delete=models.CASCADE, related_name="attachments"
     )
@@ -320,6 +329,20 @@ class Attachment(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     web = models.ImageField(upload_to=uploads.rendition_upload_to, blank=True, editable=False)
     thumb = models.ImageField(upload_to=uploads.rendition_upload_to, blank=True, editable=False)
+    thumbnail = models.CharField(
+        _("thumbnail"), max_length=10, choices=Thumbnail.choices, default=Thumbnail.CONTAIN,
+        help_text=_("Charts, maps and logos should be shown whole. Photos may be cropped."),
+    )  # fmt: skip
+    focal_x = models.FloatField(
+        _("focal point, across"), default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("From 0 (left edge) to 1 (right edge). A cropped thumbnail keeps this point."),
+    )  # fmt: skip
+    focal_y = models.FloatField(
+        _("focal point, down"), default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("From 0 (top edge) to 1 (bottom edge)."),
+    )  # fmt: skip
+    # Every rendition the worker made: {name: {"file", "webp" (page sizes), "width", "height"}}.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -335,9 +358,9 @@ class Attachment(models.Model):
         new_file = self.file and not self.file._committed
         if new_file and not self.content_type:
             self.full_clean(exclude=["release"])
+        # Read by tasks.queue_renditions (post_save): the worker makes them once this commits.
+        self.renditions_due = self.kind == self.Kind.IMAGE and (new_file or self.thumbnail_changed())
         super().save(*args, **kwargs)
-        if new_file and self.kind == self.Kind.IMAGE:
-            self.make_renditions()
 
     def get_absolute_url(self):
         return reverse("pressroom:attachment", kwargs={"pk": self.pk, "filename": self.filename})
@@ -365,16 +388,78 @@ class Attachment(models.Model):
         if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
             raise ValidationError({"alt_text": _("Images need an alt text.")})
 
+    def thumbnail_changed(self):
+        if self.pk is None:
+            return False
+        stored = Attachment.objects.filter(pk=self.pk).values(*self.THUMBNAIL_FIELDS).first()
+        return stored is not None and stored != {name: getattr(self, name) for name in self.THUMBNAIL_FIELDS}
+
     def make_renditions(self):
+        """Make every rendition from the original (renditions.py) and keep them; the worker calls this
+        (tasks.make_renditions), never a request."""
         with self.file.open("rb") as source:
-            for field, width in uploads.RENDITION_WIDTHS.items():
-                content, ext = uploads.make_rendition(source, width)
-                base = self.filename.rsplit(".", 1)[0]
-                getattr(self, field).save(f"{base}-{field}.{ext}", content, save=False)
-        Attachment.objects.filter(pk=self.pk).update(web=self.web.name, thumb=self.thumb.name)
+            made = renditions.make_all(
+                source,
+                crop=self.thumbnail == self.Thumbnail.CROP,
+                focal=(self.focal_x, self.focal_y),
+                credit=self.credit,
+            )
+        stored = renditions.store(made, self.filename.rsplit(".", 1)[0])
+        old = {*renditions.stored_names(self.renditions), self.web.name, self.thumb.name}
+        new = renditions.stored_names(stored)
+        self.renditions = stored
+        self.web.name, self.thumb.name = stored["web"]["file"], stored["thumb"]["file"]
+        updated = Attachment.objects.filter(pk=self.pk).update(
+            renditions=stored, web=self.web.name, thumb=self.thumb.name
+        )
+        # Files nobody refers to any more: the old ones, or the new ones if the row went meanwhile.
+        for name in (old - set(new)) if updated else new:
+            if name:
+                transaction.on_commit(lambda name=name: default_storage.delete(name))
         pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
 
     def get_rendition_url(self, name="web"):
         if not self.is_image:
             return ""
         return reverse("pressroom:rendition", kwargs={"pk": self.pk, "name": name})
+
+    def rendition(self, name):
+        """The stored entry of rendition NAME ({"file", "width", "height", "webp"?}), or None. Images
+        made before the named sizes have their web and thumb renditions only."""
+        entry = self.renditions.get(name)
+        if entry is None and name in ("web", "thumb") and getattr(self, name):
+            entry = {"file": getattr(self, name).name}
+        return entry
+
+    def srcset(self, image_format=None):
+        """The page renditions as a srcset, each width once (a small image is not enlarged)."""
+        candidates = {}
+        for name in renditions.PAGE_WIDTHS:
+            entry = self.renditions.get(name)
+            if entry and (image_format is None or image_format in entry):
+                url = self.get_rendition_url(f"{name}.{image_format}" if image_format else name)
+                candidates.setdefault(entry["width"], url)
+        return ", ".join(f"{url} {width}w" for width, url in sorted(candidates.items()))
+
+    @property
+    def srcset_jpeg(self):
+        return self.srcset()
+
+    @property
+    def srcset_webp(self):
+        return self.srcset(renditions.WEBP)
+
+    @property
+    def thumb_webp_url(self):
+        has_webp = renditions.WEBP in self.renditions.get("thumb", {})
+        return self.get_rendition_url(f"thumb.{renditions.WEBP}") if has_webp else ""
+
+    @property
+    def downloads(self):
+        """(size, URL, width, height) of each download that has been made, smallest first."""
+        return [
+            (size, reverse("pressroom:image_download", kwargs={"pk": self.pk, "size": size}),
+             self.renditions[size]["width"], self.renditions[size]["height"])
+            for size in renditions.DOWNLOADS
+            if size in self.renditions
+        ]  # fmt: skip

@@ -1,7 +1,7 @@
 """Rich text: what editors may write, and the one sanitizer every stored body goes through."""
 
 import re
-from html import unescape
+from html import escape, unescape
 
 import nh3
 from django.utils.html import strip_tags
@@ -52,12 +52,25 @@ def sanitize_html(html):
 _BLOCK_END = re.compile(r"</(p|h[2-4]|blockquote|ul|ol)>", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"<br\s*/?>|</li>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li[^>]*>", re.IGNORECASE)
+_LINK = re.compile(r"<a\s[^>]*?href=\"([^\"]*)\"[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+
+
+def _link_as_text(match):
+    """A link as its text and its address in angle brackets (RFC 3986, appendix C), so that a reader of
+    the text part can still follow it; an address that is already the text is not repeated."""
+    href, content = match.group(1), match.group(2)
+    shown = unescape(strip_tags(content)).strip()
+    address = unescape(href)
+    if not address or shown in (address, address.removeprefix("mailto:"), address.removeprefix("tel:")):
+        return content
+    return f"{content} &lt;{escape(address)}&gt;"
 
 
 def to_text(html):
     """Plain text of sanitized rich text, for the text part of emails: paragraphs, headings and quotes
-    apart, list items as dashes, links as their text."""
-    text = _LIST_ITEM.sub("- ", html or "")
+    apart, list items as dashes, links as their text followed by their address."""
+    text = _LINK.sub(_link_as_text, html or "")
+    text = _LIST_ITEM.sub("- ", text)
     text = _LINE_BREAK.sub("\n", text)
     text = _BLOCK_END.sub("\n\n", text)
     text = unescape(strip_tags(text))

@@ -1,6 +1,6 @@
-"""Upload rules: allowlisted types recognised by content, a size limit, safe names, web renditions."""
+"""Upload rules: allowlisted types recognised by content, a size limit, safe names (renditions.py makes
+the renditions)."""
 
-import io
 import os
 import uuid
 import warnings
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -17,7 +16,6 @@ from .text import slugify
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
                  "WEBP": ("image/webp", "webp"), "GIF": ("image/gif", "gif")}  # fmt: skip
-RENDITION_WIDTHS = {"web": 1600, "thumb": 640}
 
 
 @dataclass
@@ -96,8 +94,12 @@ def _detect_image(upload):
                 image.verify()
             # verify() does not decode the pixels: a truncated JPEG or GIF passes it and would then
             # break the renditions after the upload was accepted. Decode it once here instead.
+            # A JPEG is decoded at 1/8 scale: every byte of its data is still read and decoded (a
+            # truncated or damaged one fails as at full scale), without 40 megapixels in memory.
             upload.seek(0)
             with Image.open(upload) as image:
+                if image.format == "JPEG":
+                    image.draft(None, (max(1, image.width // 8), max(1, image.height // 8)))
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
@@ -133,32 +135,3 @@ def upload_to(instance, filename):
 
 def rendition_upload_to(instance, filename):
     return f"renditions/{uuid.uuid4().hex}/{filename}"
-
-
-def make_rendition(file, width):
-    """A web-sized JPEG (or PNG with transparency) no wider than WIDTH; None if the image is small."""
-    Image.MAX_IMAGE_PIXELS = settings.PRESSROOM_MAX_IMAGE_PIXELS
-    file.seek(0)
-    with Image.open(file) as image:
-        image.seek(0)
-        has_alpha = (
-            image.mode in ("RGBA", "LA", "P")
-            and "transparency" in image.info
-            or image.mode
-            in (
-                "RGBA",
-                "LA",
-            )
-        )
-        image = image.convert("RGBA" if has_alpha else "RGB")
-        if image.width > width:
-            image.thumbnail((width, width * 10))
-        out = io.BytesIO()
-        if has_alpha:
-            image.save(out, "PNG", optimize=True)
-            ext = "png"
-        else:
-            image.save(out, "JPEG", quality=82, optimize=True, progressive=True)
-            ext = "jpg"
-    file.seek(0)
-    return ContentFile(out.getvalue()), ext

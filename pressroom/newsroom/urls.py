@@ -38,6 +38,7 @@ urlpatterns = [
     path("cards/<str:version>.png", views.newsroom_card, name="newsroom_card"),
     path("files/<int:pk>/<str:filename>", views.attachment, name="attachment"),
     path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
+    path("images/<int:pk>/download/<str:size>/", views.image_download, name="image_download"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     # Topic pages and feeds had the language in the middle: /topics/en/integration/ and its feeds.

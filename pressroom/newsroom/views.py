@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks, languages, linkpreview, pagecache, search
+from . import filelinks, languages, linkpreview, pagecache, renditions, search
 from .forms import SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
@@ -478,17 +478,22 @@ def image_response(name, *, cache="public, max-age=3600"):
     return response
 
 
-def download_response(attachment, *, cache):
-    """An uploaded file, always as a download: an upload is never rendered by the browser on our origin."""
+def file_download(name, *, filename, content_type, cache):
+    """A stored file, always as a download: an upload is never rendered by the browser on our origin."""
     response = FileResponse(
-        default_storage.open(attachment.file.name, "rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
+        default_storage.open(name, "rb"), as_attachment=True, filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )  # fmt: skip
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     return response
+
+
+def download_response(attachment, *, cache):
+    """An uploaded file as it was uploaded, under its own name."""
+    return file_download(
+        attachment.file.name, filename=attachment.filename, content_type=attachment.content_type, cache=cache
+    )
 
 
 @require_GET
@@ -541,13 +546,36 @@ def attachment(request, pk, filename):
 
 @require_GET
 def rendition(request, pk, name):
-    if name not in ("web", "thumb"):
+    """A page rendition: NAME is one of renditions.PAGE_RENDITIONS, or that with ".webp"."""
+    name, _dot, image_format = name.partition(".")
+    if name not in renditions.PAGE_RENDITIONS or image_format not in ("", renditions.WEBP):
         raise Http404
     obj, public = visible_attachment(request, pk)
-    field_file = getattr(obj, name)
-    if not obj.is_image or not field_file:
+    entry = obj.rendition(name) if obj.is_image else None
+    stored = entry and entry.get(image_format or "file")
+    if not stored:
         raise Http404
-    return image_response(field_file.name, cache="public, max-age=60" if public else "private, no-store")
+    return image_response(stored, cache="public, max-age=60" if public else "private, no-store")
+
+
+@require_GET
+def image_download(request, pk, size):
+    """An image in one of the named sizes (renditions.DOWNLOADS), as a download with a descriptive name:
+    `<release-slug>-<title-slug>-<size>.<ext>`."""
+    if size not in renditions.DOWNLOADS:
+        raise Http404
+    obj, public = visible_attachment(request, pk)
+    entry = obj.rendition(size) if obj.is_image else None
+    if not entry or not default_storage.exists(entry["file"]):
+        raise Http404
+    extension = entry["file"].rsplit(".", 1)[-1]
+    title = obj.title or obj.filename.rsplit(".", 1)[0]
+    return file_download(
+        entry["file"],
+        filename=renditions.download_filename(obj.release.slug, title, size, extension),
+        content_type=mimetypes.guess_type(entry["file"])[0],
+        cache="public, max-age=60" if public else "private, no-store",
+    )
 
 
 @require_GET

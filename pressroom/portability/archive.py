@@ -25,7 +25,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from pressroom.analytics.models import ReleaseStat
-from pressroom.newsroom import search
+from pressroom.newsroom import renditions, search
 from pressroom.newsroom.models import (
     Attachment,
     Contact,
@@ -208,6 +208,7 @@ def referenced_files(data):
     for release in data["releases"]:
         for attachment in release["attachments"]:
             names += [attachment[name] for name in ("file", "web", "thumb") if attachment.get(name)]
+            names += renditions.stored_names(attachment.get("renditions") or {})
     return list(dict.fromkeys(names))
 
 
@@ -420,6 +421,8 @@ def _restore(archive, data, *, dry_run, progress):
             attachment = build(Attachment, item, exclude=["release"])
             attachment.release = release
             _restore_files(archive, attachment, dry_run)
+            for name in renditions.stored_names(attachment.renditions):
+                restore_file(archive, name, dry_run=dry_run)
             attachment.save_base(raw=True, force_insert=True)
         for item in row["mailings"]:
             mailing = build(Mailing, item, exclude=["id", "release"])

@@ -66,19 +66,19 @@ def test_journalist_finds_downloads_and_follows_the_seed_release(new_page, demo,
     assert_fits(page)
     screenshot(page, "release")
 
-    # Downloads the chart in full size.
-    image_link = page.locator(".media a.download").first
+    # Downloads the chart in full size, named for the release, the chart and the size.
+    assert page.locator(".media a.download").count() == 3  # web, print, original
+    image_link = page.locator(".media a.download[href$='/download/original/']")
+    filename = f"{SEED_SLUG}-overgang-til-arbeid-og-utdanning-etter-fylke-2023-original.png"
     with page.expect_download() as download_info:
         image_link.click()
     download = download_info.value
-    assert download.suggested_filename == "overgang-arbeid-utdanning-2023.png"
+    assert download.suggested_filename == filename
     assert download.failure() is None
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     response = page.request.get(image_link.get_attribute("href"))
     assert response.headers["content-type"] == "image/png"
-    assert (
-        response.headers["content-disposition"] == 'attachment; filename="overgang-arbeid-utdanning-2023.png"'
-    )
+    assert response.headers["content-disposition"] == f'attachment; filename="{filename}"'
     assert response.headers["x-content-type-options"] == "nosniff"
 
     # Downloads the report.

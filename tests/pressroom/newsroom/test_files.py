@@ -56,8 +56,8 @@ def test_original_image_is_a_download_too(client, published):
     assert body(response) == png_bytes()
 
 
-@pytest.mark.parametrize("name", ["web", "thumb"])
-def test_renditions_are_inline_images(client, published, name):
+@pytest.mark.parametrize(("name", "size"), [("web", (24, 16)), ("thumb", (720, 480))])
+def test_renditions_are_inline_images(client, published, name, size):
     image, _ = published
 
     response = client.get(f"/images/{image.pk}/{name}/")
@@ -68,7 +68,7 @@ def test_renditions_are_inline_images(client, published, name):
     assert response["X-Content-Type-Options"] == "nosniff"
     with Image.open(io.BytesIO(body(response))) as rendered:
         assert rendered.format == "JPEG"
-        assert rendered.size == (24, 16)
+        assert rendered.size == size
 
 
 def test_unknown_rendition_name_or_a_document_has_no_rendition(client, published):

@@ -108,13 +108,14 @@ def test_release_page_shows_every_section_of_the_seed_release(client, seed, news
     assert "<h3>Fylkene med best resultater</h3>" in html
     assert "<blockquote><p>Det er positivt" in html
     assert "<li>Troms og Finnmark</li>" in html
-    # Images: web rendition with alt and caption, credit, licence, the original with its size.
-    assert f'<img src="/images/{image.pk}/web/" alt="Fire personer rundt et bord."' in html
+    # Images: web rendition with alt and caption, credit, licence, the downloads with their sizes.
+    assert f'<img src="/images/{image.pk}/web/" srcset="/images/{image.pk}/web-480/ 24w"' in html
+    assert 'alt="Fire personer rundt et bord."' in html
     assert "Deltakere i introduksjonsprogrammet." in html
     assert "Foto: Ola Nordmann" in html
     assert "CC BY 4.0" in html
-    assert f'href="/files/{image.pk}/{image.filename}"' in html
-    assert f"(24 × 16 px, {image.size}" in html
+    assert f'href="/images/{image.pk}/download/original/"' in html
+    assert "(24 × 16 px)" in html
     # Documents: title, type and size.
     assert f'<a href="/files/{pdf.pk}/rapport.pdf" download>Tall for 2023</a>' in html
     assert f"(PDF, {pdf.size}" in html

@@ -97,6 +97,7 @@ def test_rich_text_becomes_plain_text_with_paragraphs_apart():
         "<ul><li>en</li><li>to</li></ul><p>Slutt<br>linje</p>"
     )
     assert to_text(html) == (
-        "Av de 11 400 & flere.\n\nFlere går over til arbeid\n\n41 prosent gikk.\n\nDet er positivt.\n\n"
+        "Av de 11 400 & flere.\n\nFlere går over til arbeid\n\n41 prosent gikk <https://example.no>.\n\n"
+        "Det er positivt.\n\n"
         "- en\n- to\n\nSlutt\nlinje"
     )

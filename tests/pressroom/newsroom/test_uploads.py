@@ -87,6 +87,9 @@ def upload_through_admin(client, release, name, content, **fields):
         "attachments-0-caption": "",
         "attachments-0-credit": "IMDi",
         "attachments-0-licence": "CC BY 4.0",
+        "attachments-0-thumbnail": "contain",
+        "attachments-0-focal_x": "0.5",
+        "attachments-0-focal_y": "0.5",
         "release_contacts-TOTAL_FORMS": "0",
         "release_contacts-INITIAL_FORMS": "0",
         "release_contacts-MIN_NUM_FORMS": "0",
@@ -276,9 +279,10 @@ def test_image_with_a_zip_appended_is_served_re_encoded():
 @pytest.mark.parametrize(
     ("size", "web", "thumb"),
     [
-        ((3000, 1000), (1600, 533), (640, 213)),
-        ((1000, 2000), (1000, 2000), (640, 1280)),
-        ((300, 200), (300, 200), (300, 200)),
+        # Thumbnails are 3:2 frames (renditions.THUMB_SIZE), the whole image letterboxed in them.
+        ((3000, 1000), (1600, 533), (720, 480)),
+        ((1000, 2000), (1000, 2000), (720, 480)),
+        ((300, 200), (300, 200), (720, 480)),
     ],
 )
 def test_renditions_have_the_expected_sizes(size, web, thumb):
@@ -299,7 +303,8 @@ def test_transparent_images_keep_their_transparency_in_renditions():
     with attachment.thumb.open("rb") as f, Image.open(f) as image:
         assert image.format == "PNG"
         assert image.mode == "RGBA"
-        assert image.size == (640, 213)
+        assert image.size == (720, 480)
+        assert image.getpixel((0, 0))[3] == 0  # letterboxed in transparency
 
 
 def test_renditions_are_stored_on_the_row():

@@ -140,7 +140,7 @@ def test_round_trip_loses_nothing_and_keeps_addresses(tmp_path, media):
 
     output = run("export_newsroom", str(first), "--with-subscribers")
     assert (
-        "Exported 3 topics, 2 contacts, 5 releases, 2 attachments, 1 announcements, 6 files, 2 subscribers, "
+        "Exported 3 topics, 2 contacts, 5 releases, 2 attachments, 1 announcements, 14 files, 2 subscribers, "
         "1 suppressed addresses, 1 journalists and 1 press lists to "
     ) in output
 
@@ -149,7 +149,7 @@ def test_round_trip_loses_nothing_and_keeps_addresses(tmp_path, media):
 
     output = run("import_newsroom", str(first))
     assert (
-        "Imported 3 topics, 2 contacts, 5 releases, 2 attachments, 1 announcements, 6 files, 2 subscribers, "
+        "Imported 3 topics, 2 contacts, 5 releases, 2 attachments, 1 announcements, 14 files, 2 subscribers, "
         "1 suppressed addresses, 1 journalists and 1 press lists."
     ) in output
 
@@ -161,7 +161,9 @@ def test_round_trip_loses_nothing_and_keeps_addresses(tmp_path, media):
     first_data.pop("exported_at"), second_data.pop("exported_at")
     assert second_data == first_data
     assert second_files == first_files
-    assert len(first_files) == 6  # logo, photo, image and its two renditions, PDF
+    # logo, photo, PDF, the image and its 10 renditions (thumb, three page widths, each with WebP, print,
+    # original)
+    assert len(first_files) == 14
 
     for url, response in before.items():
         after = client.get(url)
@@ -351,7 +353,7 @@ def test_export_reports_progress_per_section(tmp_path):
 
     call_command("export_newsroom", str(tmp_path / "x.zip"), stdout=out)
 
-    assert "files: 6/6" in out.getvalue()
+    assert "files: 14/14" in out.getvalue()
 
 
 def test_collect_writes_every_field_of_a_release():

@@ -1,0 +1,60 @@
+"""What the release email shows of a release: image credits as the editor wrote them, and a text part that
+keeps every link's address."""
+
+import pytest
+
+from subscriptions.release_email import ReleaseMessage
+from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def newsroom():
+    return NewsroomFactory()
+
+
+def caption_of(html):
+    start = html.index('class="caption"')
+    return html[start : html.index("</div>", start)]
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_credit_is_shown_as_the_editor_wrote_it(language):
+    release = ReleaseFactory(published=True, language=language)
+    AttachmentFactory(release=release, caption="Søylediagram.", credit="Foto: IMDi")
+
+    html = ReleaseMessage(release).html
+
+    caption = caption_of(html)
+    assert "Foto: IMDi" in caption
+    assert caption.count("Foto:") == 1
+    assert "Photo:" not in caption
+
+
+def test_a_chart_credited_without_a_prefix_gets_none_added():
+    release = ReleaseFactory(published=True)
+    AttachmentFactory(release=release, caption="", credit="Kilde: SSB")
+
+    caption = caption_of(ReleaseMessage(release).html)
+    assert "Kilde: SSB" in caption
+    assert "Foto" not in caption and "Photo" not in caption
+
+
+def test_the_text_part_keeps_the_address_of_every_link():
+    release = ReleaseFactory(
+        published=True,
+        body='<p>Se <a href="https://example.no/r?a=1&amp;b=2">Les <strong>rapporten</strong></a> her.</p>'
+        '<ul><li><a href="https://example.no/liste">Lista</a></li></ul>'
+        '<p>Skriv til <a href="mailto:presse@example.no">presse@example.no</a> eller '
+        '<a href="https://example.no/">https://example.no/</a>.</p>',
+    )
+
+    text = ReleaseMessage(release).text
+
+    assert "Se Les rapporten <https://example.no/r?a=1&b=2> her." in text
+    assert "- Lista <https://example.no/liste>" in text
+    # An address that is already the link's text is not repeated.
+    assert "Skriv til presse@example.no eller https://example.no/." in text
+    assert text.count("https://example.no/.") == 1
+    assert "mailto:" not in text
