@@ -380,7 +380,8 @@ def main(argv=None):
     only = os.environ.get("BENCH_ONLY", "").strip()
     if only not in ("", "faults", "search", "digests", "admin", "renditions"):
         raise SystemExit(
-            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests', 'admin' or 'renditions' can be run alone"
+            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests', 'admin' or 'renditions' can be run "
+            "alone"
         )
     if only in ("faults", "search", "admin"):
         skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search", "digests", "admin"} - {only}
