@@ -29,13 +29,15 @@ def seed_subscribers(n):
             f"TRUNCATE {Delivery._meta.db_table}, {Mailing._meta.db_table}, {table} RESTART IDENTITY CASCADE"
         )
         cursor.execute(
-            f"INSERT INTO {table} (email, status, language, all_topics, frequency, token, consent_at, "  # noqa: S608
-            "consent_method, consent_text_version, consent_source, consent_note, created_at, updated_at, "
-            "confirmed_at, unsubscribed_at, confirmation_sent_at, unsubscribe_method) "
+            f"INSERT INTO {table} (email, status, language, norwegian, english, all_topics, frequency, "  # noqa: S608
+            "token, consent_at, consent_method, consent_text_version, consent_source, consent_note, "
+            "created_at, updated_at, confirmed_at, unsubscribed_at, confirmation_sent_at, "
+            "unsubscribe_method) "
             "SELECT 'admin' || i || '@bench.example', "
             "CASE WHEN i %% 100 < 90 THEN 'active' WHEN i %% 100 < 96 THEN 'unsubscribed' "
             "ELSE 'pending' END, "
-            "CASE WHEN i %% 10 = 0 THEN 'en' ELSE 'nb' END, true, 'immediately', md5('admin-' || i), "
+            "CASE WHEN i %% 10 = 0 THEN 'en' ELSE 'nb' END, i %% 10 <> 0, i %% 10 = 0, true, 'immediately', "
+            "md5('admin-' || i), "
             "now() - (i %% 730) * interval '1 day', 'form', '1', 'benchmark', '', "
             "now() - (i %% 730) * interval '1 day', now(), "
             "CASE WHEN i %% 100 < 96 THEN now() - (i %% 730) * interval '1 day' END, "
