@@ -59,6 +59,16 @@ def test_publish_confirmation_names_the_audience_and_shows_the_email(client_for,
     assert Release.objects.get(pk=audience.pk).status == Release.Status.DRAFT
 
 
+def test_the_confirmation_leads_back_to_the_release_and_the_list(client_for, audience):
+    client = client_for(roles.PUBLISHER)
+    page = client.get(reverse("admin:newsroom_release_publish", args=[audience.pk])).content.decode()
+
+    crumbs = page.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    assert f'href="{reverse("admin:newsroom_release_changelist")}"' in crumbs
+    assert f'href="{reverse("admin:newsroom_release_change", args=[audience.pk])}">Housing figures' in crumbs
+    assert "model-release" in page.split("<body", 1)[1].split(">", 1)[0]
+
+
 def test_confirming_sends_to_exactly_the_counted_subscribers(
     client_for, audience, django_capture_on_commit_callbacks
 ):
