@@ -11,20 +11,11 @@ from django.db import connection
 from tests.mockprovider import Fault
 
 from .conftest import RUNS
+from .faults import RandomDrops
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
 DROPS = 4  # drops that cut at least one connection, per run
-
-
-def terminate_other_connections():
-    """Drop every other connection to the test database (the workers'); return how many."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
 
 
 def run_with_drops(chaos):
@@ -33,21 +24,11 @@ def run_with_drops(chaos):
     chaos.provider.faults.clear()
     chaos.provider.fail_next(*[Fault(delay=rng.uniform(0.05, 0.3)) for _ in range(500)])
     release = chaos.publish()
-    dropped = []
-    next_drop = time.monotonic() + rng.uniform(0.2, 0.6)
-
-    def drop_connections():
-        nonlocal next_drop
-        if len(dropped) >= DROPS or time.monotonic() < next_drop:
-            return
-        if cut := terminate_other_connections():
-            dropped.append(cut)
-            next_drop = time.monotonic() + rng.uniform(0.2, 0.8)
-
-    chaos.wait(release, during=drop_connections, poll=0.05)
+    drops = RandomDrops(rng, limit=DROPS)
+    chaos.wait(release, during=drops, poll=0.05)
     chaos.check(release, started)
-    print(f"connections dropped: {dropped}")
-    assert dropped, "no connection was dropped: the scenario did not happen"
+    print(f"connections dropped: {drops.dropped}")
+    assert drops.dropped, "no connection was dropped: the scenario did not happen"
 
 
 def test_database_connections_dropped_mid_batch_lose_and_repeat_nothing(scenario):

@@ -27,6 +27,7 @@ from tests.subscriptions.test_digest_delivery import UnreliableSink, running
 
 from .audit import RunAudit
 from .conftest import RUNS, SUBSCRIBERS, record
+from .faults import RandomKills
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
@@ -79,25 +80,12 @@ def digest_run_with_kills(chaos, worker, run):
     planned = digests.plan(frequency=DAILY)
     assert len(planned) == 1  # one content, one mailing: sent in batches like a release
     start(planned)
-    kills = []
-    next_kill = time.monotonic() + chaos.random.uniform(0.2, 0.8)
-
-    def kill_at_random():
-        nonlocal next_kill
-        if len(kills) >= 6 or time.monotonic() < next_kill or not worker.alive():
-            return
-        if len(kills) % 2 == 0 and worker.kill_child():
-            kills.append("pool process")
-        else:
-            worker.kill()  # the supervisor starts it again
-            kills.append("whole worker")
-        next_kill = time.monotonic() + chaos.random.uniform(0.3, 1.2)
-
-    found = chaos.wait_for(lambda: Mailing.objects.filter(pk__in=planned), during=kill_at_random, poll=0.1)
+    kills = RandomKills(worker, chaos.random, limit=6, alternate=True)
+    found = chaos.wait_for(lambda: Mailing.objects.filter(pk__in=planned), during=kills, poll=0.1)
     result, _row = chaos.check_mailings(found, subject_of(planned[0]), started)
     # Uncertain rows are the messages in flight when a sender died: at most a batch call per kill.
-    assert result.uncertain <= len(kills) * 100
-    assert kills, "the digest run ended before any kill"
+    assert result.uncertain <= kills.kills.total() * 100
+    assert kills.kills, "the digest run ended before any kill"
 
 
 def test_a_digest_run_whose_workers_are_killed_loses_and_repeats_nothing(scenario):

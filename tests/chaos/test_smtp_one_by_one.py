@@ -16,7 +16,7 @@ from tests.subscriptions.test_digest_delivery import running
 
 from .audit import audit, sink_entries
 from .conftest import RUNS, record
-from .test_database_dropped import terminate_other_connections
+from .faults import RandomDrops, RandomKills
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
@@ -66,25 +66,14 @@ def test_workers_killed_while_sending_over_smtp_leave_only_the_messages_in_fligh
     with running(SlowSink(free_port(), chaos.random)) as sink:
         worker = smtp_worker(chaos, sink, pool="prefork", concurrency=2)
         for _run in range(RUNS):
-            kills = []
-            next_kill = time.monotonic() + chaos.random.uniform(0.2, 0.6)
-
-            def kill_at_random(kills=kills):
-                nonlocal next_kill
-                if len(kills) >= 6 or time.monotonic() < next_kill or not worker.alive():
-                    return
-                if len(kills) % 2 == 0 and worker.kill_child():
-                    kills.append("pool process")
-                else:
-                    worker.kill()  # the supervisor starts it again
-                    kills.append("whole worker")
-                next_kill = time.monotonic() + chaos.random.uniform(0.3, 1.0)
-
-            result = mailing_with_faults(chaos, sink, kill_at_random)
-            print(f"kills: {kills}, uncertain: {result.uncertain}")
-            assert kills, "the mailing ended before any kill"
+            kills = RandomKills(
+                worker, chaos.random, limit=6, first=(0.2, 0.6), gap=(0.3, 1.0), alternate=True
+            )
+            result = mailing_with_faults(chaos, sink, kills)
+            print(f"kills: {dict(kills.kills)}, uncertain: {result.uncertain}")
+            assert kills.kills, "the mailing ended before any kill"
             # A killed pool process cuts one sender short, a killed worker both of its own.
-            assert result.uncertain <= 2 * 2 * len(kills), result.by_status
+            assert result.uncertain <= 2 * 2 * kills.kills.total(), result.by_status
 
 
 def test_database_connections_dropped_while_sending_over_smtp_leave_only_the_messages_in_flight_uncertain(
@@ -97,18 +86,8 @@ def test_database_connections_dropped_while_sending_over_smtp_leave_only_the_mes
     with running(SlowSink(free_port(), chaos.random)) as sink:
         smtp_worker(chaos, sink, pool="prefork", concurrency=2)
         for _run in range(RUNS):
-            cut = []
-            next_drop = time.monotonic() + chaos.random.uniform(0.2, 0.6)
-
-            def drop_connections(cut=cut):
-                nonlocal next_drop
-                if len(cut) >= 4 or time.monotonic() < next_drop:
-                    return
-                if dropped := terminate_other_connections():
-                    cut.append(dropped)
-                    next_drop = time.monotonic() + chaos.random.uniform(0.2, 0.8)
-
-            result = mailing_with_faults(chaos, sink, drop_connections)
-            print(f"connections dropped: {cut}, uncertain: {result.uncertain}")
-            assert cut, "no connection was dropped: the scenario did not happen"
-            assert result.uncertain <= 2 * sum(cut), result.by_status
+            drops = RandomDrops(chaos.random, limit=4)
+            result = mailing_with_faults(chaos, sink, drops)
+            print(f"connections dropped: {drops.dropped}, uncertain: {result.uncertain}")
+            assert drops.dropped, "no connection was dropped: the scenario did not happen"
+            assert result.uncertain <= 2 * sum(drops.dropped), result.by_status

@@ -4,13 +4,13 @@ supervisor starts again. acks_late and reject_on_worker_lost bring back a killed
 sweeper brings back what a killed main process held, and settles the rows a killed batch left in flight."""
 
 import time
-from collections import Counter
 
 import pytest
 
 from tests.mockprovider import Fault
 
 from .conftest import RUNS
+from .faults import RandomKills
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
@@ -25,24 +25,11 @@ def run_with_kills(chaos, worker):
     chaos.provider.faults.clear()
     chaos.provider.fail_next(*[Fault(delay=rng.uniform(0.05, 0.4)) for _ in range(500)])
     release = chaos.publish()
-    kills = Counter()
-    next_kill = time.monotonic() + rng.uniform(0.2, 0.8)
-
-    def kill_at_random():
-        nonlocal next_kill
-        if kills.total() >= KILLS or time.monotonic() < next_kill or not worker.alive():
-            return
-        if (kills["whole worker"] >= WHOLE_WORKER_KILLS or rng.random() < 0.5) and worker.kill_child():
-            kills["pool process"] += 1
-        else:
-            worker.kill()  # the supervisor (Scenario.supervise) starts it again
-            kills["whole worker"] += 1
-        next_kill = time.monotonic() + rng.uniform(0.3, 1.2)
-
-    chaos.wait(release, during=kill_at_random, poll=0.1)
+    kills = RandomKills(worker, rng, limit=KILLS, whole_limit=WHOLE_WORKER_KILLS)
+    chaos.wait(release, during=kills, poll=0.1)
     chaos.check(release, started)
-    print(f"kills: {dict(kills)}")
-    assert kills.total() >= KILLS // 2, f"the fan-out ended after {dict(kills)} kills"
+    print(f"kills: {dict(kills.kills)}")
+    assert kills.kills.total() >= KILLS // 2, f"the fan-out ended after {dict(kills.kills)} kills"
 
 
 def test_workers_killed_at_random_moments_lose_and_repeat_nothing(scenario):
