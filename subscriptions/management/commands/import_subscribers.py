@@ -8,8 +8,10 @@ from subscriptions import services
 
 class Command(BaseCommand):
     help = (
-        "Import subscribers from a UTF-8 CSV file with the columns email, language (nb or en) and topics "
-        "(topic slugs separated by semicolons; empty for all topics), and optionally frequency. Each new "
+        "Import subscribers from a UTF-8 CSV file with the columns email, language (nb, nn or en) and "
+        "topics (topic slugs separated by semicolons, en:slug for a topic of another language; empty for "
+        "all topics), and optionally frequency and norwegian and english (yes or no: the releases they get; "
+        "blank: those of their language), as export_subscribers writes them. Each new "
         "subscriber gets a confirmation email, unless --confirmed is given with a --consent-note saying how "
         "they consented. Duplicates and suppressed (erased) addresses are skipped and reported. Any invalid "
         "row aborts the import with nothing imported, unless --skip-invalid."
