@@ -540,8 +540,13 @@ def fallback_badge(text, main_language):
             '<span class="pressroom-badge pressroom-badge--published">{}</span>', _("translated")
         )
     names = ", ".join(str(Newsroom._meta.get_field(field).verbose_name) for field in fallbacks)
+    return falls_back(main_language, names)
+
+
+def falls_back(main_language, what):
+    """The editor's mark for WHAT a language shows in MAIN_LANGUAGE."""
     label = _("falls back to %(language)s") % {"language": language_label(main_language).lower()}
-    return format_html('<span class="pressroom-badge pressroom-badge--scheduled">{}</span> {}', label, names)
+    return format_html('<span class="pressroom-badge pressroom-badge--scheduled">{}</span> {}', label, what)
 
 
 class MainLanguageFormSet(BaseInlineFormSet):
@@ -679,22 +684,7 @@ class ContactAdmin(admin.ModelAdmin):
             if code == newsroom.default_language:
                 continue
             translated = newsroom.in_language(code).translated_role(obj)
-            if translated:
-                rows.append((language_label(code), translated))
-            else:
-                label = _("falls back to %(language)s") % {
-                    "language": language_label(newsroom.default_language).lower()
-                }
-                rows.append(
-                    (
-                        language_label(code),
-                        format_html(
-                            '<span class="pressroom-badge pressroom-badge--scheduled">{}</span> {}',
-                            label,
-                            obj.role,
-                        ),
-                    )
-                )
+            rows.append((language_label(code), translated or falls_back(newsroom.default_language, obj.role)))
         return format_html(
             '<ul class="pressroom-languages">{}</ul>', format_html_join("", "<li>{}: {}</li>", rows)
         )

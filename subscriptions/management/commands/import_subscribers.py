@@ -1,7 +1,7 @@
 import csv
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from subscriptions import services
 
@@ -30,6 +30,9 @@ class Command(BaseCommand):
             "--skip-invalid", action="store_true", help="Import the valid rows, skip the rest"
         )
 
+    # The report is in English, like the rest of the command's output (the emails it sends are in each
+    # subscriber's language all the same).
+    @no_translations
     def handle(self, *args, file, confirmed, consent_note, dry_run, skip_invalid, **options):
         if confirmed and not consent_note.strip():
             raise CommandError(
