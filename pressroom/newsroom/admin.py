@@ -545,7 +545,7 @@ def fallback_badge(text, main_language):
 
 def falls_back(main_language, what):
     """The editor's mark for WHAT a language shows in MAIN_LANGUAGE."""
-    label = _("falls back to %(language)s") % {"language": language_label(main_language).lower()}
+    label = _("falls back to the main language (%(language)s)") % {"language": language_label(main_language)}
     return format_html('<span class="pressroom-badge pressroom-badge--scheduled">{}</span> {}', label, what)
 
 

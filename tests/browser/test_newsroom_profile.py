@@ -12,9 +12,9 @@ PASSWORD = "correct horse battery staple"
 
 # The demo leaves the sign-up box and the email footer to the standard texts in every language.
 MARKS = {
-    "nb-NO": ("Norsk nynorsk", "vises på norsk bokmål"),
-    "nn-NO": ("Norsk nynorsk", "blir vist på norsk bokmål"),
-    "en-GB": ("Norwegian nynorsk", "falls back to norwegian bokmål"),
+    "nb-NO": ("Norsk nynorsk", "vises på hovedspråket (Norsk bokmål)"),
+    "nn-NO": ("Norsk nynorsk", "blir vist på hovudspråket (Norsk bokmål)"),
+    "en-GB": ("Norwegian nynorsk", "falls back to the main language (Norwegian bokmål)"),
 }
 
 
