@@ -7,10 +7,12 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from pressroom.newsroom import linkpreview
 from pressroom.newsroom.models import ContactTranslation, Newsroom, NewsroomTranslation
+from pressroom.workspace import roles
 from tests.factories import ContactFactory, NewsroomFactory, ReleaseContactFactory, ReleaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +331,48 @@ def test_a_release_in_the_api_has_its_contacts_titles_in_its_language(client, ne
 
     assert data["contacts"][0]["role"] == ROLES["en"]
     assert data["contacts"][0]["roles"] == ROLES
+
+
+# Who may translate
+
+
+def staff_in(django_user_model, client, role):
+    user = django_user_model.objects.create_user(role.lower(), f"{role.lower()}@imdi.no", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return client
+
+
+def test_an_administrator_translates_the_profile_and_an_editor_cannot(client, django_user_model):
+    newsroom = NewsroomFactory(name=NB_NAME)
+    url = reverse("admin:newsroom_newsroom_change", args=[newsroom.pk])
+    form = profile_form(newsroom, language="en", name=EN["name"])
+
+    editor = staff_in(django_user_model, client, roles.EDITOR)
+    assert editor.post(url, form).status_code == 403
+    administrator = staff_in(django_user_model, client, roles.ADMINISTRATOR)
+    assert administrator.post(url, form).status_code == 302
+
+    assert newsroom.in_language("en").name == EN["name"]
+
+
+def test_an_editor_translates_a_contacts_title_and_a_contributor_cannot(client, django_user_model, newsroom):
+    contact = ContactFactory(role="Pressevakt")
+    url = reverse("admin:newsroom_contact_change", args=[contact.pk])
+    form = {
+        "name": contact.name,
+        "role": contact.role,
+        "order": "0",
+        "is_active": "on",
+        "translations-TOTAL_FORMS": "1",
+        "translations-INITIAL_FORMS": "0",
+        "translations-0-language": "en",
+        "translations-0-role": "Press officer",
+    }
+
+    contributor = staff_in(django_user_model, client, roles.CONTRIBUTOR)
+    assert contributor.post(url, form).status_code == 403
+    editor = staff_in(django_user_model, client, roles.EDITOR)
+    assert editor.post(url, form).status_code == 302
+
+    assert newsroom.in_language("en").role(contact) == "Press officer"
