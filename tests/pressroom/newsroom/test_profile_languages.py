@@ -284,21 +284,24 @@ def test_a_translation_into_the_main_language_is_refused_with_a_reason(admin_cli
     assert Newsroom.load().name == NB_NAME
 
 
-def test_a_contact_title_in_the_main_language_is_refused(admin_client, newsroom):
-    contact = ContactFactory()
-    url = reverse("admin:newsroom_contact_change", args=[contact.pk])
-    data = {
+def contact_form(contact, language, role):
+    """The contact's change form with a title in LANGUAGE added."""
+    return {
         "name": contact.name,
         "role": contact.role,
         "order": "0",
         "is_active": "on",
         "translations-TOTAL_FORMS": "1",
         "translations-INITIAL_FORMS": "0",
-        "translations-0-language": "nb",
-        "translations-0-role": "Noe annet",
+        "translations-0-language": language,
+        "translations-0-role": role,
     }
 
-    response = admin_client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+
+def test_a_contact_title_in_the_main_language_is_refused(admin_client, newsroom):
+    contact = ContactFactory()
+    url = reverse("admin:newsroom_contact_change", args=[contact.pk])
+    response = admin_client.post(url, contact_form(contact, "nb", "Noe annet"), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert "is the main language" in response.content.decode()
@@ -359,16 +362,7 @@ def test_an_administrator_translates_the_profile_and_an_editor_cannot(client, dj
 def test_an_editor_translates_a_contacts_title_and_a_contributor_cannot(client, django_user_model, newsroom):
     contact = ContactFactory(role="Pressevakt")
     url = reverse("admin:newsroom_contact_change", args=[contact.pk])
-    form = {
-        "name": contact.name,
-        "role": contact.role,
-        "order": "0",
-        "is_active": "on",
-        "translations-TOTAL_FORMS": "1",
-        "translations-INITIAL_FORMS": "0",
-        "translations-0-language": "en",
-        "translations-0-role": "Press officer",
-    }
+    form = contact_form(contact, "en", "Press officer")
 
     contributor = staff_in(django_user_model, client, roles.CONTRIBUTOR)
     assert contributor.post(url, form).status_code == 403
