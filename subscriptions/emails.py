@@ -83,7 +83,12 @@ def list_headers(language):
 
 def build_message(kind, *, to, context, language, headers=None):
     """An EmailMultiAlternatives of KIND for TO, rendered in LANGUAGE with CONTEXT."""
-    context = {"newsroom": Newsroom.load(), "site_url": settings.SITE_URL, "language": language, **context}
+    context = {
+        "newsroom": Newsroom.load().in_language(language),
+        "site_url": settings.SITE_URL,
+        "language": language,
+        **context,
+    }
     with translation.override(language):
         subject, text, html = render(kind, context)
     message = EmailMultiAlternatives(
@@ -118,7 +123,7 @@ def confirmation_message(subscriber):
 def render(kind, context):
     """Subject, text and HTML (CSS inlined) of KIND in the active language, for messages built elsewhere
     (the release mailing renders once and personalizes per recipient)."""
-    context = {"newsroom": Newsroom.load(), "site_url": settings.SITE_URL, **context}
+    context = {"newsroom": Newsroom.load().in_language(), "site_url": settings.SITE_URL, **context}
     subject = one_line(render_to_string(f"emails/{kind}/subject.txt", context))
     text = render_to_string(f"emails/{kind}/body.txt", context)
     html = INLINER.inline(render_to_string(f"emails/{kind}/body.html", context))

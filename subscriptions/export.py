@@ -8,6 +8,8 @@ COLUMNS = [
     "email",
     "status",
     "language",
+    "norwegian",
+    "english",
     "topics",
     "frequency",
     "created_at",
@@ -31,9 +33,27 @@ def safe_cell(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def topic_cell(subscriber):
+    """The chosen topics' slugs; a topic of another language than the interface's as "en:slug", so that
+    the import finds each in its language."""
+    if subscriber.all_topics:
+        return ""
+    return ";".join(
+        topic.slug if topic.language == subscriber.language else f"{topic.language}:{topic.slug}"
+        for topic in subscriber.topics.all()
+    )
+
+
+def yes_no(value):
+    return "yes" if value else "no"
+
+
 def row(subscriber):
-    topics = "" if subscriber.all_topics else ";".join(topic.slug for topic in subscriber.topics.all())
-    values = {column: getattr(subscriber, column, None) for column in COLUMNS} | {"topics": topics}
+    values = {column: getattr(subscriber, column, None) for column in COLUMNS} | {
+        "topics": topic_cell(subscriber),
+        "norwegian": yes_no(subscriber.norwegian),
+        "english": yes_no(subscriber.english),
+    }
     return [safe_cell(values[column]) for column in COLUMNS]
 
 

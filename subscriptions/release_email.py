@@ -158,10 +158,13 @@ class ReleaseMessage(PersonalMessage):
     def __init__(self, release, *, test=False, chrome=None):
         self.release = release
         placeholders = self.placeholders()
+        # The newsroom's texts (name, contacts' titles, the footer) in the release's language.
+        newsroom = Newsroom.load().in_language(release.language)
+        contacts = release.release_contacts.select_related("contact")
         context = {
             "release": release,
             "body_text": richtext.to_text(release.body),
-            "newsroom": Newsroom.load(),
+            "newsroom": newsroom,
             "site_url": settings.SITE_URL,
             "release_url": settings.SITE_URL + release.get_absolute_url(),
             "images": [
@@ -169,7 +172,7 @@ class ReleaseMessage(PersonalMessage):
                 for a in release.images
             ],  # fmt: skip
             "documents": [(a, file_url(a, a.get_absolute_url(), test)) for a in release.documents],
-            "contacts": [rc.contact for rc in release.release_contacts.select_related("contact")],
+            "contacts": newsroom.contacts(rc.contact for rc in contacts),
             "test": test,
             "chrome_language": chrome or release.language,
             **placeholders,

@@ -333,6 +333,7 @@ class ImportRow:
     language: str
     topics: list
     frequency: str
+    releases: list  # languages.Releases
 
 
 @dataclass
@@ -358,18 +359,58 @@ def _parse_row(line, row, topics_by_slug):
     frequency = (row.get("frequency") or "").strip().lower() or Subscriber.Frequency.IMMEDIATELY
     if frequency not in Subscriber.Frequency.values:
         errors.append(_("unknown frequency %(value)r") % {"value": frequency[:20]})
+    releases = _parse_releases(row, language, errors)
+    received = languages.received(releases)
     topics = []
-    for slug in filter(None, (part.strip() for part in (row.get("topics") or "").split(";"))):
-        topic = topics_by_slug.get((language, slug))
+    for item in filter(None, (part.strip() for part in (row.get("topics") or "").split(";"))):
+        # "slug" is a topic of the interface language (else of another language received);
+        # "en:slug" names the language, as the export writes topics of other languages.
+        code, colon, slug = item.rpartition(":")
+        candidates = [code] if colon else [language, *sorted(received - {language})]
+        topic = next(
+            (topics_by_slug[(c, slug)] for c in candidates if c in received and (c, slug) in topics_by_slug),
+            None,
+        )
         if topic is None:
             errors.append(
-                _("no %(language)s topic with slug %(value)r") % {"language": language, "value": slug}
+                _("no %(language)s topic with slug %(value)r")
+                % {"language": (code if colon else language)[:20], "value": slug[:100]}
             )
         else:
             topics.append(topic)
     if errors:
         return None, "; ".join(errors)
-    return ImportRow(line=line, email=email, language=language, topics=topics, frequency=frequency), None
+    return ImportRow(
+        line=line, email=email, language=language, topics=topics, frequency=frequency, releases=releases
+    ), None
+
+
+YES = {"yes", "true", "1", "ja", "y"}
+NO = {"no", "false", "0", "nei", "n"}
+
+
+def _parse_releases(row, language, errors):
+    """The languages.Releases of a row's norwegian and english columns (yes or no); a blank or missing
+    one is as for someone who chose only the interface LANGUAGE."""
+    defaults = languages.default_releases(language if language in Language.values else Language.NB)
+    wanted = {}
+    for column, choice in (
+        ("norwegian", languages.Releases.NORWEGIAN),
+        ("english", languages.Releases.ENGLISH),
+    ):
+        value = (row.get(column) or "").strip().lower()
+        if not value:
+            wanted[column] = choice in defaults
+        elif value in YES or value in NO:
+            wanted[column] = value in YES
+        else:
+            errors.append(
+                _("%(column)s must be yes or no, not %(value)r") % {"column": column, "value": value[:20]}
+            )
+            wanted[column] = choice in defaults
+    if not wanted["norwegian"] and not wanted["english"]:
+        errors.append(_("norwegian and english are both no: a subscriber gets at least one of them"))
+    return languages.chosen(**wanted)
 
 
 def import_subscribers(
@@ -383,7 +424,8 @@ def import_subscribers(
     progress=None,
     user=None,
 ):
-    """Add the subscribers of ROWS, an iterable of (line number, {email, language, topics[, frequency]}).
+    """Add the subscribers of ROWS, an iterable of (line number, {email, language, topics[, frequency,
+    norwegian, english]}).
 
     Without CONFIRMED each new subscriber is pending and gets a confirmation email; with it they are
     active at once, which requires a CONSENT_NOTE saying where their consent was given. Duplicates (in
@@ -449,7 +491,13 @@ def import_subscribers(
                 subscriber.confirmed_at = now
             else:
                 subscriber.status = Subscriber.Status.PENDING
-            _set_preferences(subscriber, language=row.language, topics=row.topics, frequency=row.frequency)
+            _set_preferences(
+                subscriber,
+                language=row.language,
+                topics=row.topics,
+                frequency=row.frequency,
+                releases=row.releases,
+            )
             if not confirmed:
                 to_confirm.append(subscriber.pk)
             report.imported += 1

@@ -362,8 +362,13 @@ def topics(request):
 
 @editor_endpoint({"GET": (READ, "newsroom.view_contact")})
 def contacts(request):
+    profile = Newsroom.load()
     results = [
-        {**representations.contact_data(contact), "is_active": contact.is_active, "order": contact.order}
-        for contact in Contact.objects.all()
+        {
+            **representations.contact_data(contact, profile),
+            "is_active": contact.is_active,
+            "order": contact.order,
+        }
+        for contact in Contact.objects.prefetch_related("translations")
     ]
     return json_response({"results": results})

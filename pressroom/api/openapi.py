@@ -53,6 +53,15 @@ LANGUAGES = [choice.value for choice in Language]
 STATUSES = [choice.value for choice in Release.Status]
 
 
+# The newsroom's texts in one language; a text not translated is the main language's (profile.py).
+PROFILE_TEXTS = {
+    "name": STRING,
+    "tagline": STRING,
+    "about": {**STRING, "description": "Sanitized HTML."},
+    "signup_text": {**STRING, "description": "Plain text; empty: the standard text."},
+    "email_footer": {**STRING, "description": "Plain text."},
+}
+
 # The representations' shapes (representations.py). Every property is required and no other is allowed,
 # so schemathesis's response checks fail on any drift.
 SCHEMAS = {
@@ -80,7 +89,12 @@ SCHEMAS = {
         {
             "id": ID,
             "name": STRING,
-            "role": STRING,
+            "role": {**STRING, "description": "The title in the release's language, else the main language."},
+            "roles": {
+                "type": "object",
+                "description": "The title in each language (the main language's where it is not translated).",
+                "additionalProperties": STRING,
+            },
             "email": STRING,
             "phone": STRING,
             "photo_url": nullable(URL),
@@ -91,7 +105,12 @@ SCHEMAS = {
         {
             "id": ID,
             "name": STRING,
-            "role": STRING,
+            "role": {**STRING, "description": "The title in the release's language, else the main language."},
+            "roles": {
+                "type": "object",
+                "description": "The title in each language (the main language's where it is not translated).",
+                "additionalProperties": STRING,
+            },
             "email": STRING,
             "phone": STRING,
             "photo_url": nullable(URL),
@@ -194,6 +213,7 @@ SCHEMAS = {
                 "items": obj(
                     {
                         "language": {"type": "string", "enum": LANGUAGES},
+                        **PROFILE_TEXTS,
                         "url": URL,
                         "feeds": obj({"rss": URL, "atom": URL, "json": URL}),
                     }

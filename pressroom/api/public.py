@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from pressroom.newsroom import search
 from pressroom.newsroom.models import Contact, Language, Newsroom, Release
-from pressroom.newsroom.views import absolute, public_topics, with_page_data
+from pressroom.newsroom.views import absolute, public_topics
 
 from . import formschema, representations
 from .cursors import decode_cursor, encode_cursor
@@ -138,9 +138,10 @@ def releases(request):
         queryset = queryset.filter(Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk))
 
     limit = params["limit"] or settings.API_PAGE_SIZE
-    page = list(with_page_data(queryset)[: limit + 1])
+    page = list(representations.with_public_data(queryset)[: limit + 1])
     more, page = len(page) > limit, page[:limit]
     translations = representations.public_translations(page)
+    profile = Newsroom.load()
     next_url = None
     if more:
         last = page[-1]
@@ -150,7 +151,8 @@ def releases(request):
     return json_response(
         {
             "results": [
-                representations.public_release_data(release, translations[release.pk]) for release in page
+                representations.public_release_data(release, translations[release.pk], profile)
+                for release in page
             ],
             "next": next_url,
         }
@@ -176,7 +178,11 @@ def topics(request):
 
 @public_endpoint
 def contacts(request):
-    results = [representations.contact_data(contact) for contact in Contact.objects.filter(is_active=True)]
+    profile = Newsroom.load()
+    results = [
+        representations.contact_data(contact, profile)
+        for contact in Contact.objects.filter(is_active=True).prefetch_related("translations")
+    ]
     return json_response({"results": results})
 
 

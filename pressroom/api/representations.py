@@ -12,7 +12,8 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from pressroom.newsroom.languages import reverse_in
-from pressroom.newsroom.models import Release, ReleaseContact
+from pressroom.newsroom.models import Newsroom, Release, ReleaseContact
+from pressroom.newsroom.profile import TRANSLATED
 from pressroom.newsroom.views import absolute, with_page_data
 
 
@@ -20,9 +21,15 @@ def iso(value):
     return value.isoformat() if value else None
 
 
+def with_public_data(queryset):
+    """QUERYSET's releases with what their JSON needs, without a query per release: the page's data and
+    the contacts' titles in every language (contact_data)."""
+    return with_page_data(queryset).prefetch_related("release_contacts__contact__translations")
+
+
 def public_releases_queryset():
     """Public releases with what their JSON needs, without a query per release."""
-    return with_page_data(Release.objects.published())
+    return with_public_data(Release.objects.published())
 
 
 def editor_releases_queryset():
@@ -67,11 +74,15 @@ def topic_list_data(topic):
     }
 
 
-def contact_data(contact):
+def contact_data(contact, newsroom, language=None):
+    """CONTACT with its title in LANGUAGE (a release's; the main language's by default) and in each
+    language (`roles`), as NEWSROOM's profile gives them (profile.py; prefetch "translations")."""
+    roles = {code: newsroom.in_language(code).role(contact) for code, _name in settings.LANGUAGES}
     return {
         "id": contact.pk,
         "name": contact.name,
-        "role": contact.role,
+        "role": newsroom.in_language(language or newsroom.default_language).role(contact),
+        "roles": roles,
         "email": contact.email,
         "phone": contact.phone,
         "photo_url": (
@@ -117,10 +128,11 @@ def translation_data(release):
     }
 
 
-def public_release_data(release, translations=None):
+def public_release_data(release, translations=None, newsroom=None):
     """A public release (from `public_releases_queryset()`) as the read API and the webhooks show it."""
     if translations is None:
         translations = public_translations([release])[release.pk]
+    newsroom = newsroom or Newsroom.load()
     return {
         "id": release.pk,
         "slug": release.slug,
@@ -136,7 +148,9 @@ def public_release_data(release, translations=None):
         "updated_at": iso(release.updated_at),
         "topics": [topic_data(topic) for topic in release.topics.all()],
         "attachments": [attachment_data(attachment) for attachment in release.attachments.all()],
-        "contacts": [contact_data(rc.contact) for rc in release.release_contacts.all()],
+        "contacts": [
+            contact_data(rc.contact, newsroom, release.language) for rc in release.release_contacts.all()
+        ],
         "translations": [translation_data(other) for other in translations],
     }
 
@@ -184,6 +198,11 @@ def pressroom_data(language):
     }
 
 
+def texts_data(text):
+    """The newsroom's texts as its pressroom in one language shows them (TEXT: a NewsroomText)."""
+    return {field: getattr(text, field) for field in TRANSLATED}
+
+
 def newsroom_data(newsroom):
     return {
         "name": newsroom.name,
@@ -196,7 +215,10 @@ def newsroom_data(newsroom):
         "default_language": newsroom.default_language,
         # The pressroom at the root (the default language's), and then every language's.
         **pressroom_data(settings.LANGUAGE_CODE),
-        "pressrooms": [{"language": code, **pressroom_data(code)} for code, _name in settings.LANGUAGES],
+        "pressrooms": [
+            {"language": code, **texts_data(newsroom.in_language(code)), **pressroom_data(code)}
+            for code, _name in settings.LANGUAGES
+        ],
         "api": {
             "releases": absolute(reverse("pressroom:api:releases")),
             "topics": absolute(reverse("pressroom:api:topics")),

@@ -4,12 +4,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from csp.constants import NONCE
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminFileWidget
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
@@ -25,7 +27,18 @@ from reversion.admin import VersionAdmin
 from . import language_report, review, services, signals
 from .forms import ReleaseAdminForm, ScheduleForm
 from .history import ReleaseHistoryAdmin
-from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from .models import (
+    Attachment,
+    Contact,
+    ContactTranslation,
+    Language,
+    Newsroom,
+    NewsroomTranslation,
+    Release,
+    ReleaseContact,
+    Topic,
+)
+from .profile import TRANSLATED
 
 ADMIN_CSS = {"all": ["pressroom/admin/admin.css"]}
 
@@ -514,11 +527,82 @@ def _next_full_hour():
     return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
+def language_label(code):
+    return Language(code).label
+
+
+def fallback_badge(text, main_language):
+    """What the public reads in TEXT's language (a NewsroomText) and what falls back to MAIN_LANGUAGE,
+    marked for the editor; the public page shows the main language's text without a mark."""
+    fallbacks = text.fallbacks()
+    if not fallbacks:
+        return format_html(
+            '<span class="pressroom-badge pressroom-badge--published">{}</span>', _("translated")
+        )
+    names = ", ".join(str(Newsroom._meta.get_field(field).verbose_name) for field in fallbacks)
+    return falls_back(main_language, names)
+
+
+def falls_back(main_language, what):
+    """The editor's mark for WHAT a language shows in MAIN_LANGUAGE."""
+    label = _("falls back to the main language (%(language)s)") % {"language": language_label(main_language)}
+    return format_html('<span class="pressroom-badge pressroom-badge--scheduled">{}</span> {}', label, what)
+
+
+class MainLanguageFormSet(BaseInlineFormSet):
+    """Translations are into the other languages: the main language's text is the profile's own."""
+
+    def main_language(self):
+        return Newsroom.load().default_language
+
+    def clean(self):
+        super().clean()
+        main = self.main_language()
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if form.cleaned_data.get("language") == main:
+                raise ValidationError(
+                    _(
+                        "%(language)s is the main language: its text is the one above. Translate into "
+                        "the other languages here."
+                    ),
+                    params={"language": language_label(main)},
+                )
+
+
+class NewsroomFormSet(MainLanguageFormSet):
+    def main_language(self):
+        # The profile's form has been cleaned: its main language as it is about to be saved.
+        return self.instance.default_language
+
+
+class NewsroomTranslationInline(admin.StackedInline):
+    model = NewsroomTranslation
+    formset = NewsroomFormSet
+    fields = ["language", "fallback", *TRANSLATED]
+    readonly_fields = ["fallback"]
+    extra = 0
+    max_num = len(Language.choices) - 1
+
+    @admin.display(description=_("shown to the public"))
+    def fallback(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Blank texts show the main language's text.")
+        newsroom = obj.newsroom
+        return fallback_badge(newsroom.in_language(obj.language), newsroom.default_language)
+
+
 @admin.register(Newsroom)
 class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
     """One profile per installation: the list goes straight to it, and it cannot be deleted."""
 
-    fields = ["name", "tagline", "about", "logo", "website", "email", "phone", "default_language"]
+    fields = [
+        "name", "tagline", "about", "signup_text", "email_footer", "logo", "website", "email", "phone",
+        "default_language", "languages",
+    ]  # fmt: skip
+    readonly_fields = ["languages"]
+    inlines = [NewsroomTranslationInline]
 
     class Media:
         css = ADMIN_CSS
@@ -530,6 +614,20 @@ class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Newsroom.objects.exists()
+
+    @admin.display(description=_("texts in the other languages"))
+    def languages(self, obj):
+        """Each other language and what of it falls back to the main language."""
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = [
+            (language_label(code), fallback_badge(obj.in_language(code), obj.default_language))
+            for code, _name in settings.LANGUAGES
+            if code != obj.default_language
+        ]
+        return format_html(
+            '<ul class="pressroom-languages">{}</ul>', format_html_join("", "<li>{}: {}</li>", rows)
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -556,12 +654,40 @@ class TopicAdmin(admin.ModelAdmin):
         return obj.release_count
 
 
+class ContactTranslationInline(admin.TabularInline):
+    model = ContactTranslation
+    formset = MainLanguageFormSet
+    fields = ["language", "role"]
+    extra = 0
+    max_num = len(Language.choices) - 1
+    verbose_name_plural = _("title in the other languages")
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ["name", "role", "email", "phone", "is_active", "order"]
     list_editable = ["is_active", "order"]
     list_filter = ["is_active"]
-    search_fields = ["name", "role", "email"]
+    search_fields = ["name", "role", "email", "translations__role"]
+    fields = ["name", "role", "titles", "email", "phone", "photo", "is_active", "order"]
+    readonly_fields = ["titles"]
+    inlines = [ContactTranslationInline]
+
+    @admin.display(description=_("title in the other languages"))
+    def titles(self, obj):
+        """Each other language's title, or the main language's one it falls back to, marked."""
+        if obj is None or obj.pk is None:
+            return "—"
+        newsroom = Newsroom.load()
+        rows = []
+        for code, _name in settings.LANGUAGES:
+            if code == newsroom.default_language:
+                continue
+            translated = newsroom.in_language(code).translated_role(obj)
+            rows.append((language_label(code), translated or falls_back(newsroom.default_language, obj.role)))
+        return format_html(
+            '<ul class="pressroom-languages">{}</ul>', format_html_join("", "<li>{}: {}</li>", rows)
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "photo":

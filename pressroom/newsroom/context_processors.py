@@ -6,7 +6,12 @@ from .models import Newsroom
 
 
 def pressroom(request):
-    context = {"newsroom": Newsroom.load(), "SITE_URL": settings.SITE_URL}
+    # The newsroom's texts in the language the page is rendered in (profile.py); read only if the view
+    # gave none.
+    context = {
+        "newsroom": SimpleLazyObject(lambda: Newsroom.load().in_language()),
+        "SITE_URL": settings.SITE_URL,
+    }
     language = getattr(request, "page_language", None)
     if language is not None:
         # The same page in every language; the views of pages that exist in fewer languages (a release,

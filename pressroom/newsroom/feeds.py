@@ -52,7 +52,8 @@ class ReleasesFeed(Feed):
     feed_type = MediaRssFeed
 
     def get_object(self, request):
-        return Newsroom.load()
+        # The feed's language is its address's (/nn/feed/...): the newsroom's texts in it.
+        return Newsroom.load().in_language()
 
     def title(self, obj):
         return _("Press releases from %(name)s") % {"name": obj.name}
@@ -148,12 +149,12 @@ class TopicFeed(ReleasesFeed):
         return get_object_or_404(Topic, language=translation.get_language(), slug=slug)
 
     def newsroom(self, obj):
-        return Newsroom.load()
+        return Newsroom.load().in_language()
 
     def title(self, obj):
         return _("%(topic)s: press releases from %(name)s") % {
             "topic": obj.name,
-            "name": Newsroom.load().name,
+            "name": self.newsroom(obj).name,
         }
 
     def link(self, obj):

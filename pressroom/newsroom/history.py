@@ -28,7 +28,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import signals
-from .models import Attachment, Newsroom, Release, ReleaseContact
+from .models import Attachment, Newsroom, NewsroomTranslation, Release, ReleaseContact
 
 # What a restore leaves as it is: the publication state and the published address.
 KEPT_ON_RESTORE = ["status", "published_at", "first_published_at", "slug", "created_at"]
@@ -38,7 +38,8 @@ def register_models():
     reversion.register(Release, follow=["attachments", "release_contacts"])
     reversion.register(Attachment)
     reversion.register(ReleaseContact)
-    reversion.register(Newsroom)
+    reversion.register(Newsroom, follow=["translations"])
+    reversion.register(NewsroomTranslation)
 
 
 def versions_of(release):

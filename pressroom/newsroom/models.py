@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import pagecache, renditions, uploads
+from . import pagecache, profile, renditions, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -34,8 +34,20 @@ class Newsroom(models.Model):
     email = models.EmailField(_("press email"), blank=True)
     phone = models.CharField(_("press phone"), max_length=50, blank=True)
     default_language = models.CharField(
-        _("default language"), max_length=2, choices=Language.choices, default=Language.NB
-    )
+        _("default language"), max_length=2, choices=Language.choices, default=Language.NB,
+        help_text=_(
+            "The main language: the texts above are in it, and a text not translated into another "
+            "language is shown in it."
+        ),
+    )  # fmt: skip
+    signup_text = models.TextField(
+        _("sign-up box text"), blank=True,
+        help_text=_("What the sign-up box under the releases says. Blank: a standard text."),
+    )  # fmt: skip
+    email_footer = models.TextField(
+        _("email footer"), blank=True,
+        help_text=_("A few lines at the end of every email, such as the postal address. Plain text."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("newsroom profile")
@@ -53,6 +65,40 @@ class Newsroom(models.Model):
     def load(cls):
         newsroom = cls.objects.filter(pk=1).first()
         return newsroom or cls(pk=1, name="Pressroom")
+
+    def in_language(self, language=None):
+        """The newsroom as the public reads it in LANGUAGE (the active one by default): see profile.py."""
+        return profile.NewsroomText(self, language or translation.get_language())
+
+
+class NewsroomTranslation(models.Model):
+    """The newsroom's texts in a language other than its main one. A blank text falls back to the main
+    language's (profile.py)."""
+
+    newsroom = models.ForeignKey(Newsroom, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    tagline = models.CharField(_("tagline"), max_length=300, blank=True)
+    about = ProseEditorField(
+        _("about us"), config={"extensions": PROSE_EDITOR_EXTENSIONS}, sanitize=sanitize_html, blank=True
+    )
+    signup_text = models.TextField(_("sign-up box text"), blank=True)
+    email_footer = models.TextField(_("email footer"), blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("translation of the profile")
+        verbose_name_plural = _("translations of the profile")
+        constraints = [
+            models.UniqueConstraint(fields=["newsroom", "language"], name="newsroom_translation_unique")
+        ]
+
+    def __str__(self):
+        return self.get_language_display()
+
+    def save(self, *args, **kwargs):
+        self.about = sanitize_html(self.about)
+        super().save(*args, **kwargs)
 
 
 class Topic(models.Model):
@@ -98,6 +144,25 @@ class Contact(models.Model):
 
     def get_vcard_url(self):
         return reverse("pressroom:contact_vcard", kwargs={"pk": self.pk})
+
+
+class ContactTranslation(models.Model):
+    """A press contact's title in a language other than the newsroom's main one (profile.py)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("translated title")
+        verbose_name_plural = _("translated titles")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "language"], name="contact_translation_unique")
+        ]
+
+    def __str__(self):
+        return self.get_language_display()
 
 
 class TranslationGroup(models.Model):

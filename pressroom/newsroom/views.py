@@ -98,14 +98,21 @@ class HomeView(PageSizeMixin, ListView):
         return listed(in_this_language().for_listing())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            topics=public_topics(translation.get_language()),
-            contacts=Contact.objects.filter(is_active=True),
-            **kwargs,
-        )
+        context = super().get_context_data(topics=public_topics(translation.get_language()), **kwargs)
+        return with_contacts(context)
 
 
 home = HomeView.as_view()
+
+
+def with_contacts(context):
+    """CONTEXT with the newsroom in the page's language and its active press contacts."""
+    newsroom = Newsroom.load().in_language()
+    return {
+        **context,
+        "newsroom": newsroom,
+        "contacts": newsroom.contacts(Contact.objects.filter(is_active=True)),
+    }
 
 
 def with_page_data(queryset):
@@ -126,7 +133,7 @@ def release_versions(release):
 
 def render_release(request, release, *, preview=False):
     """The release page, in the release's own language."""
-    newsroom = Newsroom.load()
+    newsroom = Newsroom.load().in_language(release.language)
     versions = release_versions(release)
     latest = (
         Release.objects.published()
@@ -145,7 +152,8 @@ def render_release(request, release, *, preview=False):
             "preview": preview,
             "images": release.images,
             "documents": documents,
-            "contacts": [rc.contact for rc in release.release_contacts.all()],
+            "newsroom": newsroom,
+            "contacts": newsroom.contacts(rc.contact for rc in release.release_contacts.all()),
             "topics": list(release.topics.all()),
             "latest": latest,
             **language_context(release.language, versions),
@@ -453,7 +461,7 @@ class ContactsView(TemplateView):
     template_name = "pressroom/contacts.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(contacts=Contact.objects.filter(is_active=True), **kwargs)
+        return with_contacts(super().get_context_data(**kwargs))
 
 
 contacts = ContactsView.as_view()
@@ -462,7 +470,10 @@ contacts = ContactsView.as_view()
 @require_GET
 def contact_vcard(request, pk):
     contact = get_object_or_404(Contact, pk=pk, is_active=True)
-    response = HttpResponse(build_vcard(contact, Newsroom.load()), content_type="text/vcard; charset=utf-8")
+    # The visitor's language (the address has none): the cookie, else Accept-Language.
+    newsroom = Newsroom.load().in_language()
+    [contact] = newsroom.contacts([contact])
+    response = HttpResponse(build_vcard(contact, newsroom), content_type="text/vcard; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{vcard_filename(contact)}"'
     return response
 
@@ -514,11 +525,13 @@ def newsroom_logo(request):
 def newsroom_card(request, version):
     """The newsroom's link preview card; an old version's address leads to the current card."""
     newsroom = Newsroom.load()
-    current = linkpreview.card_version(newsroom)
-    if version != current:
-        return redirect("pressroom:newsroom_card", version=current)
-    # The address changes with the card, so it may be kept for long.
-    return image_response(linkpreview.ensure_card(newsroom), cache="public, max-age=86400")
+    # Each language's name has its card (a page links the card of its own language).
+    texts = [newsroom.in_language(code) for code, _name in settings.LANGUAGES]
+    for text in texts:
+        if version == linkpreview.card_version(text):
+            # The address changes with the card, so it may be kept for long.
+            return image_response(linkpreview.ensure_card(text), cache="public, max-age=86400")
+    return redirect("pressroom:newsroom_card", version=linkpreview.card_version(newsroom.in_language()))
 
 
 def visible_attachment(request, pk):

@@ -29,7 +29,9 @@ from pressroom.newsroom import renditions, search
 from pressroom.newsroom.models import (
     Attachment,
     Contact,
+    ContactTranslation,
     Newsroom,
+    NewsroomTranslation,
     Release,
     ReleaseContact,
     Topic,
@@ -105,7 +107,7 @@ def build(model, data, exclude=()):
     return validated(obj)
 
 
-RICH_TEXT_FIELDS = {Newsroom: "about", Release: "body"}
+RICH_TEXT_FIELDS = {Newsroom: "about", NewsroomTranslation: "about", Release: "body"}
 # Who last edited and who approved a release are users of this installation, and users do not travel: an
 # imported release is approved again where it lands.
 RELEASE_REVIEW_FIELDS = ("last_edited_by", "approved_by", "approved_at")
@@ -140,6 +142,12 @@ def _by_release(queryset, exclude):
     return found
 
 
+def newsroom_dump(newsroom):
+    """The profile with its texts in the other languages."""
+    translations = [dump(t, exclude=["id", "newsroom"]) for t in newsroom.translations.all()]
+    return {**dump(newsroom), "translations": translations}
+
+
 def collect(*, with_subscribers=False):
     """The newsroom as the JSON-ready dict of newsroom.json (without `exported_at`)."""
     newsroom = Newsroom.objects.filter(pk=1).first()
@@ -169,9 +177,15 @@ def collect(*, with_subscribers=False):
     data = {
         "format": FORMAT,
         "version": VERSION,
-        "newsroom": dump(newsroom) if newsroom else None,
+        "newsroom": newsroom_dump(newsroom) if newsroom else None,
         "topics": [dump(topic) for topic in Topic.objects.order_by("pk")],
-        "contacts": [dump(contact) for contact in Contact.objects.order_by("pk")],
+        "contacts": [
+            {
+                **dump(contact),
+                "translations": [dump(t, exclude=["id", "contact"]) for t in contact.translations.all()],
+            }
+            for contact in Contact.objects.order_by("pk").prefetch_related("translations")
+        ],
         "translation_groups": [dump(group) for group in TranslationGroup.objects.order_by("pk")],
         "releases": releases,
         "announcements": [dump(announcement) for announcement in Announcement.objects.order_by("pk")],
@@ -381,19 +395,28 @@ def _restore(archive, data, *, dry_run, progress):
         safe_name(name)
 
     if data.get("newsroom"):
-        newsroom = build(Newsroom, data["newsroom"])
+        newsroom = build(Newsroom, data["newsroom"], exclude=["translations"])
         _restore_files(archive, newsroom, dry_run)
         Newsroom.objects.filter(pk=newsroom.pk).delete()
         newsroom.save_base(raw=True, force_insert=True)
+        # Archives before the translated profile have none.
+        for row in data["newsroom"].get("translations", []):
+            translation = build(NewsroomTranslation, row)
+            translation.newsroom = newsroom
+            translation.save()
 
     for done, row in enumerate(data["topics"], start=1):
         build(Topic, row).save_base(raw=True, force_insert=True)
         progress("topics", done, len(data["topics"]))
 
     for done, row in enumerate(data["contacts"], start=1):
-        contact = build(Contact, row)
+        contact = build(Contact, row, exclude=["translations"])
         _restore_files(archive, contact, dry_run)
         contact.save_base(raw=True, force_insert=True)
+        for item in row.get("translations", []):
+            translation = build(ContactTranslation, item)
+            translation.contact = contact
+            translation.save()
         progress("contacts", done, len(data["contacts"]))
 
     # Groups are left behind by deleted releases; with no release here (see existing_content) they are

@@ -26,7 +26,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from pressroom.newsroom import review
-from pressroom.newsroom.models import Release
+from pressroom.newsroom.models import Newsroom, Release
 from subscriptions import kinds
 
 from .models import PreSend, PreSendRecipient
@@ -96,7 +96,9 @@ def message_context(release, press_list, journalist, token):
         "page_url": settings.SITE_URL + reverse("pressroom:embargo", kwargs={"token": token}),
         "files": [(attachment, settings.SITE_URL + file_url(token, attachment)) for attachment in
                   release.attachments.all()],
-        "contacts": [rc.contact for rc in release.release_contacts.all()],
+        "contacts": Newsroom.load().in_language(release.language).contacts(
+            rc.contact for rc in release.release_contacts.all()
+        ),
     }  # fmt: skip
 
 

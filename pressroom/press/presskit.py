@@ -37,7 +37,7 @@ SPOOL_BYTES = 16 * 1024 * 1024
 
 def kit_data(release):
     """What goes into RELEASE's kit, as plain data: its fingerprint is the cache key."""
-    newsroom = Newsroom.load()
+    newsroom = Newsroom.load().in_language(release.language)
     return [
         KIT_VERSION,
         [release.pk, release.slug, release.title, release.lead, release.body, release.language, release.kind],
@@ -52,12 +52,9 @@ def kit_data(release):
 
 
 def kit_contacts(release):
-    return [
-        rc.contact
-        for rc in ReleaseContact.objects.filter(release=release, contact__is_active=True).select_related(
-            "contact"
-        )
-    ]
+    """The release's active contacts, with their titles in the release's language."""
+    links = ReleaseContact.objects.filter(release=release, contact__is_active=True).select_related("contact")
+    return Newsroom.load().in_language(release.language).contacts(link.contact for link in links)
 
 
 def fingerprint(release):
@@ -90,7 +87,7 @@ def write_zip(release, out):
     stamp = timezone.localtime(release.published_at or timezone.now()).timetuple()[:6]
     context = {
         "release": release,
-        "newsroom": Newsroom.load(),
+        "newsroom": Newsroom.load().in_language(release.language),
         "images": list(zip(images, image_names, strict=True)),
         "documents": list(zip(documents, document_names, strict=True)),
         "contacts": kit_contacts(release),

@@ -51,7 +51,9 @@ def embargo_page(request, token):
             "embargo": local_time_text(release.published_at),
             "images": [(image, file_url(token, image)) for image in release.images],
             "documents": [(document, file_url(token, document)) for document in documents],
-            "contacts": [rc.contact for rc in release.release_contacts.all()],
+            "contacts": Newsroom.load()
+            .in_language(release.language)
+            .contacts(rc.contact for rc in release.release_contacts.all()),
         }
         response = TemplateResponse(request, "pressroom/embargo.html", context)
         response.render()
@@ -120,7 +122,7 @@ def ical_feed(request):
         now,
     )
     response = HttpResponse(
-        calendar(announcements, Newsroom.load()), content_type="text/calendar; charset=utf-8"
+        calendar(announcements, Newsroom.load().in_language()), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = 'inline; filename="upcoming.ics"'
     response["Cache-Control"] = "public, max-age=60"  # it links releases: gone a minute after unpublishing

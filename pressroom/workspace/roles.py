@@ -34,6 +34,7 @@ _CONTRIBUTOR = [
     *_crud("newsroom.releasecontact", "view", "add", "change", "delete"),
     *_crud("newsroom.topic", "view"),
     *_crud("newsroom.contact", "view"),
+    *_crud("newsroom.contacttranslation", "view"),
     *_crud("press.announcement", "view"),
 ]
 _EDITOR = [
@@ -42,6 +43,8 @@ _EDITOR = [
     *_crud("newsroom.release", "delete"),
     *_crud("newsroom.topic", "add", "change"),
     *_crud("newsroom.contact", "add", "change"),
+    # A contact's titles in the other languages are part of the contact.
+    *_crud("newsroom.contacttranslation", "add", "change", "delete"),
     *_crud("press.announcement", "add", "change", "delete"),
     *_crud("press.correction", "view"),
     *_crud("press.presend", "view"),
@@ -62,6 +65,7 @@ _PUBLISHER = [
 _ADMINISTRATOR = [
     *_PUBLISHER,
     *_crud("newsroom.newsroom", "view", "add", "change"),
+    *_crud("newsroom.newsroomtranslation", "view", "add", "change", "delete"),
     *_crud("newsroom.topic", "delete"),
     *_crud("newsroom.contact", "delete"),
     *_crud("api.apitoken", "view", "add", "change", "delete"),

@@ -11,6 +11,7 @@ from .conftest import SEED_EN_SLUG, SEED_NN_SLUG, SEED_SLUG, SETTLEMENT_SLUG, sc
 
 pytestmark = pytest.mark.browser
 
+NN_NAME = "Integrerings- og mangfaldsdirektoratet (IMDi)"
 NB_CATALOG = Path(settings.BASE_DIR) / "pressroom" / "locale" / "nb" / "LC_MESSAGES" / "django.mo"
 
 
@@ -62,6 +63,17 @@ def test_a_nynorsk_visitor_reads_the_nynorsk_pressroom_and_its_release(new_page,
     page.goto("/nn/")
     assert interface_language(page) == "nn"
     assert current_switch(page) == "nn"
+    # The newsroom's own name and tagline in nynorsk, in the page and in its title.
+    assert page.locator("main h1").inner_text() == NN_NAME
+    assert (
+        page.locator(".tagline").inner_text()
+        == "Pressemeldingar og nyheiter om integrering, busetjing og mangfald"
+    )
+    assert page.title().endswith(NN_NAME)
+    assert page.locator(".site-footer__name").inner_text() == NN_NAME
+    assert page.locator(".contact__role").all_inner_texts() == [
+        "Kommunikasjonsrådgivar", "Pressevakt", "Seniorrådgivar, statistikk"
+    ]  # fmt: skip
     titles = page.locator(".release-card__title a").all_inner_texts()
     assert titles == ["Kommunane blir bedne om å busetje flyktningar neste år"]
     screenshot(page, "home-nn")
@@ -70,6 +82,13 @@ def test_a_nynorsk_visitor_reads_the_nynorsk_pressroom_and_its_release(new_page,
     page.wait_for_url(f"**/nn/releases/{SEED_NN_SLUG}/")
     assert interface_language(page) == "nn"
     assert page.locator("h1").inner_text() == "Kommunane blir bedne om å busetje flyktningar neste år"
+    # "Om oss" and the press contacts' titles in nynorsk.
+    assert (
+        page.locator(".about .prose")
+        .inner_text()
+        .startswith("Integrerings- og mangfaldsdirektoratet (IMDi) er eit fagdirektorat")
+    )
+    assert page.title().endswith(NN_NAME)
     # Its other versions, each named in its own language.
     versions = page.locator(".translation-link a")
     assert sorted(versions.evaluate_all("links => links.map(a => a.lang)")) == ["en", "nb"]

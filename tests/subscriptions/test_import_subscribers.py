@@ -186,3 +186,67 @@ def test_extra_and_missing_cells_and_a_bom_are_handled(tmp_path, topics):
     out, err = run(tmp_path, text)
     assert err == ""
     assert set(Subscriber.objects.values_list("email", flat=True)) == {"kari@example.no", "ola@example.no"}
+
+
+# The releases' languages
+
+
+def languages_of(email):
+    subscriber = Subscriber.objects.get(email=email)
+    return (
+        subscriber.language,
+        subscriber.norwegian,
+        subscriber.english,
+        sorted(f"{t.language}:{t.slug}" for t in subscriber.topics.all()),
+    )
+
+
+def test_export_and_import_keep_the_release_languages_and_topics_of_both(tmp_path, topics):
+    nynorsk = TopicFactory(name="Busetjing", slug="busetjing", language="nn")
+    both = SubscriberFactory(email="begge@example.no", language="nb", norwegian=True, english=True)
+    both.topics.set([topics["bosetting"], topics["settlement"], nynorsk])
+    both.all_topics = False
+    both.save()
+    SubscriberFactory(email="english@example.no", language="nn", norwegian=False, english=True)
+    SubscriberFactory(email="nynorsk@example.no", language="nn", norwegian=True, english=False)
+    before = {email: languages_of(email) for email in Subscriber.objects.values_list("email", flat=True)}
+    path = tmp_path / "export.csv"
+    call_command("export_subscribers", "--output", str(path), stderr=io.StringIO())
+    Subscriber.objects.all().delete()
+
+    out, err = run(tmp_path, path.read_text(encoding="utf-8"), "--confirmed", "--consent-note", "flytta")
+
+    assert err == ""
+    assert {email: languages_of(email) for email in before} == before
+    assert before["begge@example.no"] == ("nb", True, True, ["en:settlement", "nb:bosetting", "nn:busetjing"])
+    assert before["english@example.no"][1:3] == (False, True)
+
+
+def test_blank_release_columns_give_the_releases_of_the_interface_language(tmp_path, topics):
+    run(tmp_path, "email,language,norwegian,english\nkari@example.no,nb,,\nanna@example.com,en,,yes\n")
+
+    assert languages_of("kari@example.no")[:3] == ("nb", True, False)
+    assert languages_of("anna@example.com")[:3] == ("en", False, True)
+
+
+def test_bad_release_columns_are_named_by_line_and_nothing_is_imported(tmp_path, topics):
+    text = (
+        "email,language,norwegian,english,topics\n"
+        "kari@example.no,nb,kanskje,no,\n"  # line 2
+        "ola@example.no,nb,no,no,\n"  # line 3: neither
+        "per@example.no,nb,yes,no,settlement\n"  # line 4: an English topic, no English releases
+        "anna@example.com,en,no,yes,xx:settlement\n"  # line 5: no such language
+        "fine@example.no,nn,JA,Nei,\n"  # line 6: fine
+    )
+
+    with pytest.raises(CommandError, match=r"4 invalid row\(s\): nothing was imported"):
+        _out, err = run(tmp_path, text)
+    assert not Subscriber.objects.exists()
+
+    _out, err = run(tmp_path, text, "--dry-run", "--skip-invalid")
+    assert err.splitlines() == [
+        "Line 2: invalid: norwegian must be yes or no, not 'kanskje'",
+        "Line 3: invalid: norwegian and english are both no: a subscriber gets at least one of them",
+        "Line 4: invalid: no nb topic with slug 'settlement'",
+        "Line 5: invalid: no xx topic with slug 'settlement'",
+    ]

@@ -1,15 +1,17 @@
 import csv
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from subscriptions import services
 
 
 class Command(BaseCommand):
     help = (
-        "Import subscribers from a UTF-8 CSV file with the columns email, language (nb or en) and topics "
-        "(topic slugs separated by semicolons; empty for all topics), and optionally frequency. Each new "
+        "Import subscribers from a UTF-8 CSV file with the columns email, language (nb, nn or en) and "
+        "topics (topic slugs separated by semicolons, en:slug for a topic of another language; empty for "
+        "all topics), and optionally frequency and norwegian and english (yes or no: the releases they get; "
+        "blank: those of their language), as export_subscribers writes them. Each new "
         "subscriber gets a confirmation email, unless --confirmed is given with a --consent-note saying how "
         "they consented. Duplicates and suppressed (erased) addresses are skipped and reported. Any invalid "
         "row aborts the import with nothing imported, unless --skip-invalid."
@@ -28,6 +30,9 @@ class Command(BaseCommand):
             "--skip-invalid", action="store_true", help="Import the valid rows, skip the rest"
         )
 
+    # The report is in English, like the rest of the command's output (the emails it sends are in each
+    # subscriber's language all the same).
+    @no_translations
     def handle(self, *args, file, confirmed, consent_note, dry_run, skip_invalid, **options):
         if confirmed and not consent_note.strip():
             raise CommandError(

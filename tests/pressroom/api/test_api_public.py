@@ -148,6 +148,7 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
             "id": active.pk,
             "name": "Kari",
             "role": active.role,
+            "roles": {"nb": active.role, "nn": active.role, "en": active.role},
             "email": active.email,
             "phone": active.phone,
             "photo_url": None,

@@ -83,6 +83,26 @@ def test_newsroom_profile(seeded):
     assert "<li>være fagmyndighet for tolking i offentlig sektor</li></ul>" in newsroom.about
 
 
+def test_the_profile_and_the_contacts_titles_in_nynorsk_and_english(seeded):
+    newsroom = Newsroom.load()
+    nynorsk, english = newsroom.in_language("nn"), newsroom.in_language("en")
+
+    assert nynorsk.name == "Integrerings- og mangfaldsdirektoratet (IMDi)"
+    assert nynorsk.tagline == "Pressemeldingar og nyheiter om integrering, busetjing og mangfald"
+    assert nynorsk.about.startswith("<p>Integrerings- og mangfaldsdirektoratet (IMDi) er eit fagdirektorat")
+    assert nynorsk.about.count("<li>") == 7
+    assert english.name == "The Directorate of Integration and Diversity (IMDi)"
+    assert english.about.count("<li>") == 7
+    # Only the sign-up box and the email footer are left to the standard texts, in every language.
+    assert nynorsk.fallbacks() == english.fallbacks() == ["signup_text", "email_footer"]
+    kari = Contact.objects.get(email="kari.nordmann@example.no")
+    assert [newsroom.in_language(code).role(kari) for code in ("nb", "nn", "en")] == [
+        "Kommunikasjonsrådgiver", "Kommunikasjonsrådgivar", "Communications adviser"
+    ]  # fmt: skip
+    for contact in Contact.objects.all():
+        assert {t.language for t in contact.translations.all()} == {"nn", "en"}
+
+
 def test_topics(seeded):
     nb = set(Topic.objects.filter(language="nb").values_list("name", flat=True))
     en = Topic.objects.filter(language="en")

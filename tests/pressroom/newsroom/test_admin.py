@@ -507,6 +507,8 @@ def test_newsroom_add_form_saves_the_profile(admin_client):
             "email": "",
             "phone": "",
             "default_language": "nb",
+            "translations-TOTAL_FORMS": "0",
+            "translations-INITIAL_FORMS": "0",
         },
     )
 

@@ -203,7 +203,12 @@ def test_saves_through_the_editors_api_make_versions():
 def test_the_newsroom_profile_keeps_its_versions(client):
     newsroom = NewsroomFactory(name="IMDi")
     url = reverse("admin:newsroom_newsroom_change", args=[newsroom.pk])
-    data = {"name": "Integrerings- og mangfoldsdirektoratet", "default_language": "nb"}
+    data = {
+        "name": "Integrerings- og mangfoldsdirektoratet",
+        "default_language": "nb",
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
+    }
 
     response = client.post(url, data)
 

@@ -16,7 +16,15 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from pressroom.analytics.models import ReleaseStat
-from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, Topic
+from pressroom.newsroom.models import (
+    Attachment,
+    Contact,
+    ContactTranslation,
+    Newsroom,
+    NewsroomTranslation,
+    Release,
+    Topic,
+)
 from pressroom.portability import archive as portability
 from pressroom.press.models import Announcement, Correction, Journalist, PressList, PressListMember
 from subscriptions.models import Mailing, Subscriber, Suppression, email_hash
@@ -409,6 +417,26 @@ def rewrite_archive(path, change):
     with zipfile.ZipFile(path, "w") as archive:
         for name, content in entries.items():
             archive.writestr(name, content)
+
+
+def test_the_profile_and_contacts_titles_travel_in_every_language(tmp_path, media):
+    objects = newsroom_everything()
+    Newsroom.objects.filter(pk=1).update(signup_text="Meld deg på.", email_footer="Postboks 1")
+    NewsroomTranslation.objects.create(
+        newsroom=Newsroom.load(), language="nn", name="Direktoratet", about="<p>Om oss på nynorsk</p>"
+    )
+    ContactTranslation.objects.create(contact=objects["kari"], language="en", role="Press officer")
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    run("import_newsroom", str(path))
+
+    newsroom = Newsroom.load()
+    assert (newsroom.signup_text, newsroom.email_footer) == ("Meld deg på.", "Postboks 1")
+    assert newsroom.in_language("nn").name == "Direktoratet"
+    assert newsroom.in_language("nn").about == "<p>Om oss på nynorsk</p>"
+    assert newsroom.in_language("en").role(Contact.objects.get(pk=objects["kari"].pk)) == "Press officer"
 
 
 def test_translation_groups_travel_with_every_version(tmp_path, media):

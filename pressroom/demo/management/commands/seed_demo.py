@@ -12,7 +12,16 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from pressroom.newsroom import services
-from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.newsroom.models import (
+    Attachment,
+    Contact,
+    ContactTranslation,
+    Newsroom,
+    NewsroomTranslation,
+    Release,
+    ReleaseContact,
+    Topic,
+)
 
 NEWSROOM = {
     "name": "Integrerings- og mangfoldsdirektoratet (IMDi)",
@@ -37,6 +46,46 @@ NEWSROOM = {
     ),
 }
 
+# The profile in the other languages (NewsroomTranslation); the demo's sign-up box and email footer are
+# the standard ones, so they are left blank.
+NEWSROOM_TRANSLATIONS = {
+    "nn": {
+        "name": "Integrerings- og mangfaldsdirektoratet (IMDi)",
+        "tagline": "Pressemeldingar og nyheiter om integrering, busetjing og mangfald",
+        "about": (
+            "<p>Integrerings- og mangfaldsdirektoratet (IMDi) er eit fagdirektorat og kompetansesenter som "
+            "skal bidra til å utvikle og setje i verk integreringspolitikken til regjeringa. IMDi skal</p>"
+            "<ul>"
+            "<li>ta vare på arbeidet med busetjing av flyktningar</li>"
+            "<li>leggje til rette for at fleire innvandrarar deltek i arbeids- og samfunnslivet</li>"
+            "<li>arbeide mot negativ sosial kontroll, tvangsekteskap og kjønnslemlesting</li>"
+            "<li>gi faglege innspel til vidareutvikling av integreringspolitikken og sørgje for god "
+            "samordning på feltet</li>"
+            "<li>produsere og formidle forsking, utgreiingar, statistikk og god praksis</li>"
+            "<li>bidra til ein profesjonell og serviceinnstilt offentleg sektor</li>"
+            "<li>vere fagstyresmakt for tolking i offentleg sektor</li>"
+            "</ul>"
+        ),
+    },
+    "en": {
+        "name": "The Directorate of Integration and Diversity (IMDi)",
+        "tagline": "Press releases and news about integration, the settlement of refugees and diversity",
+        "about": (
+            "<p>The Directorate of Integration and Diversity (IMDi) is a directorate and centre of expertise "
+            "that helps develop and carry out the government's integration policy. IMDi</p>"
+            "<ul>"
+            "<li>works on the settlement of refugees in the municipalities</li>"
+            "<li>helps more immigrants take part in working life and in society</li>"
+            "<li>works against negative social control, forced marriage and female genital mutilation</li>"
+            "<li>gives expert advice on integration policy and coordinates the work in the field</li>"
+            "<li>produces and shares research, studies, statistics and good practice</li>"
+            "<li>helps make the public sector professional and service-minded</li>"
+            "<li>is the authority on interpreting in the public sector</li>"
+            "</ul>"
+        ),
+    },
+}
+
 # (slug, name, language)
 TOPICS = [
     ("integrering", "Integrering", "nb"),
@@ -58,6 +107,13 @@ CONTACTS = [
     {"email": "statistikk@example.no", "name": "Eva Eksempel", "role": "Seniorrådgiver, statistikk",
      "phone": "+47 400 00 003", "order": 3},
 ]  # fmt: skip
+
+# The contacts' titles in the other languages (ContactTranslation), by the contact's email.
+CONTACT_TITLES = {
+    "kari.nordmann@example.no": {"nn": "Kommunikasjonsrådgivar", "en": "Communications adviser"},
+    "pressevakt@example.no": {"nn": "Pressevakt", "en": "Press officer on duty"},
+    "statistikk@example.no": {"nn": "Seniorrådgivar, statistikk", "en": "Senior adviser, statistics"},
+}
 
 # The seed release, as IMDi published it.
 SEED_SLUG = "flere-flyktninger-over-til-arbeid-etter-endt-introduksjonsprogram"
@@ -321,6 +377,11 @@ class Command(BaseCommand):
             if not Newsroom.objects.exists():
                 Newsroom(**NEWSROOM).save()
                 created["newsroom"] += 1
+            newsroom = Newsroom.load()
+            for language, texts in NEWSROOM_TRANSLATIONS.items():
+                NewsroomTranslation.objects.get_or_create(
+                    newsroom=newsroom, language=language, defaults=texts
+                )
             topics = {}
             for slug, name, language in TOPICS:
                 topics[slug], new = Topic.objects.get_or_create(
@@ -333,6 +394,10 @@ class Command(BaseCommand):
                     email=data["email"], defaults=data
                 )
                 created["contacts"] += new
+                for language, role in CONTACT_TITLES.get(data["email"], {}).items():
+                    ContactTranslation.objects.get_or_create(
+                        contact=contacts[data["email"]], language=language, defaults={"role": role}
+                    )
             now = timezone.now()
             for demo in RELEASES:
                 release, new = self.release(demo, topics, contacts, now)
