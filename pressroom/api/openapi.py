@@ -323,14 +323,9 @@ def input_schemas():
                     "description": "Required, and not blank, when the file is an image (400 otherwise).",
                     "x-required-when": "the file is an image (JPEG, PNG, WebP or GIF)",
                 },
-                captions={
-                    "description": 'A video\'s captions: WebVTT in UTF-8 (the first line "WEBVTT", at least '
-                    "one cue). Only for videos (MP4, WebM). Required when the release is published or "
-                    "scheduled (400), and before it may be (409 from publish).",
-                    "x-required-when": "the file is a video and the release is published or scheduled",
+                captions_language={
+                    "description": "The language of a video's captions; empty: the release's."
                 },
-                captions_language={"description": "The captions' language; empty: the release's."},
-                poster={"description": "A video's poster image (JPEG, PNG, WebP or GIF). Only for videos."},
             ),
             required=required_fields(AttachmentApiForm),
         ),
@@ -622,9 +617,12 @@ def paths():
                     },
                 },
                 ok_status="201",
-                description="Checked like an upload in the admin: type by content, size limit (videos have "
-                "their own), alt text for images, WebVTT captions and a poster image for videos. Images get "
-                "web and thumbnail renditions, videos those of their poster.",
+                description="Checked like an upload in the admin: type by content, size limit (videos, MP4 "
+                "or WebM, have their own), alt text for images. A video may come with `captions` (WebVTT "
+                "in UTF-8: the first line `WEBVTT`, at least one cue) and a `poster` image; only videos "
+                "may. Captions are required for a video added to a published or scheduled release (400), "
+                "and before a release with a video is published (409 from publish). Images get web and "
+                "thumbnail renditions, videos those of their poster.",
                 parameters=[RELEASE_ID],
                 body={
                     "required": True,

@@ -126,7 +126,9 @@ def link_form(release, **overrides):
 def test_an_editor_adds_a_video_link_by_its_address(admin_client):
     release = ReleaseFactory()
 
-    response = admin_client.post(reverse("admin:newsroom_release_change", args=[release.pk]), link_form(release))
+    response = admin_client.post(
+        reverse("admin:newsroom_release_change", args=[release.pk]), link_form(release)
+    )
 
     assert response.status_code == 302
     link = release.video_links.get()
