@@ -381,8 +381,8 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["order", "pk"]
-        verbose_name = _("image, video or document")
-        verbose_name_plural = _("images, videos and documents")
+        verbose_name = _("image or document")
+        verbose_name_plural = _("images and documents")
 
     def __str__(self):
         return self.title or self.filename
