@@ -9,6 +9,7 @@ from django.utils import translation
 from pressroom.newsroom import embeds
 from pressroom.newsroom.models import VideoLink
 from tests.factories import ReleaseFactory, VideoLinkFactory
+from tests.pressroom.newsroom.test_admin import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -95,30 +96,16 @@ def test_a_row_written_around_the_form_is_checked_by_the_model():
 
 
 def link_form(release, **overrides):
-    data = {
-        "title": release.title,
-        "slug": release.slug,
-        "kind": release.kind,
-        "language": release.language,
-        "lead": release.lead,
-        "body": release.body,
-        "translation_of": "",
-        "attachments-TOTAL_FORMS": "0",
-        "attachments-INITIAL_FORMS": "0",
-        "attachments-MIN_NUM_FORMS": "0",
-        "attachments-MAX_NUM_FORMS": "1000",
-        "video_links-TOTAL_FORMS": "1",
-        "video_links-INITIAL_FORMS": "0",
-        "video_links-MIN_NUM_FORMS": "0",
-        "video_links-MAX_NUM_FORMS": "1000",
-        "video_links-0-url": "https://youtu.be/dQw4w9WgXcQ",
-        "video_links-0-title": "Intervju",
-        "video_links-0-order": "0",
-        "release_contacts-TOTAL_FORMS": "0",
-        "release_contacts-INITIAL_FORMS": "0",
-        "release_contacts-MIN_NUM_FORMS": "0",
-        "release_contacts-MAX_NUM_FORMS": "1000",
-    }
+    """RELEASE's change form as posted with one new video link."""
+    data = form_data(
+        title=release.title, slug=release.slug, lead=release.lead, body=release.body,
+        **{
+            "video_links-TOTAL_FORMS": "1",
+            "video_links-0-url": "https://youtu.be/dQw4w9WgXcQ",
+            "video_links-0-title": "Intervju",
+            "video_links-0-order": "0",
+        },
+    )  # fmt: skip
     data.update(overrides)
     return data
 

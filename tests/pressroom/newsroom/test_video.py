@@ -22,6 +22,7 @@ from tests.factories import (
     vtt_bytes,
     webm_bytes,
 )
+from tests.pressroom.newsroom.test_admin import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -262,39 +263,20 @@ def test_the_admins_confirmation_page_refuses_a_captionless_video(admin_client):
 
 def change_form(release, video, **overrides):
     """RELEASE's change form as posted with its one attachment VIDEO, unchanged unless OVERRIDES."""
-    data = {
-        "title": release.title,
-        "slug": release.slug,
-        "kind": release.kind,
-        "language": release.language,
-        "lead": release.lead,
-        "body": release.body,
-        "translation_of": "",
-        "attachments-TOTAL_FORMS": "1",
-        "attachments-INITIAL_FORMS": "1",
-        "attachments-MIN_NUM_FORMS": "0",
-        "attachments-MAX_NUM_FORMS": "1000",
-        "attachments-0-id": str(video.pk),
-        "attachments-0-release": str(release.pk),
-        "attachments-0-title": video.title,
-        "attachments-0-order": "0",
-        "attachments-0-alt_text": "",
-        "attachments-0-caption": "",
-        "attachments-0-credit": "",
-        "attachments-0-licence": "",
-        "attachments-0-thumbnail": "contain",
-        "attachments-0-focal_x": "0.5",
-        "attachments-0-focal_y": "0.5",
-        "attachments-0-captions_language": "",
-        "video_links-TOTAL_FORMS": "0",
-        "video_links-INITIAL_FORMS": "0",
-        "video_links-MIN_NUM_FORMS": "0",
-        "video_links-MAX_NUM_FORMS": "1000",
-        "release_contacts-TOTAL_FORMS": "0",
-        "release_contacts-INITIAL_FORMS": "0",
-        "release_contacts-MIN_NUM_FORMS": "0",
-        "release_contacts-MAX_NUM_FORMS": "1000",
-    }
+    data = form_data(
+        title=release.title, slug=release.slug, lead=release.lead, body=release.body,
+        **{
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-INITIAL_FORMS": "1",
+            "attachments-0-id": str(video.pk),
+            "attachments-0-release": str(release.pk),
+            "attachments-0-title": video.title,
+            "attachments-0-order": "0",
+            "attachments-0-thumbnail": "contain",
+            "attachments-0-focal_x": "0.5",
+            "attachments-0-focal_y": "0.5",
+        },
+    )  # fmt: skip
     data.update(overrides)
     return data
 
@@ -528,3 +510,19 @@ def test_a_page_with_only_a_youtube_link_allows_only_youtubes_player(client):
 
     assert "frame-src https://www.youtube-nocookie.com;" in response["Content-Security-Policy"] + ";"
     assert "Play video from YouTube" in response.content.decode()
+
+
+def test_the_bulk_publish_action_refuses_a_captionless_video(admin_client):
+    release = ReleaseFactory()
+    AttachmentFactory(release=release, video=True, captions="")
+    other = ReleaseFactory()
+
+    response = admin_client.post(
+        reverse("admin:newsroom_release_changelist"),
+        {"action": "publish_now", "_selected_action": [release.pk, other.pk], "confirm": "1"},
+        follow=True,
+    )
+
+    assert "has a video without captions" in response.content.decode()
+    assert Release.objects.get(pk=release.pk).status == Release.Status.DRAFT
+    assert Release.objects.get(pk=other.pk).status == Release.Status.PUBLISHED
