@@ -431,7 +431,7 @@ class Attachment(models.Model):
 
     @property
     def captions_label(self):
-        """The captions' language as the video player lists it, in that language ("Norsk bokmål")."""
+        """The captions' language as the video player lists it, in that language ("Norsk (bokmål)")."""
         return translation.get_language_info(self.captions_srclang)["name_local"].capitalize()
 
     @property
@@ -454,24 +454,29 @@ class Attachment(models.Model):
         errors = {}
         if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
             errors["alt_text"] = _("Images need an alt text.")
-        for name, check, extension in (("captions", uploads.check_captions, "vtt"), ("poster", None, None)):
+        if self.kind == self.Kind.VIDEO:
+            errors |= self.clean_video_files()
+        else:
+            for name in ("captions", "poster"):
+                if getattr(self, name):
+                    errors[name] = _("Only videos have captions and a poster image.")
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_video_files(self):
+        """Check a video's newly uploaded captions (WebVTT) and poster (an image, by the image rules) and
+        give them safe names; {field: messages} of what is refused."""
+        errors = {}
+        for name, check in (("captions", uploads.check_captions), ("poster", uploads.check_poster)):
             field_file = getattr(self, name)
-            if not field_file:
-                continue
-            if self.kind != self.Kind.VIDEO:
-                errors[name] = _("Only videos have captions and a poster image.")
-            elif not field_file._committed:
+            if field_file and not field_file._committed:
                 try:
-                    if check is not None:
-                        check(field_file.file)
-                    else:
-                        extension = uploads.check_poster(field_file.file).extension
+                    extension = check(field_file.file)
                 except ValidationError as exc:
                     errors[name] = exc.messages
                 else:
                     field_file.name = uploads.safe_filename(field_file.name, extension)
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def stored_value(self, name):
         """The value of field NAME as the database has it; None for a new row."""

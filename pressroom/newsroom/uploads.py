@@ -243,7 +243,8 @@ def _detect_webm(head):
 
 def check_captions(upload):
     """Check that UPLOAD is a WebVTT captions file: UTF-8 text that starts with "WEBVTT" and has cues,
-    within PRESSROOM_MAX_CAPTIONS_KB. Raise ValidationError with a clear message otherwise."""
+    within PRESSROOM_MAX_CAPTIONS_KB; return its extension. Raise ValidationError with a clear message
+    otherwise."""
     limit = settings.PRESSROOM_MAX_CAPTIONS_KB
     if upload.size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
@@ -270,14 +271,15 @@ def check_captions(upload):
         raise ValidationError(
             _("The captions file has no cues (lines such as “00:00.000 --> 00:04.000”)."), code="no_cues"
         )
+    return "vtt"
 
 
 def check_poster(upload):
-    """Check that UPLOAD is an image by the rules for images; return what detect() found."""
+    """Check that UPLOAD is an image by the rules for images; return its extension."""
     detected = detect(upload)
     if detected.kind != "image":
         raise ValidationError(_("The poster must be an image: JPEG, PNG, WebP or GIF."), code="type")
-    return detected
+    return detected.extension
 
 
 def _detect_zip(upload):
