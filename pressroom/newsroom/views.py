@@ -530,10 +530,8 @@ def byte_range_response(request, name, content_type):
         return None
     size = default_storage.size(name)
     first, last = match.groups()
-    if first == "":
-        start, end = max(0, size - int(last)), size - 1
-        if int(last) == 0:
-            start = size
+    if first == "":  # the last LAST bytes ("bytes=-0" asks for none: 416)
+        start, end = size - min(int(last), size), size - 1
     else:
         start, end = int(first), min(int(last) if last else size - 1, size - 1)
     if start >= size or start > end:
