@@ -172,6 +172,10 @@ class ReleaseMessage(PersonalMessage):
                 for a in release.images
             ],  # fmt: skip
             "documents": [(a, file_url(a, a.get_absolute_url(), test)) for a in release.documents],
+            # A video cannot play in an email: its poster and a link to the release page, where it plays.
+            "videos": [(a, file_url(a, a.poster_url, test) if a.poster_url else "") for a in release.videos],
+            "video_links": list(release.video_links.all()),
+            "videos_url": settings.SITE_URL + release.get_absolute_url() + "#videos-title",
             "contacts": newsroom.contacts(rc.contact for rc in contacts),
             "test": test,
             "chrome_language": chrome or release.language,

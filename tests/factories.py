@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from pressroom.demo.management.commands.seed_demo import pdf_document
-from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
+from pressroom.newsroom.models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic, VideoLink
 from pressroom.newsroom.services import set_version_of
 
 
@@ -25,6 +25,34 @@ def png_bytes(width=24, height=16, color=(200, 40, 40)):
 def pdf_bytes(text="Pressroom"):
     """A minimal, valid one-page PDF."""
     return pdf_document([(12, text)])
+
+
+def mp4_box(kind, payload=b""):
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def mp4_bytes(brand=b"isom"):
+    """A structurally valid MP4 (file type, movie and media data boxes), without real frames."""
+    return (
+        mp4_box(b"ftyp", brand + b"\x00\x00\x02\x00" + brand)
+        + mp4_box(b"moov", mp4_box(b"mvhd", bytes(100)))
+        + mp4_box(b"mdat", bytes(64))
+    )
+
+
+def webm_bytes(doctype=b"webm"):
+    """A WebM EBML header with its document type, and the start of a Matroska segment."""
+    children = (
+        b"\x42\x86\x81\x01" b"\x42\xf7\x81\x01" b"\x42\xf2\x81\x04" b"\x42\xf3\x81\x08"
+        + b"\x42\x82" + bytes([0x80 | len(doctype)]) + doctype
+        + b"\x42\x87\x81\x02" b"\x42\x85\x81\x02"
+    )  # fmt: skip
+    header = b"\x1a\x45\xdf\xa3" + bytes([0x80 | len(children)]) + children
+    return header + b"\x18\x53\x80\x67\x01\xff\xff\xff\xff\xff\xff\xff" + bytes(32)
+
+
+def vtt_bytes(text="Hei, og velkommen."):
+    return f"WEBVTT\n\n00:00.000 --> 00:02.000\n{text}\n".encode()
 
 
 class NewsroomFactory(factory.django.DjangoModelFactory):
@@ -140,6 +168,25 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
             credit="",
             licence="",
         )
+        # A video with captions and a poster (whose renditions are the video's).
+        video = factory.Trait(
+            file=factory.LazyFunction(lambda: ContentFile(mp4_bytes(), name="film.mp4")),
+            captions=factory.LazyFunction(lambda: ContentFile(vtt_bytes(), name="film.vtt")),
+            poster=factory.LazyFunction(lambda: ContentFile(png_bytes(64, 36), name="plakat.png")),
+            title="Film",
+            alt_text="",
+        )
+
+
+class VideoLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VideoLink
+
+    release = factory.SubFactory(ReleaseFactory)
+    provider = VideoLink.Provider.YOUTUBE
+    video_id = "dQw4w9WgXcQ"
+    title = "Intervju med direktøren"
+    order = factory.Sequence(lambda n: n)
 
 
 def full_release(*, images=1, documents=1, contacts=1, topics=1, **kwargs):

@@ -52,13 +52,18 @@ class ReleaseApiForm(ReleaseAdminForm):
 
 class AttachmentApiForm(forms.ModelForm):
     """Validated like the admin's upload: the form runs `Attachment.full_clean()`, which checks the
-    file's content, size and type and asks images for an alt text."""
+    file's content, size and type, asks images for an alt text and checks a video's captions and poster.
+    A video without captions may be uploaded to a draft; a published or scheduled release takes a video
+    only with its captions."""
 
     order = forms.IntegerField(required=False, min_value=0, max_value=2147483647)
 
     class Meta:
         model = Attachment
-        fields = ["file", "title", "caption", "alt_text", "credit", "licence", "order"]
+        fields = [
+            "file", "title", "caption", "alt_text", "credit", "licence", "order",
+            "captions", "captions_language", "poster",
+        ]  # fmt: skip
 
     def clean_order(self):
         """After the release's other attachments unless the client says otherwise."""
@@ -67,9 +72,15 @@ class AttachmentApiForm(forms.ModelForm):
             order = self.instance.release.attachments.count()
         return order
 
+    def _post_clean(self):
+        super()._post_clean()  # the model's validation: the kind of the file is known after it
+        release = self.instance.release
+        if self.instance.is_video and not self.instance.captions and release.status != Release.Status.DRAFT:
+            self.add_error("captions", Attachment.CAPTIONS_REQUIRED)
+
     def is_too_large(self):
         upload = self.files.get("file")
-        return upload is not None and upload.size > uploads.max_upload_bytes()
+        return upload is not None and upload.size > uploads.limit_for(upload)
 
 
 class EditorFilterForm(QueryForm):
@@ -297,7 +308,7 @@ def publish(request, pk):
         services.publish_release(release=release, at=at, user=request.api_token.user)
     except services.AlreadyPublished as exc:
         raise ApiError(409, {"at": exc.messages}) from None
-    except services.NotApproved as exc:
+    except (services.NotApproved, services.MissingCaptions) as exc:
         raise ApiError(409, {"__all__": exc.messages}) from None
     return release_response(release)
 
@@ -319,7 +330,7 @@ def attachments(request, pk):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > uploads.max_upload_bytes() + MULTIPART_OVERHEAD:
+    if length > uploads.max_request_bytes() + MULTIPART_OVERHEAD:
         raise ApiError(413, {"file": [_("The file is larger than the upload limit.")]})
     if request.content_type != "multipart/form-data":
         raise ApiError(415, {"__all__": [_("Upload the file as multipart/form-data, in the field “file”.")]})

@@ -11,7 +11,7 @@ other data, in words and `x-` notes. Schemathesis checks the whole against the s
 from django.conf import settings
 from django.shortcuts import render
 
-from pressroom.newsroom.models import Attachment, Language, Release
+from pressroom.newsroom.models import Attachment, Language, Release, VideoLink
 
 from .editor import AttachmentApiForm, EditorFilterForm, ReleaseApiForm, required_on_create
 from .formschema import field_schema, form_properties, required_fields
@@ -138,7 +138,33 @@ SCHEMAS = {
             "renditions": obj(
                 {"web": nullable(URL), "thumb": nullable(URL)},
             )
-            | {"description": "Web (1600 px) and thumbnail (640 px) versions of an image; null otherwise."},
+            | {
+                "description": "Web (1600 px) and thumbnail (640 px) versions of an image, or of a video's "
+                "poster; null otherwise."
+            },
+            "captions_url": nullable(
+                {**URL, "description": "A video's captions (WebVTT); null for other files and until added."}
+            ),
+            "captions_language": nullable(
+                {"type": "string", "enum": LANGUAGES, "description": "The language of a video's captions."}
+            ),
+            "poster_url": nullable(
+                {**URL, "description": "A video's poster image (its web rendition); null without one."}
+            ),
+        }
+    ),
+    "VideoLink": obj(
+        {
+            "provider": {"type": "string", "enum": [choice.value for choice in VideoLink.Provider]},
+            "video_id": STRING,
+            "title": STRING,
+            "order": {"type": "integer", "minimum": 0},
+            "url": {**URL, "description": "The video's page at its provider."},
+            "embed_url": {
+                **URL,
+                "description": "The provider's player: youtube-nocookie.com, or player.vimeo.com with "
+                "dnt=1. The release page loads it only when the reader asks.",
+            },
         }
     ),
     "Translation": obj(
@@ -173,6 +199,7 @@ SCHEMAS = {
             "updated_at": DATETIME,
             "topics": {"type": "array", "items": ref("Topic")},
             "attachments": {"type": "array", "items": ref("Attachment")},
+            "video_links": {"type": "array", "items": ref("VideoLink")},
             "contacts": {"type": "array", "items": ref("Contact")},
             "translations": {
                 "type": "array",
@@ -253,6 +280,7 @@ SCHEMAS = {
                 "items": obj({"id": ID, "name": STRING, "order": {"type": "integer", "minimum": 0}}),
             },
             "attachments": {"type": "array", "items": ref("Attachment")},
+            "video_links": {"type": "array", "items": ref("VideoLink")},
         }
     ),
     "EditorReleasePage": obj(
@@ -314,6 +342,9 @@ def input_schemas():
                 alt_text={
                     "description": "Required, and not blank, when the file is an image (400 otherwise).",
                     "x-required-when": "the file is an image (JPEG, PNG, WebP or GIF)",
+                },
+                captions_language={
+                    "description": "The language of a video's captions; empty: the release's."
                 },
             ),
             required=required_fields(AttachmentApiForm),
@@ -573,7 +604,7 @@ def paths():
                 "scheduled; a published release must be unpublished before it can be scheduled (409). "
                 "Needs the publish permission (`newsroom.publish_release`, as does unpublishing); under the "
                 "four-eyes rule a release not approved by someone other than its last editor is refused "
-                "(409).",
+                "(409), as is a release with a video that has no captions.",
                 parameters=[RELEASE_ID],
                 body=json_body("PublishInput", required=False),
                 errors=[
@@ -606,8 +637,12 @@ def paths():
                     },
                 },
                 ok_status="201",
-                description="Checked like an upload in the admin: type by content, size limit, alt text for "
-                "images. Images get web and thumbnail renditions.",
+                description="Checked like an upload in the admin: type by content, size limit (videos, MP4 "
+                "or WebM, have their own), alt text for images. A video may come with `captions` (WebVTT "
+                "in UTF-8: the first line `WEBVTT`, at least one cue) and a `poster` image; only videos "
+                "may. Captions are required for a video added to a published or scheduled release (400), "
+                "and before a release with a video is published (409 from publish). Images get web and "
+                "thumbnail renditions, videos those of their poster.",
                 parameters=[RELEASE_ID],
                 body={
                     "required": True,

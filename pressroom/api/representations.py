@@ -35,7 +35,7 @@ def public_releases_queryset():
 def editor_releases_queryset():
     contacts = ReleaseContact.objects.select_related("contact")
     return Release.objects.prefetch_related(
-        "topics", "attachments", Prefetch("release_contacts", queryset=contacts)
+        "topics", "attachments", "video_links", Prefetch("release_contacts", queryset=contacts)
     )
 
 
@@ -94,7 +94,7 @@ def contact_data(contact, newsroom, language=None):
 
 def attachment_data(attachment):
     renditions = {"web": None, "thumb": None}
-    if attachment.is_image:
+    if attachment.is_image or attachment.is_video:
         for name in renditions:
             if getattr(attachment, name):
                 renditions[name] = absolute(attachment.get_rendition_url(name))
@@ -114,6 +114,20 @@ def attachment_data(attachment):
         "order": attachment.order,
         "url": absolute(attachment.get_absolute_url()),
         "renditions": renditions,
+        "captions_url": absolute(attachment.captions_url) if attachment.captions_url else None,
+        "captions_language": attachment.captions_srclang if attachment.is_video else None,
+        "poster_url": absolute(attachment.poster_url) if attachment.poster_url else None,
+    }
+
+
+def video_link_data(link):
+    return {
+        "provider": link.provider,
+        "video_id": link.video_id,
+        "title": link.title,
+        "order": link.order,
+        "url": link.watch_url,
+        "embed_url": link.embed_url,
     }
 
 
@@ -148,6 +162,7 @@ def public_release_data(release, translations=None, newsroom=None):
         "updated_at": iso(release.updated_at),
         "topics": [topic_data(topic) for topic in release.topics.all()],
         "attachments": [attachment_data(attachment) for attachment in release.attachments.all()],
+        "video_links": [video_link_data(link) for link in release.video_links.all()],
         "contacts": [
             contact_data(rc.contact, newsroom, release.language) for rc in release.release_contacts.all()
         ],
@@ -181,6 +196,7 @@ def editor_release_data(release):
             for rc in release.release_contacts.all()
         ],
         "attachments": [attachment_data(attachment) for attachment in release.attachments.all()],
+        "video_links": [video_link_data(link) for link in release.video_links.all()],
     }
 
 

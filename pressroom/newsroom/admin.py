@@ -25,7 +25,7 @@ from js_asset import Media
 from reversion.admin import VersionAdmin
 
 from . import language_report, review, services, signals
-from .forms import ReleaseAdminForm, ScheduleForm
+from .forms import ReleaseAdminForm, ScheduleForm, VideoLinkForm
 from .history import ReleaseHistoryAdmin
 from .models import (
     Attachment,
@@ -37,10 +37,13 @@ from .models import (
     Release,
     ReleaseContact,
     Topic,
+    VideoLink,
 )
 from .profile import TRANSLATED
 
 ADMIN_CSS = {"all": ["pressroom/admin/admin.css"]}
+# What the services refuse to publish or schedule: each is shown to the editor as it says.
+PUBLISHING_REFUSALS = (services.AlreadyPublished, services.NotApproved, services.MissingCaptions)
 
 
 @dataclass
@@ -90,8 +93,28 @@ class ProseEditorCSPMixin:
         return response
 
 
+class AttachmentFormSet(BaseInlineFormSet):
+    """A video is public only with captions: a release that is being published, or is published or
+    scheduled already, may not have (or get) a video without them."""
+
+    publishing = False  # set per request by AttachmentInline.get_formset
+
+    def clean(self):
+        super().clean()
+        if not self.publishing and self.instance.status == Release.Status.DRAFT:
+            return
+        for form in self.forms:
+            attachment = form.instance
+            if form.errors or not form.has_changed() and attachment.pk is None:
+                continue
+            if form.cleaned_data.get("DELETE") or not attachment.is_video or attachment.captions:
+                continue
+            form.add_error("captions", Attachment.CAPTIONS_REQUIRED)
+
+
 class AttachmentInline(admin.StackedInline):
     model = Attachment
+    formset = AttachmentFormSet
     extra = 0
     fields = [
         ("preview", "file_info"),
@@ -101,17 +124,30 @@ class AttachmentInline(admin.StackedInline):
         "caption",
         ("credit", "licence"),
         ("thumbnail", "focal_x", "focal_y"),
+        ("captions", "captions_language"),
+        "poster",
     ]
     readonly_fields = ["preview", "file_info"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.publishing = request.method == "POST" and (
+            "_publish" in request.POST or "_schedule" in request.POST
+        )
+        return formset
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "file":
             kwargs["widget"] = ServedFileInput(lambda attachment: attachment.get_absolute_url())
+        elif db_field.name == "captions":
+            kwargs["widget"] = ServedFileInput(lambda attachment: attachment.captions_url)
+        elif db_field.name == "poster":
+            kwargs["widget"] = ServedFileInput(lambda attachment: attachment.poster_url)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
-        if not obj.pk or not obj.is_image or not obj.thumb:
+        if not obj.pk or not (obj.is_image or obj.is_video) or not obj.thumb:
             return "—"
         url = reverse("pressroom:rendition", kwargs={"pk": obj.pk, "name": "thumb"})
         return format_html('<img src="{}" alt="{}" class="pressroom-thumb">', url, obj.alt_text)
@@ -124,6 +160,13 @@ class AttachmentInline(admin.StackedInline):
         if obj.width and obj.height:
             details.append(f"{obj.width} × {obj.height} px")
         return " · ".join(str(detail) for detail in details)
+
+
+class VideoLinkInline(admin.TabularInline):
+    model = VideoLink
+    form = VideoLinkForm
+    extra = 0
+    fields = ["url", "title", "order"]
 
 
 class ReleaseContactInline(admin.TabularInline):
@@ -144,7 +187,7 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
     search_fields = ["title", "lead", "body"]
     date_hierarchy = "published_at"
     filter_horizontal = ["topics"]
-    inlines = [AttachmentInline, ReleaseContactInline]
+    inlines = [AttachmentInline, VideoLinkInline, ReleaseContactInline]
     actions = ["publish_now", "schedule", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "language", "lead", "body"]}),
@@ -351,7 +394,7 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
         if request.method == "POST" and "confirm" in request.POST:
             try:
                 release = services.publish_release(release=release, user=request.user)
-            except services.NotApproved as exc:
+            except (services.NotApproved, services.MissingCaptions) as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
             else:
                 self.message_user(
@@ -368,7 +411,7 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
             at = form.cleaned_data["publish_at"]
             try:
                 services.publish_release(release=release, at=at, user=request.user)
-            except (services.AlreadyPublished, services.NotApproved) as exc:
+            except PUBLISHING_REFUSALS as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
                 return HttpResponseRedirect(self._change_url(release))
             self.message_user(
@@ -417,6 +460,8 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
             return _("It is already published.")
         if services.needs_approval(release) and not (action == review.PUBLISH and release.is_public):
             return services.NotApproved(release).messages[0]
+        if not release.is_public and (videos := release.videos_without_captions()):
+            return services.MissingCaptions(release, videos).messages[0]
         return None
 
     def _render_confirmation(self, request, action, releases, form=None, bulk=False):
@@ -463,7 +508,7 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
         for release in queryset:
             try:
                 act(release)
-            except (services.AlreadyPublished, services.NotApproved) as exc:
+            except PUBLISHING_REFUSALS as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
             else:
                 count += 1

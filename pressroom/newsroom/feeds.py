@@ -1,11 +1,12 @@
 """RSS and Atom feeds of the published releases, for all releases and per topic.
 
 Items carry the full release (lead and body), the topics as categories and the attachments as
-enclosures. RSS 2.0 allows one <enclosure> per item, so the RSS feed lists every attachment as Media
-RSS <media:content> as well. The newsroom is the author of the feed and of every item (Atom requires
-one). Each language's pressroom has its feeds (/feed/rss/, /nn/feed/rss/, /en/feed/rss/), with that
-language's releases only, written in that language and saying so; a topic is in one language, so its
-feeds are in that language's pressroom.
+enclosures. RSS 2.0 allows one <enclosure> per item: the first video if there is one, else the first
+attachment; the RSS feed lists every attachment as Media RSS <media:content> as well, a video with its
+captions (<media:subTitle>) and poster (<media:thumbnail>). The newsroom is the author of the feed and
+of every item (Atom requires one). Each language's pressroom has its feeds (/feed/rss/, /nn/feed/rss/,
+/en/feed/rss/), with that language's releases only, written in that language and saying so; a topic is
+in one language, so its feeds are in that language's pressroom.
 """
 
 import re
@@ -41,11 +42,14 @@ class MediaRssFeed(Rss201rev2Feed):
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
-        for enclosure in item.get("media", ()):
-            handler.addQuickElement(
-                "media:content",
-                attrs={"url": enclosure.url, "fileSize": enclosure.length, "type": enclosure.mime_type},
-            )
+        for enclosure, extra in item.get("media", ()):
+            attrs = {"url": enclosure.url, "fileSize": enclosure.length, "type": enclosure.mime_type}
+            handler.startElement("media:content", {**attrs, **extra.get("attrs", {})})
+            if extra.get("captions"):
+                handler.addQuickElement("media:subTitle", attrs=extra["captions"])
+            if extra.get("thumbnail"):
+                handler.addQuickElement("media:thumbnail", attrs={"url": extra["thumbnail"]})
+            handler.endElement("media:content")
 
 
 class ReleasesFeed(Feed):
@@ -114,7 +118,11 @@ class ReleasesFeed(Feed):
         ]
 
     def item_extra_kwargs(self, item):
-        return {"media": self.item_enclosures(item)}
+        return {
+            "media": list(
+                zip(self.item_enclosures(item), map(media_extra, item.attachments.all()), strict=True)
+            )
+        }
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
@@ -127,11 +135,29 @@ class ReleasesFeed(Feed):
                     data[key] = xml_safe(value)
                 elif key == "categories":
                     data[key] = [xml_safe(category) for category in value]
-        # RSS 2.0 allows one <enclosure>: keep the first (the header image); the rest are media:content.
+        # RSS 2.0 allows one <enclosure>: the first video, else the first attachment (the header image);
+        # every attachment is a media:content.
         if self.feed_type is MediaRssFeed:
             for item in feed.items:
-                item["enclosures"] = item["enclosures"][:1]
+                videos = [e for e in item["enclosures"] if e.mime_type.startswith("video/")]
+                item["enclosures"] = (videos or item["enclosures"])[:1]
         return feed
+
+
+def media_extra(attachment):
+    """What Media RSS says of ATTACHMENT beside its address, size and type: its medium, and a video's
+    captions and poster."""
+    medium = {"image": "image", "video": "video"}.get(attachment.kind, "document")
+    extra = {"attrs": {"medium": medium}}
+    if attachment.is_video and attachment.captions:
+        extra["captions"] = {
+            "type": "text/vtt",
+            "lang": attachment.captions_srclang,
+            "href": absolute(attachment.captions_url),
+        }
+    if attachment.poster_url:
+        extra["thumbnail"] = absolute(attachment.poster_url)
+    return extra
 
 
 class ReleasesAtomFeed(ReleasesFeed):

@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Release
+from . import embeds
+from .models import Release, VideoLink
 from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -77,6 +78,30 @@ class ReleaseAdminForm(forms.ModelForm):
     def save(self, commit=True):
         set_version_of(release=self.instance, original=self.cleaned_data.get("translation_of"))
         return super().save(commit=commit)
+
+
+class VideoLinkForm(forms.ModelForm):
+    """A YouTube or Vimeo video by its address; only the provider and the video's id are kept."""
+
+    url = forms.CharField(
+        label=_("Video address"),
+        max_length=embeds.MAX_URL_LENGTH,
+        help_text=_("https://www.youtube.com/watch?v=…, https://youtu.be/… or https://vimeo.com/…"),
+    )
+
+    class Meta:
+        model = VideoLink
+        fields = ["url", "title", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "url" not in self.initial:
+            self.initial["url"] = self.instance.watch_url
+
+    def clean_url(self):
+        video = embeds.parse(self.cleaned_data["url"])
+        self.instance.provider, self.instance.video_id = video.provider, video.video_id
+        return self.instance.watch_url
 
 
 class ScheduleForm(forms.Form):

@@ -28,15 +28,16 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import signals
-from .models import Attachment, Newsroom, NewsroomTranslation, Release, ReleaseContact
+from .models import Attachment, Newsroom, NewsroomTranslation, Release, ReleaseContact, VideoLink
 
 # What a restore leaves as it is: the publication state and the published address.
 KEPT_ON_RESTORE = ["status", "published_at", "first_published_at", "slug", "created_at"]
 
 
 def register_models():
-    reversion.register(Release, follow=["attachments", "release_contacts"])
+    reversion.register(Release, follow=["attachments", "release_contacts", "video_links"])
     reversion.register(Attachment)
+    reversion.register(VideoLink)
     reversion.register(ReleaseContact)
     reversion.register(Newsroom, follow=["translations"])
     reversion.register(NewsroomTranslation)

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import pagecache, profile, renditions, uploads
+from . import embeds, pagecache, profile, renditions, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -332,6 +332,15 @@ class Release(models.Model):
         return [a for a in self.attachments.all() if a.kind == Attachment.Kind.DOCUMENT]
 
     @property
+    def videos(self):
+        return [a for a in self.attachments.all() if a.kind == Attachment.Kind.VIDEO]
+
+    def videos_without_captions(self):
+        """The uploaded videos that have no captions yet: a release with one is not published (universal
+        design: a video is public only with captions)."""
+        return [video for video in self.videos if not video.captions]
+
+    @property
     def header_image(self):
         """The first image attachment, in the editors' order."""
         images = self.images
@@ -367,10 +376,18 @@ class Attachment(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
         DOCUMENT = "document", _("Document")
+        VIDEO = "video", _("Video")
 
     class Thumbnail(models.TextChoices):
         CONTAIN = "contain", _("Show the whole image (never cropped)")
         CROP = "crop", _("Crop to fill the frame, around the focal point")
+
+    # Universal design: a video is public only with captions (services.MissingCaptions, and the forms
+    # that add videos to a release that is published or scheduled).
+    CAPTIONS_REQUIRED = _(
+        "Add the captions (a WebVTT file) before the release is published: a video is public only with "
+        "captions."
+    )
 
     # What the editor decides about the thumbnail; a change makes the renditions again.
     THUMBNAIL_FIELDS = ("thumbnail", "focal_x", "focal_y")
@@ -406,6 +423,22 @@ class Attachment(models.Model):
         _("focal point, down"), default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("From 0 (top edge) to 1 (bottom edge)."),
     )  # fmt: skip
+    # A video's captions (WebVTT, required before its release is published) and poster image, whose
+    # renditions are the video's (made from the poster as an image's are from the image).
+    captions = models.FileField(
+        _("captions (WebVTT)"), upload_to=uploads.upload_to, max_length=300, blank=True,
+        help_text=_(
+            "Videos only: a WebVTT file with the captions. Required before the release is published."
+        ),
+    )  # fmt: skip
+    captions_language = models.CharField(
+        _("captions language"), max_length=2, choices=Language.choices, blank=True,
+        help_text=_("Empty: the language of the release."),
+    )  # fmt: skip
+    poster = models.FileField(
+        _("poster image"), upload_to=uploads.upload_to, max_length=300, blank=True,
+        help_text=_("Videos only: the image shown before the video plays, and in emails."),
+    )  # fmt: skip
     # Every rendition the worker made: {name: {"file", "webp" (page sizes), "width", "height"}}.
     renditions = models.JSONField(default=dict, blank=True, editable=False)
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -421,10 +454,15 @@ class Attachment(models.Model):
 
     def save(self, *args, **kwargs):
         new_file = self.file and not self.file._committed
-        if new_file and not self.content_type:
+        new_captions = self.captions and not self.captions._committed
+        new_poster = self.poster and not self.poster._committed
+        if (new_file and not self.content_type) or new_captions or new_poster:
             self.full_clean(exclude=["release"])
         # Read by tasks.queue_renditions (post_save): the worker makes them once this commits.
-        self.renditions_due = self.kind == self.Kind.IMAGE and (new_file or self.thumbnail_changed())
+        if self.kind == self.Kind.VIDEO:
+            self.renditions_due = new_poster or self.stored_value("poster") not in (None, self.poster.name)
+        else:
+            self.renditions_due = self.kind == self.Kind.IMAGE and (new_file or self.thumbnail_changed())
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -438,6 +476,34 @@ class Attachment(models.Model):
     def is_image(self):
         return self.kind == self.Kind.IMAGE
 
+    @property
+    def is_video(self):
+        return self.kind == self.Kind.VIDEO
+
+    @property
+    def captions_url(self):
+        if not (self.is_video and self.captions):
+            return ""
+        return reverse("pressroom:captions", kwargs={"pk": self.pk, "filename": self.captions_filename})
+
+    @property
+    def captions_filename(self):
+        return self.captions.name.rsplit("/", 1)[-1] if self.captions else ""
+
+    @property
+    def captions_srclang(self):
+        return self.captions_language or self.release.language
+
+    @property
+    def captions_label(self):
+        """The captions' language as the video player lists it, in that language ("Norsk (bokmål)")."""
+        return translation.get_language_info(self.captions_srclang)["name_local"].capitalize()
+
+    @property
+    def poster_url(self):
+        """The poster's page rendition (made by the worker), or "" until there is one."""
+        return self.get_rendition_url("web") if self.is_video and self.web else ""
+
     def clean(self):
         upload = self.file.file if self.file and not self.file._committed else None
         if upload is not None:
@@ -450,8 +516,38 @@ class Attachment(models.Model):
             self.size = upload.size
             self.width, self.height = detected.width, detected.height
             self.file.name = uploads.safe_filename(self.file.name, detected.extension)
+        errors = {}
         if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
-            raise ValidationError({"alt_text": _("Images need an alt text.")})
+            errors["alt_text"] = _("Images need an alt text.")
+        if self.kind == self.Kind.VIDEO:
+            errors |= self.clean_video_files()
+        else:
+            for name in ("captions", "poster"):
+                if getattr(self, name):
+                    errors[name] = _("Only videos have captions and a poster image.")
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_video_files(self):
+        """Check a video's newly uploaded captions (WebVTT) and poster (an image, by the image rules) and
+        give them safe names; {field: messages} of what is refused."""
+        errors = {}
+        for name, check in (("captions", uploads.check_captions), ("poster", uploads.check_poster)):
+            field_file = getattr(self, name)
+            if field_file and not field_file._committed:
+                try:
+                    extension = check(field_file.file)
+                except ValidationError as exc:
+                    errors[name] = exc.messages
+                else:
+                    field_file.name = uploads.safe_filename(field_file.name, extension)
+        return errors
+
+    def stored_value(self, name):
+        """The value of field NAME as the database has it; None for a new row."""
+        if self.pk is None:
+            return None
+        return Attachment.objects.filter(pk=self.pk).values_list(name, flat=True).first()
 
     def thumbnail_changed(self):
         if self.pk is None:
@@ -462,18 +558,23 @@ class Attachment(models.Model):
     def make_renditions(self):
         """Make every rendition from the original (renditions.py) and keep them; the worker calls this
         (tasks.make_renditions), never a request."""
-        with self.file.open("rb") as source:
-            made = renditions.make_all(
-                source,
-                crop=self.thumbnail == self.Thumbnail.CROP,
-                focal=(self.focal_x, self.focal_y),
-                credit=self.credit,
-            )
-        stored = renditions.store(made, self.filename.rsplit(".", 1)[0])
+        # A video's renditions are its poster's; a video without a poster has none.
+        original = self.poster if self.is_video else self.file
+        stored = {}
+        if original:
+            with original.open("rb") as source:
+                made = renditions.make_all(
+                    source,
+                    crop=self.thumbnail == self.Thumbnail.CROP,
+                    focal=(self.focal_x, self.focal_y),
+                    credit=self.credit,
+                )
+            stored = renditions.store(made, self.filename.rsplit(".", 1)[0])
         old = {*renditions.stored_names(self.renditions), self.web.name, self.thumb.name}
         new = renditions.stored_names(stored)
         self.renditions = stored
-        self.web.name, self.thumb.name = stored["web"]["file"], stored["thumb"]["file"]
+        self.web.name = stored.get("web", {}).get("file", "")
+        self.thumb.name = stored.get("thumb", {}).get("file", "")
         updated = Attachment.objects.filter(pk=self.pk).update(
             renditions=stored, web=self.web.name, thumb=self.thumb.name
         )
@@ -484,7 +585,7 @@ class Attachment(models.Model):
         pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
 
     def get_rendition_url(self, name="web"):
-        if not self.is_image:
+        if not (self.is_image or self.is_video):
             return ""
         return reverse("pressroom:rendition", kwargs={"pk": self.pk, "name": name})
 
@@ -528,3 +629,43 @@ class Attachment(models.Model):
             for size in renditions.DOWNLOADS
             if size in self.renditions
         ]  # fmt: skip
+
+
+class VideoLink(models.Model):
+    """A YouTube or Vimeo video in a release, shown as a click-to-load embed (embeds.py): stored as the
+    provider and the video's id, never as an address of the editor's."""
+
+    class Provider(models.TextChoices):
+        YOUTUBE = embeds.YOUTUBE, "YouTube"
+        VIMEO = embeds.VIMEO, "Vimeo"
+
+    release = models.ForeignKey(
+        Release, verbose_name=_("release"), on_delete=models.CASCADE, related_name="video_links"
+    )
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices, editable=False)
+    video_id = models.CharField(_("video id"), max_length=20, editable=False)
+    title = models.CharField(
+        _("title"), max_length=200,
+        help_text=_("Shown before the video is loaded, and read out by screen readers."),
+    )  # fmt: skip
+    order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("video link")
+        verbose_name_plural = _("video links (YouTube, Vimeo)")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        embeds.check(self.provider, self.video_id)
+
+    @property
+    def watch_url(self):
+        return embeds.watch_url(self.provider, self.video_id)
+
+    @property
+    def embed_url(self):
+        return embeds.embed_url(self.provider, self.video_id)

@@ -40,6 +40,20 @@ class NotApproved(ValidationError):
         )
 
 
+class MissingCaptions(ValidationError):
+    """Universal design: a video is public only with captions. A release with an uploaded video that has
+    none is not published or scheduled until each video has its WebVTT file."""
+
+    def __init__(self, release, videos=None):
+        videos = release.videos_without_captions() if videos is None else videos
+        super().__init__(
+            _("“%(title)s” has a video without captions (%(videos)s). Add a WebVTT captions file to each "
+              "video before publishing.")
+            % {"title": release.title, "videos": ", ".join(f"“{video}”" for video in videos)},
+            code="missing_captions",
+        )  # fmt: skip
+
+
 class OwnEdit(ValidationError):
     def __init__(self, release):
         super().__init__(
@@ -92,7 +106,8 @@ def publish_release(*, release, at=None, user=None):
     Idempotent: publishing a published release changes nothing and starts no second mailing. A
     scheduled release whose time has come is marked published with its scheduled time kept. Scheduling
     a published release raises AlreadyPublished and changes nothing; under the four-eyes rule, publishing
-    or scheduling a release not approved since its last edit raises NotApproved.
+    or scheduling a release not approved since its last edit raises NotApproved; a release with a video
+    without captions raises MissingCaptions.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -101,6 +116,12 @@ def publish_release(*, release, at=None, user=None):
         # A scheduled release was approved when it was scheduled (an edit since took it off the schedule).
         if release.status != Release.Status.PUBLISHED and not due and needs_approval(release):
             raise NotApproved(release)
+        if (
+            release.status != Release.Status.PUBLISHED
+            and not due
+            and (videos := release.videos_without_captions())
+        ):
+            raise MissingCaptions(release, videos)
         if at is not None and at > now:
             if release.status == Release.Status.PUBLISHED:
                 raise AlreadyPublished(release)

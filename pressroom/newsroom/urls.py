@@ -37,6 +37,7 @@ urlpatterns = [
     path("logo/", views.newsroom_logo, name="newsroom_logo"),
     path("cards/<str:version>.png", views.newsroom_card, name="newsroom_card"),
     path("files/<int:pk>/<str:filename>", views.attachment, name="attachment"),
+    path("files/<int:pk>/captions/<str:filename>", views.captions, name="captions"),
     path("images/<int:pk>/<str:name>/", views.rendition, name="rendition"),
     path("images/<int:pk>/download/<str:size>/", views.image_download, name="image_download"),
     path("robots.txt", views.robots_txt, name="robots"),

@@ -6,6 +6,7 @@ staff preview.
 
 import json
 import mimetypes
+import re
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -16,17 +17,25 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import filelinks, languages, linkpreview, pagecache, renditions, search
+from . import embeds, filelinks, languages, linkpreview, pagecache, renditions, search
 from .forms import SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
@@ -46,7 +55,13 @@ DOCUMENT_LABELS = {
     "application/vnd.oasis.opendocument.presentation": "OpenDocument Presentation",
     "text/plain": "Text",
     "text/csv": "CSV",
+    "video/mp4": "MP4",
+    "video/webm": "WebM",
 }
+# One byte range, as video players ask for one when seeking ("bytes=START-END", "bytes=START-",
+# "bytes=-LAST").
+BYTE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})\Z")
+RANGE_CHUNK = 256 * 1024
 # Escapes that keep JSON from ending a <script> element or opening an HTML comment.
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -118,7 +133,7 @@ def with_contacts(context):
 def with_page_data(queryset):
     active_contacts = ReleaseContact.objects.filter(contact__is_active=True).select_related("contact")
     return queryset.prefetch_related(
-        "topics", "attachments", Prefetch("release_contacts", queryset=active_contacts)
+        "topics", "attachments", "video_links", Prefetch("release_contacts", queryset=active_contacts)
     )
 
 
@@ -146,11 +161,16 @@ def render_release(request, release, *, preview=False):
     documents = release.documents
     for document in documents:
         document.type_label = DOCUMENT_LABELS.get(document.content_type, document.content_type)
+    for video in release.videos:
+        video.type_label = DOCUMENT_LABELS.get(video.content_type, video.content_type)
+    video_links = list(release.video_links.all())
     with translation.override(release.language):
         context = {
             "release": release,
             "preview": preview,
             "images": release.images,
+            "videos": release.videos,
+            "video_links": video_links,
             "documents": documents,
             "newsroom": newsroom,
             "contacts": newsroom.contacts(rc.contact for rc in release.release_contacts.all()),
@@ -166,6 +186,11 @@ def render_release(request, release, *, preview=False):
         response.render()
     # LocaleMiddleware only sets the header if the view has not: this page is in the release's language.
     response["Content-Language"] = release.language
+    if video_links:
+        # The players of its video links, and no other frame, once the reader asks for one.
+        response._csp_update = {
+            "frame-src": sorted({embeds.FRAME_SOURCES[link.provider] for link in video_links})
+        }
     if preview:
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
@@ -489,22 +514,64 @@ def image_response(name, *, cache="public, max-age=3600"):
     return response
 
 
-def file_download(name, *, filename, content_type, cache):
-    """A stored file, always as a download: an upload is never rendered by the browser on our origin."""
-    response = FileResponse(
-        default_storage.open(name, "rb"), as_attachment=True, filename=filename,
-        content_type=content_type or "application/octet-stream",
-    )  # fmt: skip
+def file_download(name, *, filename, content_type, cache, request=None):
+    """A stored file, always as a download: an upload is never rendered by the browser on our origin.
+    With REQUEST, a single byte range it asks for is answered (206), as a video player seeks."""
+    content_type = content_type or "application/octet-stream"
+    response = request and byte_range_response(request, name, content_type)
+    if response:
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        response = FileResponse(
+            default_storage.open(name, "rb"), as_attachment=True, filename=filename, content_type=content_type
+        )
+    if request is not None:
+        response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     return response
 
 
-def download_response(attachment, *, cache):
-    """An uploaded file as it was uploaded, under its own name."""
+def byte_range_response(request, name, content_type):
+    """The part of the stored file NAME that REQUEST's Range header asks for (206), 416 for a range
+    outside the file, or None to send the whole file: no Range header, one that is not a single byte
+    range, or an If-Range (no validator is sent, so it cannot match)."""
+    match = BYTE_RANGE.match(request.headers.get("Range", "").strip())
+    if match is None or "If-Range" in request.headers or match.groups() == ("", ""):
+        return None
+    size = default_storage.size(name)
+    first, last = match.groups()
+    if first == "":  # the last LAST bytes ("bytes=-0" asks for none: 416)
+        start, end = size - min(int(last), size), size - 1
+    else:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    length = end - start + 1
+    source = default_storage.open(name, "rb")
+    source.seek(start)
+
+    def chunks():
+        left = length
+        with source:
+            while left > 0 and (chunk := source.read(min(RANGE_CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
+
+    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    return response
+
+
+def download_response(attachment, *, cache, request=None):
+    """An uploaded file as it was uploaded, under its own name (a video's in byte ranges as asked)."""
     return file_download(
-        attachment.file.name, filename=attachment.filename, content_type=attachment.content_type, cache=cache
-    )
+        attachment.file.name, filename=attachment.filename, content_type=attachment.content_type,
+        cache=cache, request=request if attachment.is_video else None,
+    )  # fmt: skip
 
 
 @require_GET
@@ -554,7 +621,25 @@ def attachment(request, pk, filename):
     if filename != obj.filename or not default_storage.exists(obj.file.name):
         raise Http404
     # A minute at most in a shared cache: an unpublished release's files leave it as fast as its pages.
-    return download_response(obj, cache="public, max-age=60" if public else "private, no-store")
+    return download_response(
+        obj, cache="public, max-age=60" if public else "private, no-store", request=request
+    )
+
+
+@require_GET
+def captions(request, pk, filename):
+    """A video's WebVTT captions, for its <track> element and as a download."""
+    obj, public = visible_attachment(request, pk)
+    if not obj.is_video or not obj.captions or filename != obj.captions_filename:
+        raise Http404
+    if not default_storage.exists(obj.captions.name):
+        raise Http404
+    response = FileResponse(
+        default_storage.open(obj.captions.name, "rb"), content_type="text/vtt; charset=utf-8"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
+    return response
 
 
 @require_GET
@@ -564,7 +649,7 @@ def rendition(request, pk, name):
     if name not in renditions.PAGE_RENDITIONS or image_format not in ("", renditions.WEBP):
         raise Http404
     obj, public = visible_attachment(request, pk)
-    entry = obj.rendition(name) if obj.is_image else None
+    entry = obj.rendition(name) if obj.is_image or obj.is_video else None
     stored = entry and entry.get(image_format or "file")
     if not stored:
         raise Http404

@@ -36,6 +36,7 @@ from pressroom.newsroom.models import (
     ReleaseContact,
     Topic,
     TranslationGroup,
+    VideoLink,
 )
 from pressroom.newsroom.richtext import sanitize_html
 from pressroom.ops import accountability
@@ -159,6 +160,7 @@ def collect(*, with_subscribers=False):
     queryset = Release.objects.order_by("pk").prefetch_related(
         "topics",
         models.Prefetch("attachments", queryset=Attachment.objects.order_by("pk")),
+        models.Prefetch("video_links", queryset=VideoLink.objects.order_by("pk")),
         models.Prefetch("release_contacts", queryset=ReleaseContact.objects.order_by("order", "contact_id")),
     )
     for release in queryset:
@@ -170,6 +172,7 @@ def collect(*, with_subscribers=False):
         data["attachments"] = [
             dump(attachment, exclude=["release"]) for attachment in release.attachments.all()
         ]
+        data["video_links"] = [dump(link, exclude=["release"]) for link in release.video_links.all()]
         data["mailings"] = mailings.get(release.pk, [])
         data["corrections"] = corrections.get(release.pk, [])
         data["stats"] = stats.get(release.pk, [])
@@ -221,7 +224,11 @@ def referenced_files(data):
     names += [contact["photo"] for contact in data["contacts"] if contact.get("photo")]
     for release in data["releases"]:
         for attachment in release["attachments"]:
-            names += [attachment[name] for name in ("file", "web", "thumb") if attachment.get(name)]
+            names += [
+                attachment[name]
+                for name in ("file", "web", "thumb", "captions", "poster")
+                if attachment.get(name)
+            ]
             names += renditions.stored_names(attachment.get("renditions") or {})
     return list(dict.fromkeys(names))
 
@@ -427,7 +434,10 @@ def _restore(archive, data, *, dry_run, progress):
     for group in groups:
         group.save_base(raw=True, force_insert=True)
 
-    nested = ("topics", "contacts", "attachments", "mailings", "corrections", "stats", "translation_of")
+    nested = (
+        "topics", "contacts", "attachments", "video_links", "mailings", "corrections", "stats",
+        "translation_of",
+    )  # fmt: skip
     translations = {}
     for done, row in enumerate(data["releases"], start=1):
         release = build(Release, row, exclude=(*nested, *RELEASE_REVIEW_FIELDS))
@@ -447,6 +457,15 @@ def _restore(archive, data, *, dry_run, progress):
             for name in renditions.stored_names(attachment.renditions):
                 restore_file(archive, name, dry_run=dry_run)
             attachment.save_base(raw=True, force_insert=True)
+        # Archives from before video links have none.
+        for item in row.get("video_links") or []:
+            link = build(VideoLink, item, exclude=["release"])
+            link.release = release
+            try:
+                link.clean()  # only a YouTube or Vimeo id ever reaches a page's player
+            except ValidationError as exc:
+                raise PortabilityError(f"{VideoLink._meta.label} {link.pk}: {exc.messages[0]}") from None
+            link.save_base(raw=True, force_insert=True)
         for item in row["mailings"]:
             mailing = build(Mailing, item, exclude=["id", "release"])
             mailing.release = release
@@ -541,8 +560,8 @@ def _reset_sequences():
     statements = connection.ops.sequence_reset_sql(
         no_style(),
         [
-            Newsroom, Topic, Contact, TranslationGroup, Release, ReleaseContact, Attachment, Mailing,
-            Correction, ReleaseStat, Announcement, Subscriber, Suppression, Journalist, PressList,
+            Newsroom, Topic, Contact, TranslationGroup, Release, ReleaseContact, Attachment, VideoLink,
+            Mailing, Correction, ReleaseStat, Announcement, Subscriber, Suppression, Journalist, PressList,
             PressListMember,
         ],
     )  # fmt: skip

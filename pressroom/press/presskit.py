@@ -1,5 +1,6 @@
 """Press kits: one ZIP per published release, with the release as an HTML page, its images in their
-original size, a CREDITS.txt and its documents.
+original size, its videos with their WebVTT captions beside them (same name, .vtt, as players look for
+them), a CREDITS.txt and its documents. Video links (YouTube, Vimeo) are listed in the page.
 
 A task builds the kit after the publishing transaction commits, and again when the release or its
 attachments change (signal receivers below queue it on commit). The kit is cached in the default storage
@@ -29,9 +30,9 @@ from .models import PressKit
 log = logging.getLogger(__name__)
 
 # Bump when the kit's layout changes, so that every cached kit is rebuilt.
-KIT_VERSION = 1
+KIT_VERSION = 2
 # Formats that are compressed already gain nothing from deflating.
-STORED_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+STORED_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/webm"}
 SPOOL_BYTES = 16 * 1024 * 1024
 
 
@@ -44,9 +45,22 @@ def kit_data(release):
         release.published_at.isoformat() if release.published_at else None,
         [newsroom.name, newsroom.about, newsroom.website],
         [
-            [a.pk, a.file.name, a.kind, a.title, a.caption, a.alt_text, a.credit, a.licence, a.size]
+            [
+                a.pk,
+                a.file.name,
+                a.kind,
+                a.title,
+                a.caption,
+                a.alt_text,
+                a.credit,
+                a.licence,
+                a.size,
+                a.captions.name,
+                a.captions_language,
+            ]
             for a in release.attachments.all()
-        ],
+        ],  # fmt: skip
+        [[v.provider, v.video_id, v.title] for v in release.video_links.all()],
         [[c.name, c.role, c.email, c.phone] for c in kit_contacts(release)],
     ]
 
@@ -81,15 +95,20 @@ def unique_names(attachments, folder):
 def write_zip(release, out):
     """Write RELEASE's kit as a ZIP to the binary file OUT."""
     root = release.slug
-    images, documents = release.images, release.documents
+    images, videos, documents = release.images, release.videos, release.documents
     image_names = unique_names(images, "images")
     document_names = unique_names(documents, "documents")
+    video_names = unique_names(videos, "videos")
+    captions_names = [name.rsplit(".", 1)[0] + ".vtt" if video.captions else None
+                      for video, name in zip(videos, video_names, strict=True)]  # fmt: skip
     stamp = timezone.localtime(release.published_at or timezone.now()).timetuple()[:6]
     context = {
         "release": release,
         "newsroom": Newsroom.load().in_language(release.language),
         "images": list(zip(images, image_names, strict=True)),
         "documents": list(zip(documents, document_names, strict=True)),
+        "videos": list(zip(videos, video_names, captions_names, strict=True)),
+        "video_links": list(release.video_links.all()),
         "contacts": kit_contacts(release),
         "topics": list(release.topics.all()),
         "release_url": absolute(release.get_absolute_url()),
@@ -101,11 +120,18 @@ def write_zip(release, out):
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr(_info(f"{root}/{root}.html", stamp, zipfile.ZIP_DEFLATED), html)
         archive.writestr(_info(f"{root}/CREDITS.txt", stamp, zipfile.ZIP_DEFLATED), credits)
-        for attachment, name in [*context["images"], *context["documents"]]:
-            method = zipfile.ZIP_STORED if attachment.content_type in STORED_TYPES else zipfile.ZIP_DEFLATED
-            info = _info(f"{root}/{name}", stamp, method)
+        files = [
+            (attachment.file.name, name, attachment.content_type in STORED_TYPES)
+            for attachment, name in [*context["images"], *context["documents"]]
+        ]
+        for video, name, captions_name in context["videos"]:
+            files.append((video.file.name, name, True))
+            if captions_name:
+                files.append((video.captions.name, captions_name, False))
+        for stored_name, name, stored in files:
+            info = _info(f"{root}/{name}", stamp, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
             with (
-                default_storage.open(attachment.file.name, "rb") as source,
+                default_storage.open(stored_name, "rb") as source,
                 archive.open(info, "w", force_zip64=True) as target,
             ):
                 shutil.copyfileobj(source, target, 1024 * 1024)
@@ -126,7 +152,10 @@ def build(release_id):
     """Build and store the kit of the release RELEASE_ID unless the stored one is current; return the kit,
     or None when the release is not public."""
     release = (
-        Release.objects.published().prefetch_related("attachments", "topics").filter(pk=release_id).first()
+        Release.objects.published()
+        .prefetch_related("attachments", "topics", "video_links")
+        .filter(pk=release_id)
+        .first()
     )
     if release is None:
         return None

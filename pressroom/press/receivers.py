@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from pressroom.newsroom.models import Attachment, Release
+from pressroom.newsroom.models import Attachment, Release, VideoLink
 from subscriptions.models import email_hash
 from subscriptions.signals import subscriber_erased
 
@@ -31,6 +31,8 @@ def release_saved(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Attachment, dispatch_uid="presskit-attachment-saved")
 @receiver(post_delete, sender=Attachment, dispatch_uid="presskit-attachment-deleted")
+@receiver(post_save, sender=VideoLink, dispatch_uid="presskit-video-link-saved")
+@receiver(post_delete, sender=VideoLink, dispatch_uid="presskit-video-link-deleted")
 def attachment_changed(sender, instance, raw=False, **kwargs):
     if not raw and instance.release_id:
         queue_build(instance.release_id)

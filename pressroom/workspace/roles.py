@@ -31,6 +31,7 @@ def _crud(label, *actions):
 _CONTRIBUTOR = [
     *_crud("newsroom.release", "view", "add", "change"),
     *_crud("newsroom.attachment", "view", "add", "change", "delete"),
+    *_crud("newsroom.videolink", "view", "add", "change", "delete"),
     *_crud("newsroom.releasecontact", "view", "add", "change", "delete"),
     *_crud("newsroom.topic", "view"),
     *_crud("newsroom.contact", "view"),
@@ -102,10 +103,11 @@ def sync_roles(apps, *, only_missing=False):
         group, created = Group.objects.get_or_create(name=name)
         if only_missing and not created:
             continue
+        # A model that a later migration makes has no permissions yet: that migration syncs the roles again.
         wanted = []
         for label in dict.fromkeys(permissions):
             app_label, codename = label.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            wanted += Permission.objects.filter(content_type__app_label=app_label, codename=codename)
         group.permissions.set(wanted)
 
 

@@ -172,6 +172,21 @@ def demo(db):
     seed_demo()
 
 
+VIDEO_SLUG = "video-fra-direktoratet"
+
+
+@pytest.fixture
+def video_release(demo):
+    """A published release with an uploaded video (captions and poster), a YouTube and a Vimeo link."""
+    from tests.factories import AttachmentFactory, ReleaseFactory, VideoLinkFactory
+
+    release = ReleaseFactory(published=True, language="nb", title="Video fra direktoratet", slug=VIDEO_SLUG)
+    AttachmentFactory(release=release, video=True, title="Intervju med direktøren", credit="Video: IMDi")
+    VideoLinkFactory(release=release, title="Fra konferansen", order=1)
+    VideoLinkFactory(release=release, provider="vimeo", video_id="76979871", title="Fra Arendalsuka", order=2)
+    return release
+
+
 SEED_SLUG = "flere-flyktninger-over-til-arbeid-etter-endt-introduksjonsprogram"
 SEED_EN_SLUG = "more-refugees-move-into-work-after-the-introduction-programme"
 # The demo's nynorsk release, a version of the bokmål settlement release (with an English one too).

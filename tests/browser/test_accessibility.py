@@ -14,7 +14,7 @@ from subscriptions import tokens
 from subscriptions.models import Subscriber
 from tests.subscriptions.factories import SubscriberFactory
 
-from .conftest import DESKTOP, PHONE, SEED_EN_SLUG, SEED_NN_SLUG, SEED_SLUG, axe_audit, blocking
+from .conftest import DESKTOP, PHONE, SEED_EN_SLUG, SEED_NN_SLUG, SEED_SLUG, VIDEO_SLUG, axe_audit, blocking
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,8 @@ PUBLIC_PAGES = [
     ("release-en", f"/en/releases/{SEED_EN_SLUG}/"),
     ("release-with-photo", "/releases/anmodning-om-bosetting-av-flyktninger-neste-ar/"),
     ("release-nn", f"/nn/releases/{SEED_NN_SLUG}/"),
+    # A video with captions and poster, and click-to-load YouTube and Vimeo links (conftest.video_release).
+    ("release-with-video", f"/releases/{VIDEO_SLUG}/"),
     ("home-nn", "/nn/"),
     ("home-en", "/en/"),
     ("archive-en", "/en/archive/"),
@@ -68,7 +70,9 @@ def seed_year():
 
 
 @pytest.mark.parametrize(("name", "path"), PUBLIC_PAGES, ids=[name for name, _path in PUBLIC_PAGES])
-def test_public_page_has_no_serious_axe_violations(audit, demo, name, path):
+def test_public_page_has_no_serious_axe_violations(audit, demo, request, name, path):
+    if name == "release-with-video":
+        request.getfixturevalue("video_release")
     page = audit(name)
     response = page.goto(path or f"/archive/{seed_year()}/")
     assert response.status == (404 if name == "not-found" else 200)

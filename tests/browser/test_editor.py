@@ -90,7 +90,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
 
     # An image with its alt text, and a PDF.
     image = add_inline(page, "attachments")
-    image.locator("input[type=file]").set_input_files(
+    image.locator("input[type=file][name$='-file']").set_input_files(
         files=[
             {"name": "bosetting.png", "mimeType": "image/png", "buffer": png_bytes(1200, 800, (31, 95, 139))}
         ]
@@ -98,7 +98,7 @@ def test_editor_writes_previews_schedules_and_watches_the_mailing(new_page, demo
     image.locator("input[name$='-title']").fill("Bosetting i kommunene")
     image.locator("[name$='-alt_text']").fill("Blått felt: illustrasjon til tallene for bosetting.")
     document = add_inline(page, "attachments")
-    document.locator("input[type=file]").set_input_files(
+    document.locator("input[type=file][name$='-file']").set_input_files(
         files=[
             {"name": "bosetting-2025.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes("Bosetting")}
         ]

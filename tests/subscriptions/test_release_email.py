@@ -1,10 +1,12 @@
 """What the release email shows of a release: image credits as the editor wrote them, and a text part that
 keeps every link's address."""
 
+import re
+
 import pytest
 
 from subscriptions.release_email import ReleaseMessage
-from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory
+from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, VideoLinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +60,33 @@ def test_the_text_part_keeps_the_address_of_every_link():
     assert "Skriv til presse@example.no eller https://example.no/." in text
     assert text.count("https://example.no/.") == 1
     assert "mailto:" not in text
+
+
+def test_a_video_is_its_poster_linked_to_the_release_page_where_it_plays():
+    release = ReleaseFactory(published=True, language="en")
+    video = AttachmentFactory(release=release, video=True, title="Interview")
+    VideoLinkFactory(release=release, title="From the conference")
+
+    message = ReleaseMessage(release)
+
+    page = f"http://testserver{release.get_absolute_url()}#videos-title"
+    html = re.sub(r' style="[^"]*"', "", message.html)  # the inlined CSS
+    assert "<video" not in html and "<iframe" not in html
+    assert (
+        f'<a href="{page}"><img src="http://testserver/images/{video.pk}/web/" alt="" width="552">'
+        "Watch the video “Interview” on the release page</a>"
+    ) in html
+    assert f'<a href="{page}">Watch the video “From the conference” on the release page</a>' in html
+    assert "youtube" not in message.html
+    assert f"- Interview: {page}" in message.text
+    assert f"- From the conference: {page}" in message.text
+
+
+def test_a_video_without_a_poster_is_a_link():
+    release = ReleaseFactory(published=True, language="nb")
+    AttachmentFactory(release=release, video=True, title="Intervju", poster="")
+
+    html = ReleaseMessage(release).html
+
+    assert "Se videoen «Intervju» på meldingens side</a>" in html
+    assert "/images/" not in html

@@ -16,8 +16,10 @@ from tests.factories import (
     NewsroomFactory,
     ReleaseFactory,
     TopicFactory,
+    mp4_bytes,
     pdf_bytes,
     png_bytes,
+    vtt_bytes,
 )
 from tests.pressroom.api.api_helpers import api_client, editor, token_for
 
@@ -543,6 +545,7 @@ def test_an_upload_over_the_size_limit_is_413(client):
     assert list(data["errors"]) == ["file"]
 
 
+@override_settings(PRESSROOM_MAX_UPLOAD_MB=50, PRESSROOM_MAX_VIDEO_MB=400)
 def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(client):
     release = ReleaseFactory()
 
@@ -607,3 +610,56 @@ def test_refused_writes_are_counted_not_logged_one_by_one(user, client, caplog):
 
     assert [record for record in caplog.records if record.name == "django.request"] == []
     assert len([record for record in caplog.records if record.name == "pressroom.ops.ratelimit"]) == 1
+
+
+# Videos
+
+
+def test_a_video_is_uploaded_with_its_captions_and_poster(client):
+    release = ReleaseFactory()
+
+    data = upload(
+        client,
+        release,
+        mp4_bytes(),
+        "Intervju.mp4",
+        captions=SimpleUploadedFile("intervju.vtt", vtt_bytes()),
+        poster=SimpleUploadedFile("plakat.png", png_bytes(64, 36)),
+        captions_language="en",
+    )
+
+    video = Attachment.objects.get(pk=data["id"])
+    assert (video.kind, video.content_type, video.captions_language) == ("video", "video/mp4", "en")
+    assert data["captions_url"] == f"http://testserver/files/{video.pk}/captions/intervju.vtt"
+    assert data["captions_language"] == "en"
+
+
+def test_captions_that_are_not_webvtt_are_a_400(client):
+    release = ReleaseFactory()
+
+    data = upload(
+        client, release, mp4_bytes(), "v.mp4", status=400, captions=SimpleUploadedFile("c.vtt", b"<html>")
+    )
+
+    assert list(data["errors"]) == ["captions"]
+    assert not Attachment.objects.exists()
+
+
+def test_a_published_release_takes_a_video_only_with_captions(client):
+    release = ReleaseFactory(published=True)
+
+    data = upload(client, release, mp4_bytes(), "v.mp4", status=400)
+
+    assert list(data["errors"]) == ["captions"]
+    assert not Attachment.objects.exists()
+
+
+def test_publishing_a_release_with_a_captionless_video_is_a_409(client):
+    release = ReleaseFactory()
+    AttachmentFactory(release=release, video=True, captions="")
+
+    data = errors(client, "post", f"{API}/releases/{release.pk}/publish/", status=409)
+
+    assert "has a video without captions" in data["__all__"][0]
+    release.refresh_from_db()
+    assert release.status == Release.Status.DRAFT

@@ -17,6 +17,7 @@ from tests.factories import (
     ReleaseContactFactory,
     ReleaseFactory,
     TopicFactory,
+    VideoLinkFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,33 @@ def test_unpublishing_removes_the_release_from_the_api(client):
 # Full content
 
 
+def test_videos_come_with_captions_and_poster_and_video_links_with_their_player(client):
+    release = ReleaseFactory(published=True, language="nb")
+    video = AttachmentFactory(release=release, video=True, captions_language="en")
+    VideoLinkFactory(release=release, title="Intervju", order=3)
+
+    data = get_json(client, f"{API}/releases/{release.slug}/")
+
+    [video_data] = data["attachments"]
+    assert video_data["kind"] == "video"
+    assert video_data["content_type"] == "video/mp4"
+    assert video_data["url"] == f"http://testserver/files/{video.pk}/film.mp4"
+    assert video_data["captions_url"] == f"http://testserver/files/{video.pk}/captions/film.vtt"
+    assert video_data["captions_language"] == "en"
+    assert video_data["poster_url"] == f"http://testserver/images/{video.pk}/web/"
+    assert video_data["renditions"]["thumb"] == f"http://testserver/images/{video.pk}/thumb/"
+    assert data["video_links"] == [
+        {
+            "provider": "youtube",
+            "video_id": "dQw4w9WgXcQ",
+            "title": "Intervju",
+            "order": 3,
+            "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "embed_url": "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+        }
+    ]
+
+
 def test_release_has_full_content_attachments_with_renditions_contacts_and_translations(client):
     topic = TopicFactory(name="Bosetting", slug="bosetting")
     release = ReleaseFactory(
@@ -139,6 +167,9 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
             "web": f"http://testserver/images/{image.pk}/web/",
             "thumb": f"http://testserver/images/{image.pk}/thumb/",
         },
+        "captions_url": None,
+        "captions_language": None,
+        "poster_url": None,
     }
     assert pdf_data["kind"] == "document"
     assert pdf_data["content_type"] == "application/pdf"

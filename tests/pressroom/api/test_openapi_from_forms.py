@@ -48,7 +48,9 @@ def assert_states_rules(name, field, schema):
         assert {"type": "integer", "minimum": 1} in schema.get("anyOf", [schema]), name
         return
     if isinstance(field, forms.ChoiceField):
-        assert set(schema["enum"]) == {str(value) for value, _label in field.choices if value != ""}, name
+        # An optional choice also takes "" (none chosen).
+        choices = {str(value) for value, _label in field.choices if value != "" or not field.required}
+        assert set(schema["enum"]) == choices, name
         return
     if isinstance(field, forms.FileField):
         assert schema == {"type": "string", "format": "binary"}, name

@@ -203,6 +203,10 @@ def test_a_change_saved_in_the_admin_sends_release_updated(
     form = {
         "title": "Ny tittel", "slug": release.slug, "kind": release.kind, "language": "nb", "lead": "",
         "body": "<p>Tekst</p>", "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0",
+        "video_links-TOTAL_FORMS": "0",
+        "video_links-INITIAL_FORMS": "0",
+        "video_links-MIN_NUM_FORMS": "0",
+        "video_links-MAX_NUM_FORMS": "1000",
         "release_contacts-TOTAL_FORMS": "0", "release_contacts-INITIAL_FORMS": "0",
     }  # fmt: skip
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from pressroom.newsroom.models import Release
-from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, TopicFactory
+from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, TopicFactory, VideoLinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +73,62 @@ def test_rss_item_has_full_content_categories_and_enclosures(client, release):
             "url": f"http://testserver/files/{image.pk}/bilde.png",
             "fileSize": str(image.size),
             "type": "image/png",
+            "medium": "image",
         },
         {
             "url": f"http://testserver/files/{pdf.pk}/rapport.pdf",
             "fileSize": str(pdf.size),
             "type": "application/pdf",
+            "medium": "document",
         },
     ]
     assert image.size > 0 and pdf.size > 0
+
+
+def test_a_video_is_the_rss_enclosure_with_its_captions_and_poster_in_media_rss(client, release):
+    release, image, pdf = release
+    video = AttachmentFactory(release=release, video=True, order=3)
+    VideoLinkFactory(release=release)  # not a file: no enclosure
+
+    [item] = rss_items(client)
+
+    [enclosure] = item.findall("enclosure")
+    assert enclosure.attrib == {
+        "url": f"http://testserver/files/{video.pk}/film.mp4",
+        "length": str(video.size),
+        "type": "video/mp4",
+    }
+    [content] = [m for m in item.findall(f"{MEDIA}content") if m.attrib["medium"] == "video"]
+    assert content.attrib == {
+        "url": f"http://testserver/files/{video.pk}/film.mp4",
+        "fileSize": str(video.size),
+        "type": "video/mp4",
+        "medium": "video",
+    }
+    assert content.find(f"{MEDIA}subTitle").attrib == {
+        "type": "text/vtt",
+        "lang": "nb",
+        "href": f"http://testserver/files/{video.pk}/captions/film.vtt",
+    }
+    assert content.find(f"{MEDIA}thumbnail").attrib == {"url": f"http://testserver/images/{video.pk}/web/"}
+    assert len(item.findall(f"{MEDIA}content")) == 3
+
+
+def test_atom_lists_the_video_among_the_enclosures(client, release):
+    release, image, pdf = release
+    video = AttachmentFactory(release=release, video=True, order=3)
+
+    [entry] = atom_entries(client)
+
+    enclosures = [
+        link.attrib for link in entry.findall(f"{ATOM}link") if link.attrib.get("rel") == "enclosure"
+    ]
+    assert enclosures[-1] == {
+        "rel": "enclosure",
+        "href": f"http://testserver/files/{video.pk}/film.mp4",
+        "length": str(video.size),
+        "type": "video/mp4",
+    }
 
 
 def test_atom_entry_has_full_content_categories_and_every_enclosure(client, release):

@@ -104,3 +104,16 @@ def test_pages_link_the_json_feed(client):
         'title="Press releases from Integrerings- og mangfoldsdirektoratet (JSON Feed)" '
         'href="/en/feed/json/">'
     ) in client.get("/en/").content.decode()
+
+
+def test_a_video_is_an_attachment_with_its_type_and_size(client):
+    release = ReleaseFactory(published=True)
+    video = AttachmentFactory(release=release, video=True)
+
+    [item] = feed(client)["items"]
+
+    assert item["attachments"] == [
+        {"url": f"http://testserver/files/{video.pk}/film.mp4", "mime_type": "video/mp4",
+         "size_in_bytes": video.size},
+    ]  # fmt: skip
+    assert "image" not in item  # the poster is not the release's image

@@ -35,7 +35,9 @@ from tests.factories import (
     ReleaseContactFactory,
     ReleaseFactory,
     TopicFactory,
+    VideoLinkFactory,
     png_bytes,
+    vtt_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -373,7 +375,9 @@ def test_collect_writes_every_field_of_a_release():
 
     [exported] = data["releases"]
     fields = {field.name for field in Release._meta.concrete_fields} - set(portability.RELEASE_REVIEW_FIELDS)
-    assert set(exported) == fields | {"topics", "contacts", "attachments", "mailings", "corrections", "stats"}
+    assert set(exported) == fields | {
+        "topics", "contacts", "attachments", "video_links", "mailings", "corrections", "stats"
+    }  # fmt: skip
     assert exported["id"] == release.pk
 
 
@@ -498,5 +502,41 @@ def test_an_archive_with_broken_translation_groups_is_refused_with_a_reason(tmp_
     wipe(media)
 
     with pytest.raises(CommandError, match=re.escape(message)):
+        run("import_newsroom", str(path))
+    assert not Release.objects.exists()
+
+
+def test_videos_travel_with_their_captions_poster_and_video_links(tmp_path, media):
+    NewsroomFactory()
+    release = ReleaseFactory(published=True)
+    video = AttachmentFactory(release=release, video=True, captions_language="en")
+    VideoLinkFactory(release=release, provider="vimeo", video_id="76979871", title="Fra konferansen")
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    run("import_newsroom", str(path))
+
+    imported = Attachment.objects.get(pk=video.pk)
+    assert (imported.kind, imported.captions_language) == ("video", "en")
+    assert default_storage.open(imported.captions.name).read() == vtt_bytes()
+    assert default_storage.exists(imported.poster.name)
+    [link] = Release.objects.get(pk=release.pk).video_links.all()
+    assert (link.provider, link.video_id, link.title) == ("vimeo", "76979871", "Fra konferansen")
+
+
+def test_a_crafted_video_link_is_refused(tmp_path, media):
+    NewsroomFactory()
+    VideoLinkFactory(release=ReleaseFactory(published=True))
+    path = tmp_path / "export.zip"
+    run("export_newsroom", str(path))
+    wipe(media)
+
+    def inject(data):
+        data["releases"][0]["video_links"][0]["video_id"] = 'x"onload=1'
+
+    rewrite(path, inject)
+    refused = pytest.raises(CommandError, match=r"VideoLink \d+: This is not a YouTube or Vimeo video")
+    with refused, translation.override("en"):
         run("import_newsroom", str(path))
     assert not Release.objects.exists()

@@ -16,9 +16,12 @@ from tests.factories import (
     AttachmentFactory,
     NewsroomFactory,
     ReleaseFactory,
+    VideoLinkFactory,
     full_release,
+    mp4_bytes,
     pdf_bytes,
     png_bytes,
+    vtt_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +194,49 @@ def test_deleting_a_release_deletes_its_kit(release, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         release.delete()
     assert not default_storage.exists(name)
+
+
+def test_the_kit_holds_videos_with_their_captions_beside_them(client, django_capture_on_commit_callbacks):
+    NewsroomFactory()
+    release = ReleaseFactory(language="en")
+    AttachmentFactory(
+        release=release, video=True, title="Interview", credit="Video: IMDi", licence="CC BY 4.0"
+    )
+    VideoLinkFactory(release=release, title="From the conference")
+    publish(release, django_capture_on_commit_callbacks)
+
+    archive = download(client, release)
+
+    root = release.slug
+    assert sorted(archive.namelist()) == sorted(
+        [f"{root}/{root}.html", f"{root}/CREDITS.txt", f"{root}/videos/film.mp4", f"{root}/videos/film.vtt"]
+    )
+    assert archive.read(f"{root}/videos/film.mp4") == mp4_bytes()
+    assert archive.read(f"{root}/videos/film.vtt") == vtt_bytes()
+    assert archive.getinfo(f"{root}/videos/film.mp4").compress_type == zipfile.ZIP_STORED
+    html = archive.read(f"{root}/{root}.html").decode()
+    assert '<video controls preload="none" src="videos/film.mp4"' in html
+    assert '<track kind="captions" src="videos/film.vtt" srclang="en" label="English" default>' in html
+    assert '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">From the conference</a> (YouTube)' in html
+    credits = archive.read(f"{root}/CREDITS.txt").decode()
+    assert "videos/film.mp4 (captions: videos/film.vtt)" in credits
+    video = credits[credits.index("videos/film.mp4") :]
+    assert "Title: Interview" in video and "Credit: Video: IMDi" in video and "Licence: CC BY 4.0" in video
+    assert "From the conference (YouTube): https://www.youtube.com/watch?v=dQw4w9WgXcQ" in credits
+
+
+def test_adding_a_video_link_rebuilds_the_kit(client, django_capture_on_commit_callbacks):
+    NewsroomFactory()
+    release = ReleaseFactory(language="en")
+    publish(release, django_capture_on_commit_callbacks)
+    old = PressKit.objects.get(release=release).fingerprint
+
+    with django_capture_on_commit_callbacks(execute=True):
+        VideoLinkFactory(release=release, title="From the conference")
+
+    kit = PressKit.objects.get(release=release)
+    assert kit.fingerprint != old
+    assert (
+        "From the conference"
+        in download(client, release).read(f"{release.slug}/{release.slug}.html").decode()
+    )

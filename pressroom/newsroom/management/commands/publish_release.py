@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -55,15 +56,21 @@ class Command(BaseCommand):
             action = "scheduled" if when else "published"
             self.stdout.write(f"Dry run: “{release.title}” would be {action} {plan}. Nothing was changed.")
         elif when is None:
-            release = services.publish_release(release=release)
+            release = self.publish(release)
             self.stdout.write(
                 self.style.SUCCESS(f"Published “{release.title}” at {local(release.published_at)}: ")
                 + settings.SITE_URL
                 + release.get_absolute_url()
             )
         else:
-            release = services.publish_release(release=release, at=when)
+            release = self.publish(release, at=when)
             self.stdout.write(self.style.SUCCESS(f"Scheduled “{release.title}” for {local(when)}."))
+
+    def publish(self, release, at=None):
+        try:
+            return services.publish_release(release=release, at=at)
+        except ValidationError as exc:  # not approved, or a video without captions
+            raise CommandError(exc.messages[0]) from None
 
     def parse_time(self, value):
         try:
