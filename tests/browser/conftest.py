@@ -143,6 +143,39 @@ def page(new_page):
     return new_page()
 
 
+@pytest.fixture
+def provider(oidc_server, site, settings):
+    """The single sign-on pointed at the provider on loopback, with password login off."""
+    from tests import oidc
+
+    oidc.configure(settings, oidc_server, PASSWORD_LOGIN=False)
+    return oidc_server
+
+
+def start_sso_login(page):
+    """Open the admin's login and follow "Log in with Testdirektoratet" to the provider's page."""
+    # The provider's page takes its stylesheet from a CDN, which the tests do not reach.
+    page.context.route(
+        "https://cdn.jsdelivr.net/**", lambda route: route.fulfill(body="", content_type="text/css")
+    )
+    page.goto("/admin/")
+    page.get_by_role("link", name="Log in with Testdirektoratet").click()
+
+
+def authorize_at_provider(page, provider, sub):
+    """SUB approves the login on the provider's page; back on the admin's start page."""
+    page.wait_for_url(f"{provider.url}/oauth2/authorize?**")
+    page.locator("input[name=sub]").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url("**/admin/")
+
+
+def sso_log_in(page, provider, sub):
+    """Log SUB in to the admin through the provider, as a person does in the browser."""
+    start_sso_login(page)
+    authorize_at_provider(page, provider, sub)
+
+
 def screenshot(page, name, *, full_page=True):
     """A screenshot in tests/screenshots/ (git-ignored), named by page and viewport width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
