@@ -170,6 +170,21 @@ def authorize_at_provider(page, provider, sub):
     page.wait_for_url("**/admin/")
 
 
+def review_publishing(page, release):
+    """From RELEASE's form, "Save and publish…" to its confirmation page; the page's text."""
+    page.goto(f"/admin/newsroom/release/{release.pk}/change/")
+    page.get_by_role("button", name="Save and publish…").click()
+    page.wait_for_url(f"**/admin/newsroom/release/{release.pk}/publish/")
+    return page.locator("#content-main").inner_text()
+
+
+def confirm_publishing(page, release):
+    """ "Yes, publish now" on RELEASE's confirmation page; the success message back on its form."""
+    page.get_by_role("button", name="Yes, publish now").click()
+    page.wait_for_url(re.compile(rf"/admin/newsroom/release/{release.pk}/change/$"))
+    return page.locator(".messagelist .success").inner_text()
+
+
 def sso_log_in(page, provider, sub):
     """Log SUB in to the admin through the provider, as a person does in the browser."""
     start_sso_login(page)

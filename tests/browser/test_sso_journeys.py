@@ -15,7 +15,7 @@ from subscriptions.models import Subscriber
 from tests.factories import NewsroomFactory, TopicFactory
 from tests.subscriptions.factories import SubscriberFactory
 
-from .conftest import screenshot, sso_log_in
+from .conftest import confirm_publishing, review_publishing, screenshot, sso_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -89,10 +89,7 @@ def test_a_contributor_drafts_an_editor_approves_and_a_publisher_publishes_after
     # The publisher reviews who gets it, then publishes.
     page = new_page()
     sso_log_in(page, people, "pia")
-    page.goto(f"/admin/newsroom/release/{release.pk}/change/")
-    page.get_by_role("button", name="Save and publish…").click()
-    page.wait_for_url(f"**/admin/newsroom/release/{release.pk}/publish/")
-    review = page.locator("#content-main").inner_text()
+    review = review_publishing(page, release)
     assert "2 subscribers get it by email at once" in review
     assert "1 subscriber gets it later in the daily digest." in review
     assert TITLE in page.locator(".pressroom-email-preview").inner_text()
@@ -100,9 +97,7 @@ def test_a_contributor_drafts_an_editor_approves_and_a_publisher_publishes_after
     release.refresh_from_db()
     assert release.status == Release.Status.DRAFT
     assert not mail.outbox
-    page.get_by_role("button", name="Yes, publish now").click()
-    page.wait_for_url(re.compile(rf"/admin/newsroom/release/{release.pk}/change/$"))
-    assert page.locator(".messagelist .success").inner_text() == f"“{TITLE}” is published."
+    assert confirm_publishing(page, release) == f"“{TITLE}” is published."
     release.refresh_from_db()
     assert release.status == Release.Status.PUBLISHED
     assert sorted(message.to[0] for message in mail.outbox) == sorted(
