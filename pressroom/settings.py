@@ -399,6 +399,9 @@ OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
 # Users are matched by the provider's subject ("sub"). On someone's first login, link the existing user with
 # their address (when the provider says it is verified) instead of refusing them.
 OIDC_LINK_BY_EMAIL = envbool("OIDC_LINK_BY_EMAIL", "false")
+# The claim that says the address is verified: Entra ID sends no email_verified for its own accounts, but
+# the optional claim xms_edov (the address's domain is the tenant's, verified).
+OIDC_EMAIL_VERIFIED_CLAIM = env("OIDC_EMAIL_VERIFIED_CLAIM", "email_verified")
 # Claim value=group name, comma-separated: the Django groups (the roles) a claim value gives. Groups named
 # here are set from the claim at every login; other groups are left as they are.
 OIDC_ROLE_MAP = {}

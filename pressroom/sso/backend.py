@@ -39,8 +39,8 @@ def roles_for(claims):
 
 
 def verified(claims):
-    """Whether the provider says the address in CLAIMS is its owner's (the email_verified claim)."""
-    return claims.get("email_verified") in (True, "true")
+    """Whether the provider says the address in CLAIMS is its owner's (OIDC_EMAIL_VERIFIED_CLAIM)."""
+    return claims.get(settings.OIDC_EMAIL_VERIFIED_CLAIM) in (True, "true")
 
 
 def set_roles(user, roles):

@@ -72,6 +72,18 @@ def test_an_existing_user_is_linked_by_a_verified_address_when_the_setting_allow
     ]
 
 
+def test_the_claim_that_says_the_address_is_verified_can_be_entras(client, provider, settings):
+    settings.OIDC_LINK_BY_EMAIL = True
+    settings.OIDC_EMAIL_VERIFIED_CLAIM = "xms_edov"
+    existing = User.objects.create_user("ola", email="ola@example.no")
+    provider.set_user("ola-oid", email="ola@example.no", xms_edov=True, groups=["Editor"])
+
+    sso_login(client, provider, "ola-oid")
+
+    assert logged_in_user(client) == existing
+    assert Identity.objects.get().user == existing
+
+
 def test_without_the_setting_an_existing_users_address_is_refused_and_not_taken_over(client, provider):
     existing = User.objects.create_user("ola", email="ola@example.no")
     provider.set_user("ola-sub", email="ola@example.no", email_verified=True, groups=["Publisher"])
