@@ -395,10 +395,16 @@ OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
 OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)  # seconds per request to the provider
 # PKCE besides the client secret: a code caught on its way back is useless without this login's verifier.
 OIDC_USE_PKCE = True
-# The claim that holds the person's e-mail address (matched to a user) and the one that lists their groups
+# The claim that holds the person's e-mail address (kept on their user) and the one that lists their groups
 # or app roles; Microsoft Entra ID sends "groups" (group object ids) or "roles" (app role values).
 OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", "email")
 OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+# Users are matched by the provider's subject ("sub"). On someone's first login, link the existing user with
+# their address (when the provider says it is verified) instead of refusing them.
+OIDC_LINK_BY_EMAIL = envbool("OIDC_LINK_BY_EMAIL", "false")
+# The claim that says the address is verified: Entra ID sends no email_verified for its own accounts, but
+# the optional claim xms_edov (the address's domain is the tenant's, verified).
+OIDC_EMAIL_VERIFIED_CLAIM = env("OIDC_EMAIL_VERIFIED_CLAIM", "email_verified")
 # Claim value=group name, comma-separated: the Django groups (the roles) a claim value gives. Groups named
 # here are set from the claim at every login; other groups are left as they are.
 OIDC_ROLE_MAP = {}

@@ -12,3 +12,12 @@ def _clear_cache():
     cache.clear()
     pagecache._parts.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def oidc_server():
+    """A real OpenID Connect provider on loopback (tests/oidc.py), shared by the session's tests."""
+    from tests import oidc
+
+    with oidc.provider() as server:
+        yield server

@@ -1,5 +1,8 @@
-"""Staff log in through the organisation's provider: users matched by e-mail, created as staff on their
-first login, and their roles (Django groups) set from the groups claim at every login.
+"""Staff log in through the organisation's provider: users matched by the provider's subject ("sub", an
+Identity), created as staff on their first login, and their roles (Django groups) set from the groups claim
+at every login. An existing account is linked by its e-mail address on a first login only when
+OIDC_LINK_BY_EMAIL allows it and the provider says the address is verified: an address can change hands, a
+subject cannot.
 
 Built on mozilla-django-oidc's backend, which checks the state, the nonce and the ID token's signature;
 this one also checks the token's issuer and audience, which the library leaves out.
@@ -16,6 +19,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend, default_username_algo
 
+from .models import Identity
 from .provider import configuration
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,11 @@ def roles_for(claims):
     role_map = settings.OIDC_ROLE_MAP
     values = claim_values(claims, settings.OIDC_GROUPS_CLAIM)
     return sorted({role_map[value] for value in values if value in role_map})
+
+
+def verified(claims):
+    """Whether the provider says the address in CLAIMS is its owner's (OIDC_EMAIL_VERIFIED_CLAIM)."""
+    return claims.get(settings.OIDC_EMAIL_VERIFIED_CLAIM) in (True, "true")
 
 
 def set_roles(user, roles):
@@ -125,10 +134,30 @@ class OrganisationBackend(OIDCAuthenticationBackend):
         return True
 
     def filter_users_by_claims(self, claims):
-        return self.UserModel.objects.filter(email__iexact=claims[settings.OIDC_EMAIL_CLAIM])
+        issuer = configuration()["issuer"]
+        identity = Identity.objects.filter(issuer=issuer, subject=claims["sub"]).first()
+        if identity is not None:
+            return self.UserModel.objects.filter(pk=identity.user_id)
+        if settings.OIDC_LINK_BY_EMAIL and verified(claims):
+            # Only an account that no one at this provider has logged in as yet.
+            return self.UserModel.objects.filter(email__iexact=claims[settings.OIDC_EMAIL_CLAIM]).exclude(
+                sso_identities__issuer=issuer
+            )
+        return self.UserModel.objects.none()
 
     def create_user(self, claims):
         email = claims[settings.OIDC_EMAIL_CLAIM]
+        unlinked = self.UserModel.objects.filter(email__iexact=email).exclude(
+            sso_identities__issuer=configuration()["issuer"]
+        )
+        if unlinked.exists():
+            # Someone may already have an account with this address: neither take it over nor make a second.
+            log.warning(
+                "Single sign-on refused: an account with the address of subject %s exists and is not linked "
+                "(OIDC_LINK_BY_EMAIL is off, or the provider does not say the address is verified)",
+                claims["sub"],
+            )
+            return None
         username = email
         if len(email) > 150 or self.UserModel.objects.filter(username__iexact=email).exists():
             # A user name has at most 150 characters, and another user may already have this one.
@@ -139,10 +168,15 @@ class OrganisationBackend(OIDCAuthenticationBackend):
 
     def update_user(self, user, claims):
         with transaction.atomic():
+            Identity.objects.get_or_create(
+                issuer=configuration()["issuer"], subject=claims["sub"], defaults={"user": user}
+            )
             user.is_staff = True
+            # The provider's address is the current one: a changed address follows the person.
+            user.email = str(claims[settings.OIDC_EMAIL_CLAIM])[:254]
             user.first_name = str(claims.get("given_name") or user.first_name)[:150]
             user.last_name = str(claims.get("family_name") or user.last_name)[:150]
-            user.save(update_fields=["is_staff", "first_name", "last_name"])
+            user.save(update_fields=["is_staff", "email", "first_name", "last_name"])
             set_roles(user, roles_for(claims))
         # For the view's signal: the claims this login brought.
         user._sso_claims = claims

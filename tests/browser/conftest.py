@@ -143,6 +143,54 @@ def page(new_page):
     return new_page()
 
 
+@pytest.fixture
+def provider(oidc_server, site, settings):
+    """The single sign-on pointed at the provider on loopback, with password login off."""
+    from tests import oidc
+
+    oidc.configure(settings, oidc_server, PASSWORD_LOGIN=False)
+    return oidc_server
+
+
+def start_sso_login(page):
+    """Open the admin's login and follow "Log in with Testdirektoratet" to the provider's page."""
+    # The provider's page takes its stylesheet from a CDN, which the tests do not reach.
+    page.context.route(
+        "https://cdn.jsdelivr.net/**", lambda route: route.fulfill(body="", content_type="text/css")
+    )
+    page.goto("/admin/")
+    page.get_by_role("link", name="Log in with Testdirektoratet").click()
+
+
+def authorize_at_provider(page, provider, sub):
+    """SUB approves the login on the provider's page; back on the admin's start page."""
+    page.wait_for_url(f"{provider.url}/oauth2/authorize?**")
+    page.locator("input[name=sub]").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url("**/admin/")
+
+
+def review_publishing(page, release):
+    """From RELEASE's form, "Save and publish…" to its confirmation page; the page's text."""
+    page.goto(f"/admin/newsroom/release/{release.pk}/change/")
+    page.get_by_role("button", name="Save and publish…").click()
+    page.wait_for_url(f"**/admin/newsroom/release/{release.pk}/publish/")
+    return page.locator("#content-main").inner_text()
+
+
+def confirm_publishing(page, release):
+    """ "Yes, publish now" on RELEASE's confirmation page; the success message back on its form."""
+    page.get_by_role("button", name="Yes, publish now").click()
+    page.wait_for_url(re.compile(rf"/admin/newsroom/release/{release.pk}/change/$"))
+    return page.locator(".messagelist .success").inner_text()
+
+
+def sso_log_in(page, provider, sub):
+    """Log SUB in to the admin through the provider, as a person does in the browser."""
+    start_sso_login(page)
+    authorize_at_provider(page, provider, sub)
+
+
 def screenshot(page, name, *, full_page=True):
     """A screenshot in tests/screenshots/ (git-ignored), named by page and viewport width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

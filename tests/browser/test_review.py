@@ -1,7 +1,5 @@
 """A publisher reviews the audience on the confirmation page and publishes; axe on that page."""
 
-import re
-
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
@@ -13,7 +11,7 @@ from subscriptions.models import Subscriber
 from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory
 from tests.subscriptions.factories import SubscriberFactory
 
-from .conftest import axe_audit, blocking, screenshot
+from .conftest import axe_audit, blocking, confirm_publishing, review_publishing, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -55,14 +53,11 @@ def log_in(page, username):
 def test_a_publisher_reviews_the_audience_and_publishes(new_page, publisher, release):
     page = new_page()
     log_in(page, "publisher")
-    page.goto(f"/admin/newsroom/release/{release.pk}/change/")
 
-    page.get_by_role("button", name="Save and publish…").click()
-    page.wait_for_url(f"**/admin/newsroom/release/{release.pk}/publish/")
-    review = page.locator("#content-main")
-    assert "4 subscribers get it by email at once" in review.inner_text()
-    assert "1 chose “Bosetting”" in review.inner_text()
-    assert "1 subscriber gets it later in the daily digest." in review.inner_text()
+    review = review_publishing(page, release)
+    assert "4 subscribers get it by email at once" in review
+    assert "1 chose “Bosetting”" in review
+    assert "1 subscriber gets it later in the daily digest." in review
     assert TITLE in page.locator(".pressroom-email-preview").inner_text()
     screenshot(page, "admin-publish-confirmation")
     # Nothing has happened yet.
@@ -70,9 +65,7 @@ def test_a_publisher_reviews_the_audience_and_publishes(new_page, publisher, rel
     assert release.status == Release.Status.DRAFT
     assert not mail.outbox
 
-    page.get_by_role("button", name="Yes, publish now").click()
-    page.wait_for_url(re.compile(rf"/admin/newsroom/release/{release.pk}/change/$"))
-    assert page.locator(".messagelist .success").inner_text() == f"“{TITLE}” is published."
+    assert confirm_publishing(page, release) == f"“{TITLE}” is published."
     assert page.locator(".pressroom-badge--published").count() == 1
     release.refresh_from_db()
     assert release.status == Release.Status.PUBLISHED

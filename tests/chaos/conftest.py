@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.db.models import Count
 from django.test import override_settings
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -80,6 +81,15 @@ def pytest_terminal_summary(terminalreporter):
     if path := os.environ.get("CHAOS_REPORT"):
         with open(path, "w") as out:
             json.dump({scenario: dict(row) for scenario, row in FIGURES.items()}, out, indent=1)
+
+
+def mailings_counted(mailing):
+    rows = Delivery.objects.filter(mailing=mailing).values_list("status").annotate(n=Count("id"))
+    return dict(rows.order_by())
+
+
+def mailings_tallied(mailing):
+    return mailings.counts(mailing.pk)
 
 
 @contextlib.contextmanager
@@ -248,6 +258,9 @@ class Scenario:
         self.crashes_recorded = len(self.crashes)
         assert not result.problems(), (self.name, self.seed, result.problems(), result.by_status)
         assert result.recipients == len(audience)
+        for mailing in [mailings] if isinstance(mailings, Mailing) else mailings:
+            # The progress panel's counts, kept by triggers through every crash, equal a real count.
+            assert mailings_counted(mailing) == mailings_tallied(mailing), (self.name, self.seed)
         return result, row
 
     def close(self):

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from pressroom.sso.models import Identity
 from pressroom.sso.signals import staff_logged_in_with_sso
 from tests import oidc
 
@@ -50,12 +51,14 @@ def test_first_login_creates_a_staff_user_with_the_roles_of_the_groups_claim(cli
     assert user.is_staff is True
     assert user.is_superuser is False
     assert sorted(user.groups.values_list("name", flat=True)) == ["Editor", "Publisher"]
+    assert list(Identity.objects.values_list("user", "subject")) == [(user.pk, "kari-1")]
     assert client.get("/admin/").status_code == 200
 
 
-def test_an_existing_user_is_matched_by_email(client, provider):
+def test_an_existing_user_is_linked_by_a_verified_address_when_the_setting_allows(client, provider, settings):
+    settings.OIDC_LINK_BY_EMAIL = True
     existing = User.objects.create_user("ola", email="Ola@Example.no")
-    provider.set_user("ola-sub", email="ola@example.no", groups=["Contributor"])
+    provider.set_user("ola-sub", email="ola@example.no", email_verified=True, groups=["Contributor"])
 
     sso_login(client, provider, "ola-sub")
 
@@ -64,6 +67,95 @@ def test_an_existing_user_is_matched_by_email(client, provider):
     existing.refresh_from_db()
     assert existing.is_staff is True
     assert list(existing.groups.values_list("name", flat=True)) == ["Contributor"]
+    assert list(Identity.objects.values_list("user", "issuer", "subject")) == [
+        (existing.pk, provider.url, "ola-sub")
+    ]
+
+
+def test_the_claim_that_says_the_address_is_verified_can_be_entras(client, provider, settings):
+    settings.OIDC_LINK_BY_EMAIL = True
+    settings.OIDC_EMAIL_VERIFIED_CLAIM = "xms_edov"
+    existing = User.objects.create_user("ola", email="ola@example.no")
+    provider.set_user("ola-oid", email="ola@example.no", xms_edov=True, groups=["Editor"])
+
+    sso_login(client, provider, "ola-oid")
+
+    assert logged_in_user(client) == existing
+    assert Identity.objects.get().user == existing
+
+
+def test_without_the_setting_an_existing_users_address_is_refused_and_not_taken_over(client, provider):
+    existing = User.objects.create_user("ola", email="ola@example.no")
+    provider.set_user("ola-sub", email="ola@example.no", email_verified=True, groups=["Publisher"])
+
+    response = sso_login(client, provider, "ola-sub")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/"
+    assert logged_in_user(client) is None
+    assert list(User.objects.all()) == [existing]
+    assert not Identity.objects.exists()
+    assert not existing.groups.exists()
+
+
+def test_an_unverified_address_links_no_account_even_when_the_setting_allows(client, provider, settings):
+    settings.OIDC_LINK_BY_EMAIL = True
+    existing = User.objects.create_user("ola", email="ola@example.no")
+    provider.set_user("mallory", email="ola@example.no", email_verified=False, groups=["Publisher"])
+
+    sso_login(client, provider, "mallory")
+
+    assert logged_in_user(client) is None
+    assert list(User.objects.all()) == [existing]
+    assert not Identity.objects.exists()
+
+
+def test_an_address_changed_at_the_provider_logs_into_the_same_account(client, provider):
+    provider.set_user("kari-sub", email="kari@example.no", groups=["Editor"])
+    sso_login(client, provider, "kari-sub")
+    kari = logged_in_user(client)
+    client.logout()
+    provider.set_user("kari-sub", email="kari.nordmann@example.no", groups=["Editor"])
+
+    sso_login(client, provider, "kari-sub")
+
+    assert logged_in_user(client) == kari
+    assert User.objects.count() == 1
+    kari.refresh_from_db()
+    assert kari.email == "kari.nordmann@example.no"
+
+
+def test_an_address_changed_to_someone_elses_does_not_log_into_their_account(client, provider, settings):
+    settings.OIDC_LINK_BY_EMAIL = True
+    ola = User.objects.create_user("ola", email="ola@example.no", is_staff=True)
+    provider.set_user("kari-sub", email="kari@example.no", email_verified=True, groups=["Editor"])
+    sso_login(client, provider, "kari-sub")
+    kari = logged_in_user(client)
+    client.logout()
+    provider.set_user("kari-sub", email="ola@example.no", email_verified=True, groups=["Editor"])
+
+    sso_login(client, provider, "kari-sub")
+
+    assert logged_in_user(client) == kari
+    assert User.objects.count() == 2
+    assert not Identity.objects.filter(user=ola).exists()
+
+
+def test_an_address_passed_to_a_new_person_does_not_log_them_into_the_old_account(client, provider, settings):
+    settings.OIDC_LINK_BY_EMAIL = True
+    provider.set_user("kari-sub", email="kari@example.no", email_verified=True, groups=["Publisher"])
+    sso_login(client, provider, "kari-sub")
+    kari = logged_in_user(client)
+    client.logout()
+    # Kari has left; the provider gives her address to a newcomer, under a subject of their own.
+    provider.set_user("kari-2-sub", email="kari@example.no", email_verified=True, groups=["Contributor"])
+
+    sso_login(client, provider, "kari-2-sub")
+
+    newcomer = logged_in_user(client)
+    assert newcomer not in (None, kari)
+    assert list(newcomer.groups.values_list("name", flat=True)) == ["Contributor"]
+    assert list(kari.groups.values_list("name", flat=True)) == ["Publisher"]
 
 
 def test_the_role_map_translates_claim_values_to_groups(client, provider, settings):
@@ -109,7 +201,8 @@ def test_without_the_required_group_nobody_logs_in(client, provider, settings):
 
 
 def test_a_deactivated_user_cannot_log_in_through_the_provider(client, provider):
-    User.objects.create_user("gone", email="gone@example.no", is_active=False)
+    gone = User.objects.create_user("gone", email="gone@example.no", is_active=False)
+    Identity.objects.create(user=gone, issuer=provider.url, subject="gone")
     provider.set_user("gone", email="gone@example.no", groups=["Editor"])
 
     sso_login(client, provider, "gone")

@@ -39,6 +39,20 @@ def test_an_entra_configuration_is_read_from_the_environment(tmp_path):
     }
 
 
+def test_linking_by_a_verified_address_is_off_unless_asked_and_its_claim_can_be_entras(tmp_path):
+    names = ("OIDC_LINK_BY_EMAIL", "OIDC_EMAIL_VERIFIED_CLAIM")
+
+    assert load_settings(ENTRA, tmp_path, *names) == {
+        "OIDC_LINK_BY_EMAIL": False,
+        "OIDC_EMAIL_VERIFIED_CLAIM": "email_verified",
+    }
+    linking = {**ENTRA, "OIDC_LINK_BY_EMAIL": "true", "OIDC_EMAIL_VERIFIED_CLAIM": "xms_edov"}
+    assert load_settings(linking, tmp_path, *names) == {
+        "OIDC_LINK_BY_EMAIL": True,
+        "OIDC_EMAIL_VERIFIED_CLAIM": "xms_edov",
+    }
+
+
 def test_the_default_role_map_names_the_four_roles(tmp_path):
     values = load_settings(PRODUCTION, tmp_path, "OIDC_ENABLED", "OIDC_ROLE_MAP", "AUTHENTICATION_BACKENDS")
 
