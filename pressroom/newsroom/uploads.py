@@ -1,6 +1,7 @@
 """Upload rules: allowlisted types recognised by content, a size limit, safe names (renditions.py makes
 the renditions)."""
 
+import hashlib
 import os
 import uuid
 import warnings
@@ -120,6 +121,16 @@ def _detect_image(upload):
 def _detect_zip(upload):
     content_type, ext = office_documents.identify(upload)
     return Detected("document", content_type, ext)
+
+
+def content_hash(upload):
+    """The SHA-256 of UPLOAD's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def safe_filename(name, extension):

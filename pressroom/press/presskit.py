@@ -1,5 +1,5 @@
 """Press kits: one ZIP per published release, with the release as an HTML page, its images in their
-original size, a CREDITS.txt and its documents.
+original size (without the location they were taken at), a CREDITS.txt and its documents.
 
 A task builds the kit after the publishing transaction commits, and again when the release or its
 attachments change (signal receivers below queue it on commit). The kit is cached in the default storage
@@ -44,9 +44,20 @@ def kit_data(release):
         release.published_at.isoformat() if release.published_at else None,
         [newsroom.name, newsroom.about, newsroom.website],
         [
-            [a.pk, a.file.name, a.kind, a.title, a.caption, a.alt_text, a.credit, a.licence, a.size]
+            [
+                a.pk,
+                a.file.name,
+                a.kind,
+                a.title,
+                a.caption,
+                a.alt_text,
+                a.credit,
+                a.licence,
+                a.size,
+                (a.rendition("original") or {}).get("file") if a.is_image else None,
+            ]
             for a in release.attachments.all()
-        ],
+        ],  # fmt: skip
         [[c.name, c.role, c.email, c.phone] for c in kit_contacts(release)],
     ]
 
@@ -65,14 +76,29 @@ def fingerprint(release):
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def unique_names(attachments, folder):
-    """Archive names for ATTACHMENTS in FOLDER; a second file of the same name gets -2, -3 …"""
-    taken, names = set(), []
+def kit_files(attachments):
+    """(attachment, storage name, file name) of the files of ATTACHMENTS that go into the kit. Images go
+    as their original size with the location stripped (Attachment.original_without_location); one whose
+    renditions the worker has not made yet is left out, and the kit is made again once they are."""
+    files = []
     for attachment in attachments:
-        base, dot, ext = attachment.filename.rpartition(".")
+        if attachment.is_image:
+            stored = attachment.original_without_location()
+            if stored is not None:
+                files.append((attachment, *stored))
+        else:
+            files.append((attachment, attachment.file.name, attachment.filename))
+    return files
+
+
+def unique_names(files, folder):
+    """Archive names in FOLDER for FILES (from kit_files); a second file of the same name gets -2, -3 …"""
+    taken, names = set(), []
+    for _attachment, _stored, filename in files:
+        base, dot, ext = filename.rpartition(".")
         if not dot:
-            base, ext = attachment.filename, ""
-        name, n = attachment.filename, 2
+            base, ext = filename, ""
+        name, n = filename, 2
         while name in taken:
             name = f"{base}-{n}.{ext}" if ext else f"{base}-{n}"
             n += 1
@@ -84,15 +110,15 @@ def unique_names(attachments, folder):
 def write_zip(release, out):
     """Write RELEASE's kit as a ZIP to the binary file OUT."""
     root = release.slug
-    images, documents = release.images, release.documents
+    images, documents = kit_files(release.images), kit_files(release.documents)
     image_names = unique_names(images, "images")
     document_names = unique_names(documents, "documents")
     stamp = timezone.localtime(release.published_at or timezone.now()).timetuple()[:6]
     context = {
         "release": release,
         "newsroom": Newsroom.load(),
-        "images": list(zip(images, image_names, strict=True)),
-        "documents": list(zip(documents, document_names, strict=True)),
+        "images": [(image[0], name) for image, name in zip(images, image_names, strict=True)],
+        "documents": [(document[0], name) for document, name in zip(documents, document_names, strict=True)],
         "contacts": kit_contacts(release),
         "topics": list(release.topics.all()),
         "release_url": absolute(release.get_absolute_url()),
@@ -104,11 +130,14 @@ def write_zip(release, out):
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr(_info(f"{root}/{root}.html", stamp, zipfile.ZIP_DEFLATED), html)
         archive.writestr(_info(f"{root}/CREDITS.txt", stamp, zipfile.ZIP_DEFLATED), credits)
-        for attachment, name in [*context["images"], *context["documents"]]:
+        for (attachment, stored, _filename), name in [
+            *zip(images, image_names, strict=True),
+            *zip(documents, document_names, strict=True),
+        ]:
             method = zipfile.ZIP_STORED if attachment.content_type in STORED_TYPES else zipfile.ZIP_DEFLATED
             info = _info(f"{root}/{name}", stamp, method)
             with (
-                default_storage.open(attachment.file.name, "rb") as source,
+                default_storage.open(stored, "rb") as source,
                 archive.open(info, "w", force_zip64=True) as target,
             ):
                 shutil.copyfileobj(source, target, 1024 * 1024)

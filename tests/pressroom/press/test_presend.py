@@ -18,7 +18,14 @@ from pressroom.press import presend, services
 from pressroom.press.models import Journalist, PreSend, PreSendRecipient, PressList
 from subscriptions import mailings
 from subscriptions.models import Delivery, Mailing
-from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, full_release, png_bytes
+from tests.factories import (
+    AttachmentFactory,
+    NewsroomFactory,
+    ReleaseFactory,
+    full_release,
+    png_bytes,
+    same_pixels,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +178,7 @@ def test_files_through_the_personal_link_are_traced_and_private(
     response = client.get(f"/embargo/{row.token}/files/{image.pk}/{image.filename}")
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == png_bytes()
+    assert same_pixels(b"".join(response.streaming_content), png_bytes())
     assert response["Content-Disposition"] == f'attachment; filename="{image.filename}"'
     assert response["Cache-Control"] == "private, no-store"
     row.refresh_from_db()
