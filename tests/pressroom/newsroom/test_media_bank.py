@@ -273,6 +273,27 @@ def test_tabs_are_links_and_say_which_is_current(client):
     assert client.get("/media/lyd/").status_code == 404
 
 
+def test_the_video_tab_lists_attachments_of_kind_video_once_there_are_any(client):
+    release = ReleaseFactory(published=True)
+    clip = AttachmentFactory(release=release, pdf=True, title="Intervju med direktøren")
+    # The kind video comes with video uploads; until then a row of that kind is made by hand.
+    Attachment.objects.filter(pk=clip.pk).update(kind="video")
+
+    assert "Intervju med direktøren" in html(client.get("/media/video/"))
+    assert "Intervju med direktøren" not in html(client.get("/media/documents/"))
+    page = html(client.get(f"/media/{clip.pk}/intervju-med-direktoren/"))
+    assert f'href="/files/{clip.pk}/{clip.filename}"' in page
+
+
+def test_a_document_used_twice_is_listed_once(client):
+    content = pdf_bytes("Årsrapport")
+    for title in ("Årsrapport 2024", "Årsrapport 2024"):
+        AttachmentFactory(release=ReleaseFactory(published=True), pdf=True, title=title,
+                          file=ContentFile(content, "arsrapport.pdf"))  # fmt: skip
+
+    assert html(client.get("/media/documents/")).count(">Årsrapport 2024</a>") == 1
+
+
 def test_filters_by_topic_and_year_and_ignore_what_they_do_not_know(client):
     climate, work = TopicFactory(name="Klima"), TopicFactory(name="Arbeid")
     old = ReleaseFactory(published=True, published_at=timezone.now() - timedelta(days=800), topics=[climate])
