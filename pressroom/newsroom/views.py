@@ -486,6 +486,7 @@ def asset_page(request, pk, slug):
     asset.type_label = DOCUMENT_LABELS.get(asset.content_type, asset.content_type)
     context = {
         "asset": asset,
+        "preview_image": linkpreview.attachment_image(asset, Newsroom.load()),
         "releases": releases,
         "downloads": asset.downloads if asset.is_image else [],
         "canonical_url": absolute(urls[language]),

@@ -382,6 +382,7 @@ def test_an_asset_page_shows_everything_about_it_and_the_public_releases_using_i
     for size in ("web", "print", "original"):
         assert f'href="/images/{asset.pk}/download/{size}/"' in page
     assert f'<link rel="canonical" href="{settings.SITE_URL}/media/{asset.pk}/kaia-i-bodo/">' in page
+    assert f'<meta property="og:image" content="{settings.SITE_URL}/images/{asset.pk}/web/">' in page
 
 
 def test_an_asset_page_downloads_each_size_under_a_descriptive_name(client):
