@@ -605,7 +605,7 @@ def visible_attachment(request, pk):
 
     Returns the attachment and whether it is public, so staff-only files are never cached by proxies.
     """
-    attachment = Attachment.objects.filter(pk=pk, release__in=Release.objects.published()).first()
+    attachment = Attachment.objects.public().filter(pk=pk).first()
     if attachment is not None:
         return attachment, True
     if may_preview(request.user) or filelinks.allows(request.GET.get("preview"), pk):
