@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from js_asset import Media
 from reversion.admin import VersionAdmin
 
-from . import language_report, review, services, signals
+from . import language_report, mediabank, review, services, signals
 from .forms import ReleaseAdminForm, ScheduleForm, VideoLinkForm
 from .history import ReleaseHistoryAdmin
 from .models import (
@@ -293,6 +293,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
         }
         return [
             path(
+                "<path:object_id>/media-bank/",
+                self.admin_site.admin_view(mediabank.admin_view(self)),
+                name="{}_{}_media_bank".format(*info),
+            ),
+            path(
                 "language-report/",
                 self.admin_site.admin_view(language_report.view(self)),
                 name="{}_{}_language_report".format(*info),
@@ -359,6 +364,10 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
                 and obj.last_edited_by_id != request.user.pk
             )
             context["preview_url"] = reverse("pressroom:preview", kwargs={"pk": obj.pk})
+            context["media_bank_url"] = reverse("admin:newsroom_release_media_bank", args=[obj.pk])
+            context["may_add_from_media_bank"] = self.has_change_permission(
+                request, obj
+            ) and request.user.has_perm("newsroom.add_attachment")
             context["send_test_url"] = reverse("admin:subscriptions_mailing_send_test", args=[obj.pk])
             context["mailings"] = [
                 (mailing, reverse("admin:subscriptions_mailing_change", args=[mailing.pk]))

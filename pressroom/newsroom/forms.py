@@ -129,12 +129,10 @@ class ScheduleForm(forms.Form):
         return value
 
 
-class SearchFilterForm(forms.Form):
-    """The search page's filters. A value that is not one of the choices is left out, not an error."""
+class ReleaseFilterForm(forms.Form):
+    """Filters by the topic and year of public releases (the media page's). A value that is not one of
+    the choices is left out, not an error."""
 
-    kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Release.Kind.choices]
-    )
     topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
 
@@ -148,3 +146,13 @@ class SearchFilterForm(forms.Form):
         """{field: value} of the filters given and valid."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class SearchFilterForm(ReleaseFilterForm):
+    """The search page's filters: the kind of release too."""
+
+    field_order = ["kind", "topic", "year"]
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Release.Kind.choices]
+    )

@@ -55,8 +55,12 @@ def newsroom_card(newsroom):
 
 def release_image(release, newsroom):
     """The release's header image (its web rendition), or the newsroom's card."""
-    image = release.header_image
-    if image and image.web:
+    return attachment_image(release.header_image, newsroom)
+
+
+def attachment_image(image, newsroom):
+    """The web rendition of the attachment IMAGE (if it is an image that has one), or the newsroom's card."""
+    if image and image.is_image and image.web:
         width, height = image_size(image.web.name)
         content_type = mimetypes.guess_type(image.web.name)[0] or "image/jpeg"
         return PreviewImage(

@@ -372,6 +372,17 @@ class ReleaseContact(models.Model):
         return str(self.contact)
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def public(self):
+        """Attachments the public may see: those of releases the publication rule lets through. An asset
+        used by several releases is public as soon as one of them is."""
+        return self.filter(release__in=Release.objects.published())
+
+    def of_kind(self, kind):
+        """Attachments of KIND, a string: a kind this version does not know (yet) finds none."""
+        return self.filter(kind=kind)
+
+
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
@@ -406,6 +417,9 @@ class Attachment(models.Model):
     credit = models.CharField(_("credit"), max_length=200, blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     content_type = models.CharField(_("type"), max_length=100, editable=False)
+    # The SHA-256 of the uploaded bytes: an upload identical to a stored one reuses that file (and its
+    # renditions) instead of storing a copy, and the media bank lists each such asset once.
+    sha256 = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True, editable=False)
     size = models.PositiveBigIntegerField(_("size"), default=0, editable=False)
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -444,6 +458,8 @@ class Attachment(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AttachmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("image or document")
@@ -458,19 +474,92 @@ class Attachment(models.Model):
         new_poster = self.poster and not self.poster._committed
         if (new_file and not self.content_type) or new_captions or new_poster:
             self.full_clean(exclude=["release"])
+        reused = new_file and self.reuse_stored_copy()
         # Read by tasks.queue_renditions (post_save): the worker makes them once this commits.
         if self.kind == self.Kind.VIDEO:
             self.renditions_due = new_poster or self.stored_value("poster") not in (None, self.poster.name)
         else:
-            self.renditions_due = self.kind == self.Kind.IMAGE and (new_file or self.thumbnail_changed())
+            self.renditions_due = self.kind == self.Kind.IMAGE and (
+                (new_file and not reused) or self.thumbnail_changed()
+            )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("pressroom:attachment", kwargs={"pk": self.pk, "filename": self.filename})
 
+    def stored_copy(self):
+        """Another attachment whose file has the same content as this one, its file still stored."""
+        if not self.sha256:
+            return None
+        for other in Attachment.objects.filter(sha256=self.sha256).exclude(pk=self.pk).order_by("pk"):
+            if other.file and default_storage.exists(other.file.name):
+                return other
+        return None
+
+    def reuse_stored_copy(self):
+        """Point this new upload at the stored file of the same content instead of writing a copy; take
+        that file's renditions too when they would come out the same (same thumbnail choice and credit).
+        True if the renditions were taken."""
+        other = self.stored_copy()
+        if other is None:
+            return False
+        self.file = other.file.name
+        self.content_type, self.size, self.width, self.height = (
+            other.content_type,
+            other.size,
+            other.width,
+            other.height,
+        )
+        same = all(getattr(self, name) == getattr(other, name) for name in (*self.THUMBNAIL_FIELDS, "credit"))
+        # A video's renditions are made from its own poster, never from the file it shares.
+        if not (same and other.renditions) or self.kind != self.Kind.IMAGE:
+            return False
+        self.take_renditions(other)
+        return True
+
+    def take_renditions(self, other):
+        self.renditions = other.renditions
+        self.web.name, self.thumb.name = other.web.name, other.thumb.name
+
+    def stored_names(self):
+        """Every file in storage this attachment refers to: the original and its renditions."""
+        names = {self.file.name, self.web.name, self.thumb.name, *renditions.stored_names(self.renditions)}
+        return {name for name in names if name}
+
+    def names_used_elsewhere(self):
+        """The files of this attachment that another attachment refers to as well (only attachments of
+        the same content share files)."""
+        if not self.sha256:
+            return set()
+        others = Attachment.objects.filter(sha256=self.sha256).exclude(pk=self.pk)
+        return {name for other in others for name in other.stored_names()} & self.stored_names()
+
+    @classmethod
+    def from_asset(cls, asset, *, release, order=0):
+        """A new attachment of RELEASE for the stored ASSET (another attachment): the same file and
+        renditions, its title, caption, alt text, credit and licence. Not saved."""
+        attachment = cls(
+            release=release, file=asset.file.name, kind=asset.kind, sha256=asset.sha256,
+            content_type=asset.content_type, size=asset.size, width=asset.width, height=asset.height,
+            title=asset.title, caption=asset.caption, alt_text=asset.alt_text, credit=asset.credit,
+            licence=asset.licence, thumbnail=asset.thumbnail, focal_x=asset.focal_x,
+            focal_y=asset.focal_y, order=order,
+        )  # fmt: skip
+        attachment.take_renditions(asset)
+        return attachment
+
     @property
     def filename(self):
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+    @property
+    def media_slug(self):
+        return slugify(self.title or self.filename.rsplit(".", 1)[0])[:80] or "asset"
+
+    def get_media_url(self, language=None):
+        """The asset's own page in the media bank, in LANGUAGE's pressroom (the current one if None)."""
+        with translation.override(language or translation.get_language()):
+            return reverse("pressroom:asset", kwargs={"pk": self.pk, "slug": self.media_slug})
 
     @property
     def is_image(self):
@@ -516,6 +605,7 @@ class Attachment(models.Model):
             self.size = upload.size
             self.width, self.height = detected.width, detected.height
             self.file.name = uploads.safe_filename(self.file.name, detected.extension)
+            self.sha256 = uploads.content_hash(upload)
         errors = {}
         if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
             errors["alt_text"] = _("Images need an alt text.")
@@ -570,7 +660,9 @@ class Attachment(models.Model):
                     credit=self.credit,
                 )
             stored = renditions.store(made, self.filename.rsplit(".", 1)[0])
+        # Renditions taken from another upload of the same file stay as long as that one uses them.
         old = {*renditions.stored_names(self.renditions), self.web.name, self.thumb.name}
+        old -= self.names_used_elsewhere()
         new = renditions.stored_names(stored)
         self.renditions = stored
         self.web.name = stored.get("web", {}).get("file", "")
@@ -583,6 +675,15 @@ class Attachment(models.Model):
             if name:
                 transaction.on_commit(lambda name=name: default_storage.delete(name))
         pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
+
+    def original_without_location(self):
+        """(storage name, download name) of this image at full size with its location stripped: the
+        "original" rendition, named as the upload (with the rendition's extension). None until made."""
+        entry = self.rendition("original") if self.is_image else None
+        if not entry or not default_storage.exists(entry["file"]):
+            return None
+        extension = entry["file"].rsplit(".", 1)[-1]
+        return entry["file"], f"{self.filename.rsplit('.', 1)[0]}.{extension}"
 
     def get_rendition_url(self, name="web"):
         if not (self.is_image or self.is_video):
