@@ -22,8 +22,8 @@ from django.utils.translation import ngettext
 from js_asset import Media
 from reversion.admin import VersionAdmin
 
-from . import language_report, review, services, signals
-from .forms import ReleaseAdminForm, ScheduleForm
+from . import brand, language_report, review, services, signals
+from .forms import ImageUploadField, NewsroomAdminForm, ReleaseAdminForm, ScheduleForm
 from .history import ReleaseHistoryAdmin
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 
@@ -518,15 +518,42 @@ def _next_full_hour():
 class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
     """One profile per installation: the list goes straight to it, and it cannot be deleted."""
 
-    fields = ["name", "tagline", "about", "logo", "website", "email", "phone", "default_language"]
+    form = NewsroomAdminForm
+    fieldsets = [
+        (None, {"fields": ["name", "tagline", "about", "website", "email", "phone", "default_language"]}),
+        (_("Brand"), {"fields": ["logo", "accent_color", "cover", "cover_alt_text"]}),
+    ]
 
     class Media:
         css = ADMIN_CSS
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "logo":
+            kwargs["form_class"] = ImageUploadField
             kwargs["widget"] = ServedFileInput(lambda newsroom: reverse("pressroom:newsroom_logo"))
+        if db_field.name == "cover":
+            kwargs["form_class"] = ImageUploadField
+            kwargs["widget"] = ServedFileInput(lambda newsroom: reverse("pressroom:newsroom_cover"))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        palette = brand.palette(obj.accent_color)
+        if obj.accent_color and palette.adjusted:
+            messages.warning(
+                request,
+                _(
+                    "The accent colour %(colour)s has a contrast of only %(ratio).1f:1 with white, and text "
+                    "needs 4.5:1. Links and buttons use the darker shade %(shade)s; the header band keeps "
+                    "%(colour)s with %(text)s text on it."
+                )
+                % {
+                    "colour": palette.brand,
+                    "ratio": brand.contrast(palette.brand, brand.WHITE),
+                    "shade": palette.accent,
+                    "text": _("white") if palette.on_brand == brand.WHITE else _("black"),
+                },
+            )
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Newsroom.objects.exists()
@@ -565,6 +592,7 @@ class ContactAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "photo":
+            kwargs["form_class"] = ImageUploadField
             kwargs["widget"] = ServedFileInput(
                 lambda contact: reverse("pressroom:contact_photo", kwargs={"pk": contact.pk})
             )

@@ -4,10 +4,43 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Release
+from . import brand, uploads
+from .models import Newsroom, Release
 from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class ImageUploadField(forms.FileField):
+    """An image upload under the rules of every upload (uploads.detect: the type from the content, the
+    size limit, no SVG, a bounded decode): JPEG, PNG, WebP or GIF."""
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        if uploads.detect(upload).kind != "image":
+            raise forms.ValidationError(_("Upload an image: JPEG, PNG, WebP or GIF."), code="not_image")
+        return upload
+
+
+class NewsroomAdminForm(forms.ModelForm):
+    class Meta:
+        model = Newsroom
+        fields = ["name", "tagline", "about", "website", "email", "phone", "default_language", "logo",
+                  "accent_color", "cover", "cover_alt_text"]  # fmt: skip
+
+    def clean_accent_color(self):
+        value = self.cleaned_data["accent_color"].strip()
+        if not value:
+            return ""
+        try:
+            return brand.normalize(value)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter the colour as a hex code: # and six digits 0–9 or letters a–f, such as #0b57a4."),
+                code="invalid",
+            ) from None
 
 
 class ReleaseAdminForm(forms.ModelForm):
