@@ -22,6 +22,8 @@ from PIL import Image, ImageOps
 from . import renditions
 
 HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+# How a colour is stored: normalized.
+STORED = r"\A#[0-9a-f]{6}\Z"
 WHITE, BLACK = "#ffffff", "#000000"
 AA = 4.5
 # The site's own colours (site.css), used when the editor has chosen none.
@@ -131,8 +133,12 @@ class Palette:
 
 
 def palette(accent_color=""):
-    """The palette of ACCENT_COLOR (#rrggbb), or of the site's own accent when there is none."""
-    brand = normalize(accent_color) if accent_color else DEFAULT_ACCENT
+    """The palette of ACCENT_COLOR (#rrggbb), or of the site's own accent when there is none (or it is
+    not a colour: model validation keeps such a value out, and a page never fails on it)."""
+    try:
+        brand = normalize(accent_color) if accent_color else DEFAULT_ACCENT
+    except ValueError:
+        brand = DEFAULT_ACCENT
     accent = readable_on(brand, WHITE)
     soft = mix(accent, WHITE, 0.9)
     return Palette(

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import brand, uploads
@@ -25,6 +26,14 @@ class ImageUploadField(forms.FileField):
 
 
 class NewsroomAdminForm(forms.ModelForm):
+    # Longer than what is stored (#rrggbb): "#ABC " or "rgb(…)" gets the message below, not one on length.
+    accent_color = forms.CharField(
+        label=capfirst(Newsroom._meta.get_field("accent_color").verbose_name),
+        help_text=Newsroom._meta.get_field("accent_color").help_text,
+        required=False,
+        max_length=50,
+    )
+
     class Meta:
         model = Newsroom
         fields = ["name", "tagline", "about", "website", "email", "phone", "default_language", "logo",

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Min, Q
 from django.urls import reverse
@@ -19,6 +19,11 @@ class Language(models.TextChoices):
     NB = "nb", _("Norwegian bokmål")
     NN = "nn", _("Norwegian nynorsk")
     EN = "en", _("English")
+
+
+def upload_changed(field_file, stored_name):
+    """Whether FIELD_FILE is a new upload, or another file (or none) than STORED_NAME."""
+    return (bool(field_file) and not field_file._committed) or (field_file.name or "") != (stored_name or "")
 
 
 class Newsroom(models.Model):
@@ -39,6 +44,7 @@ class Newsroom(models.Model):
     )
     accent_color = models.CharField(
         _("accent colour"), max_length=7, blank=True,
+        validators=[RegexValidator(brand.STORED, _("Enter the colour as # and six hex digits."))],
         help_text=_(
             "A hex colour such as #0b57a4, for the band of the page header and of emails. Links and "
             "buttons use a darker shade of it if it is too light to read on white."
@@ -70,11 +76,11 @@ class Newsroom(models.Model):
         self.about = sanitize_html(self.about)
         self.accent_color = brand.normalize(self.accent_color) if self.accent_color else ""
         stored = Newsroom.objects.filter(pk=1).values(*self.BRAND_UPLOADS).first() or {}
-        super().save(*args, **kwargs)
         # Read by tasks.queue_brand_images (post_save): the worker makes them once this commits.
         self.brand_images_due = any(
-            (stored.get(name) or "") != (getattr(self, name).name or "") for name in self.BRAND_UPLOADS
+            upload_changed(getattr(self, name), stored.get(name)) for name in self.BRAND_UPLOADS
         )
+        super().save(*args, **kwargs)
 
     @classmethod
     def load(cls):
@@ -200,9 +206,9 @@ class Contact(models.Model):
 
     def save(self, *args, **kwargs):
         stored = self.pk and Contact.objects.filter(pk=self.pk).values_list("photo", flat=True).first()
-        super().save(*args, **kwargs)
         # Read by tasks.queue_contact_photo (post_save): the worker makes it once this commits.
-        self.photo_due = (stored or "") != (self.photo.name or "")
+        self.photo_due = upload_changed(self.photo, stored)
+        super().save(*args, **kwargs)
 
     def make_photo_renditions(self):
         """Make the photo's square rendition and keep it; the worker calls this (tasks.make_contact_photo)."""

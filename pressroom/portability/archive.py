@@ -202,9 +202,12 @@ def collect(*, with_subscribers=False):
 def referenced_files(data):
     """Every storage name newsroom.json refers to."""
     names = []
-    if data.get("newsroom") and data["newsroom"].get("logo"):
-        names.append(data["newsroom"]["logo"])
-    names += [contact["photo"] for contact in data["contacts"] if contact.get("photo")]
+    newsroom = data.get("newsroom") or {}
+    names += [newsroom[name] for name in ("logo", "cover") if newsroom.get(name)]
+    names += renditions.stored_names(newsroom.get("brand_images") or {})
+    for contact in data["contacts"]:
+        names += [contact["photo"]] if contact.get("photo") else []
+        names += renditions.stored_names(contact.get("photo_renditions") or {})
     for release in data["releases"]:
         for attachment in release["attachments"]:
             names += [attachment[name] for name in ("file", "web", "thumb") if attachment.get(name)]
@@ -383,6 +386,8 @@ def _restore(archive, data, *, dry_run, progress):
     if data.get("newsroom"):
         newsroom = build(Newsroom, data["newsroom"])
         _restore_files(archive, newsroom, dry_run)
+        for name in renditions.stored_names(newsroom.brand_images):
+            restore_file(archive, name, dry_run=dry_run)
         Newsroom.objects.filter(pk=newsroom.pk).delete()
         newsroom.save_base(raw=True, force_insert=True)
 
@@ -393,6 +398,8 @@ def _restore(archive, data, *, dry_run, progress):
     for done, row in enumerate(data["contacts"], start=1):
         contact = build(Contact, row)
         _restore_files(archive, contact, dry_run)
+        for name in renditions.stored_names(contact.photo_renditions):
+            restore_file(archive, name, dry_run=dry_run)
         contact.save_base(raw=True, force_insert=True)
         progress("contacts", done, len(data["contacts"]))
 
