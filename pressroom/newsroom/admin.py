@@ -543,13 +543,13 @@ class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
             messages.warning(
                 request,
                 _(
-                    "The accent colour %(colour)s has a contrast of only %(ratio).1f:1 with white, and text "
-                    "needs 4.5:1. Links and buttons use the darker shade %(shade)s; the header band keeps "
-                    "%(colour)s with %(text)s text on it."
+                    "The accent colour %(colour)s is too light for text: on the pages' white and light grey "
+                    "it reaches only %(ratio).1f:1, and text needs 4.5:1. Links and buttons use the darker "
+                    "shade %(shade)s; the header band keeps %(colour)s with %(text)s text on it."
                 )
                 % {
                     "colour": palette.brand,
-                    "ratio": brand.contrast(palette.brand, brand.WHITE),
+                    "ratio": brand.contrast(palette.brand, brand.LIGHT_SURFACE),
                     "shade": palette.accent,
                     "text": _("white") if palette.on_brand == brand.WHITE else _("black"),
                 },

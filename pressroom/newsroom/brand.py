@@ -3,9 +3,9 @@ logo, its cover image and the contacts' photos.
 
 The accent colour is kept as the editor chose it for surfaces (the band of the page header and the
 email header), with black or white text on it, whichever contrasts more: one of them always reaches
-4.5:1 (WCAG 2.1 AA). Links and buttons need 4.5:1 against white as well (white text on a button is the
-same pair): a colour too light for that is darkened step by step until it reaches it, and the editor is
-told which shade is used.
+4.5:1 (WCAG 2.1 AA). Links and buttons need 4.5:1 against white and the pages' light grey panels as well
+(white text on a button is the same pair): a colour too light for that is darkened step by step until it
+reaches it, and the editor is told which shade is used.
 
 The images are made by the worker (tasks.make_brand_renditions, tasks.make_contact_photo) from the
 uploads, decoded in a bounded way (renditions.decode), and served by views.brand_image and
@@ -28,6 +28,8 @@ WHITE, BLACK = "#ffffff", "#000000"
 AA = 4.5
 # The site's own colours (site.css), used when the editor has chosen none.
 DEFAULT_ACCENT = "#0b57a4"
+# The darkest of the light backgrounds links are shown on (site.css --surface: panels, "About us").
+LIGHT_SURFACE = "#f4f6f8"
 # The surface of emails in dark mode, and the text on it.
 DARK_SURFACE, DARK_TEXT = "#1b1f24", "#e8eaed"
 
@@ -114,9 +116,9 @@ class Palette:
 
     brand: str  # as chosen: the header band of pages and emails
     on_brand: str  # text on the band
-    accent: str  # links on white; buttons with white text
+    accent: str  # links on white and light grey; buttons with white text
     accent_dark: str  # hover; text on accent_soft
-    accent_soft: str  # tinted backgrounds (topics, shares)
+    accent_soft: str  # tinted backgrounds (topics, the sign-up box), with links in accent on them
     accent_on_dark: str  # links in emails read in dark mode
 
     @property
@@ -139,8 +141,8 @@ def palette(accent_color=""):
         brand = normalize(accent_color) if accent_color else DEFAULT_ACCENT
     except ValueError:
         brand = DEFAULT_ACCENT
-    accent = readable_on(brand, WHITE)
-    soft = mix(accent, WHITE, 0.9)
+    accent = readable_on(brand, LIGHT_SURFACE)  # and so on white as well
+    soft = readable_on(mix(accent, WHITE, 0.9), accent)  # links in accent sit on it too (the sign-up box)
     return Palette(
         brand=brand,
         on_brand=text_on(brand),

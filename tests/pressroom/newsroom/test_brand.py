@@ -71,6 +71,7 @@ def test_contrast_is_computed_as_wcag_defines_it():
     assert brand.contrast("#ffffff", "#000000") == pytest.approx(21)
     assert brand.contrast("#0b57a4", "#ffffff") == pytest.approx(7.21, abs=0.01)
     assert brand.contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # just below AA
+    assert brand.contrast("#0b57a4", "#f4f6f8") == pytest.approx(6.65, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,9 @@ def test_every_pair_of_a_palette_that_carries_text_reaches_aa(colour):
     assert palette.brand == colour
     assert brand.contrast(palette.brand, palette.on_brand) >= 4.5
     assert brand.contrast(palette.accent, brand.WHITE) >= 4.5  # links on white, white on buttons
+    assert brand.contrast(palette.accent, brand.LIGHT_SURFACE) >= 4.5  # links on the grey panels
     assert brand.contrast(palette.accent_dark, palette.accent_soft) >= 4.5
+    assert brand.contrast(palette.accent, palette.accent_soft) >= 4.5
     assert brand.contrast(palette.accent_on_dark, brand.DARK_SURFACE) >= 4.5
 
 
@@ -92,7 +95,7 @@ def test_a_light_colour_is_darkened_for_links_and_kept_for_the_band():
     assert palette.adjusted
     assert palette.on_brand == brand.BLACK
     assert palette.accent != "#ffd700"
-    assert 4.5 <= brand.contrast(palette.accent, brand.WHITE) < 4.8  # the nearest shade that reaches it
+    assert 4.5 <= brand.contrast(palette.accent, brand.LIGHT_SURFACE) < 4.7  # the nearest shade that does
 
 
 def test_a_dark_enough_colour_is_used_as_it_is():
@@ -138,7 +141,9 @@ def test_a_low_contrast_colour_is_saved_with_a_message_naming_the_shade_links_us
     assert response.status_code == 302
     shade = brand.palette("#ffd700").accent
     [message] = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
-    assert "#ffd700 has a contrast of only 1.4:1 with white" in message
+    assert (
+        "#ffd700 is too light for text: on the pages' white and light grey it reaches only 1.3:1" in message
+    )
     assert f"Links and buttons use the darker shade {shade}" in message
     assert "with black text on it" in message
 
