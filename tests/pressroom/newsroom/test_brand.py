@@ -413,3 +413,24 @@ def test_the_link_preview_card_is_drawn_on_the_accent_colour(client):
     assert card.getpixel((5, 5)) == (255, 215, 0)
     newsroom.accent_color = "#5a2d82"
     assert linkpreview.card_version(newsroom) != before  # a new colour is a new card address
+
+
+def test_make_brand_images_makes_what_an_older_installation_lacks():
+    from django.core.management import call_command
+
+    NewsroomFactory(logo=ContentFile(png_bytes(400, 100), name="logo.png"))  # before the worker ran
+    kari = ContactFactory(photo=ContentFile(png_bytes(300, 300), name="kari.png"))
+    ContactFactory()  # no photo
+    out = io.StringIO()
+
+    call_command("make_brand_images", "--dry-run", stdout=out)
+    assert "The logo and cover would get their renditions; 1 contact photos would." in out.getvalue()
+    assert Newsroom.load().brand_images == {}
+
+    call_command("make_brand_images", stdout=out)
+    assert "Made the renditions of 2 uploads (logo and cover count as one); 0 failed." in out.getvalue()
+    assert set(Newsroom.load().brand_images) == {"logo", "logo-email", "icon-32", "icon-180"}
+    kari.refresh_from_db()
+    assert set(kari.photo_renditions) == {"square"}
+    call_command("make_brand_images", stdout=out)
+    assert "Made the renditions of 0 uploads" in out.getvalue()
