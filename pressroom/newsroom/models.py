@@ -26,6 +26,19 @@ def upload_changed(field_file, stored_name):
     return (bool(field_file) and not field_file._committed) or (field_file.name or "") != (stored_name or "")
 
 
+def replace_renditions(row, field, current, made, base):
+    """Store MADE (brand.py's renditions, named after BASE) as FIELD of ROW (a queryset of one) in place
+    of CURRENT, and return what is stored. Files nobody refers to any more are deleted once this commits:
+    the old ones, or the new ones if the row went meanwhile."""
+    stored = renditions.store(made, base) if made else {}
+    old, new = set(renditions.stored_names(current)), set(renditions.stored_names(stored))
+    updated = row.update(**{field: stored})
+    for name in (old - new) if updated else new:
+        transaction.on_commit(lambda name=name: default_storage.delete(name))
+    pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
+    return stored
+
+
 class Newsroom(models.Model):
     """The organisation's own profile. One per installation: `Newsroom.load()` returns it."""
 
@@ -96,13 +109,9 @@ class Newsroom(models.Model):
             if upload:
                 with upload.open("rb") as source:
                     made.update(make(source))
-        stored = renditions.store(made, "brand") if made else {}
-        old, new = set(renditions.stored_names(self.brand_images)), set(renditions.stored_names(stored))
-        self.brand_images = stored
-        updated = Newsroom.objects.filter(pk=self.pk).update(brand_images=stored)
-        for name in (old - new) if updated else new:
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
-        pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
+        self.brand_images = replace_renditions(
+            Newsroom.objects.filter(pk=self.pk), "brand_images", self.brand_images, made, "brand"
+        )
 
     @cached_property
     def palette(self):
@@ -216,13 +225,9 @@ class Contact(models.Model):
         if self.photo:
             with self.photo.open("rb") as source:
                 made = brand.photo_renditions(source)
-        stored = renditions.store(made, "photo") if made else {}
-        old, new = set(renditions.stored_names(self.photo_renditions)), set(renditions.stored_names(stored))
-        self.photo_renditions = stored
-        updated = Contact.objects.filter(pk=self.pk).update(photo_renditions=stored)
-        for name in (old - new) if updated else new:
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
-        pagecache.invalidate_now_and_on_commit()
+        self.photo_renditions = replace_renditions(
+            Contact.objects.filter(pk=self.pk), "photo_renditions", self.photo_renditions, made, "photo"
+        )
 
     @property
     def photo_picture(self):

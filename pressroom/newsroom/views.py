@@ -519,19 +519,12 @@ def contact_photo(request, pk, name=None):
 
 
 @require_GET
-def newsroom_logo(request):
-    newsroom = Newsroom.load()
-    if not newsroom.logo:
+def newsroom_image(request, field):
+    """The newsroom's logo or cover (FIELD) as uploaded."""
+    upload = getattr(Newsroom.load(), field)
+    if not upload:
         raise Http404
-    return image_response(newsroom.logo.name)
-
-
-@require_GET
-def newsroom_cover(request):
-    newsroom = Newsroom.load()
-    if not newsroom.cover:
-        raise Http404
-    return image_response(newsroom.cover.name)
+    return image_response(upload.name)
 
 
 @require_GET

@@ -394,12 +394,13 @@ def test_contact_cards_show_the_square_photo_with_alt_text_lazily_and_at_a_fixed
     release = ReleaseFactory(published=True)
     ReleaseContactFactory(release=release, contact=contact)
 
+    # The bokmål pressroom: the alt text in bokmål.
     for path in ("/contacts/", release.get_absolute_url()):
         html = client.get(path).content.decode()
         assert f'<source type="image/webp" srcset="/contacts/{contact.pk}/photo/square.webp/">' in html
         assert (
             f'<img class="contact__photo" src="/contacts/{contact.pk}/photo/square/" '
-            'alt="Photo of Kari Nordmann" width="88" height="88" loading="lazy" decoding="async">'
+            'alt="Bilde av Kari Nordmann" width="88" height="88" loading="lazy" decoding="async">'
         ) in html
 
 
