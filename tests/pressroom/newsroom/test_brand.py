@@ -435,3 +435,15 @@ def test_make_brand_images_makes_what_an_older_installation_lacks():
     assert set(kari.photo_renditions) == {"square"}
     call_command("make_brand_images", stdout=out)
     assert "Made the renditions of 0 uploads" in out.getvalue()
+
+
+def test_the_admin_links_the_current_cover_to_the_view_that_serves_it(admin_client, client):
+    newsroom = NewsroomFactory(cover=ContentFile(jpeg_bytes(800, 300), name="cover.jpg"))
+
+    html = admin_client.get(reverse("admin:newsroom_newsroom_change", args=[newsroom.pk])).content.decode()
+
+    assert '<a href="/cover/">cover.jpg</a>' in html
+    response = client.get("/cover/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    Newsroom.objects.update(cover="")
+    assert client.get("/cover/").status_code == 404
