@@ -121,6 +121,7 @@ class Newsroom(models.Model):
         return reverse("pressroom:brand_image", kwargs={"name": name})
 
     def _picture(self, name, scale=2):
+        """Rendition NAME as shown: made at SCALE times the size it is shown at (rounded up)."""
         entry = self.brand_images.get(name)
         if not entry:
             return None

@@ -497,7 +497,7 @@ def download_response(attachment, *, cache):
 
 
 def brand_rendition(images, name):
-    """The stored file of rendition NAME ("square", or that with ".webp") in IMAGES, or Http404."""
+    """The stored file of rendition NAME (or of its WebP, NAME with ".webp") in IMAGES, or Http404."""
     name, _dot, image_format = name.partition(".")
     if image_format not in ("", renditions.WEBP):
         raise Http404
