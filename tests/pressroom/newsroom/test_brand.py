@@ -442,7 +442,7 @@ def test_the_admin_links_the_current_cover_to_the_view_that_serves_it(admin_clie
 
     html = admin_client.get(reverse("admin:newsroom_newsroom_change", args=[newsroom.pk])).content.decode()
 
-    assert '<a href="/cover/">cover.jpg</a>' in html
+    assert re.search(r'<a href="/cover/">cover[^<]*\.jpg</a>', html)  # storage may add a suffix
     response = client.get("/cover/")
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     Newsroom.objects.update(cover="")
