@@ -2,13 +2,54 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from . import embeds
-from .models import Release, VideoLink
+from . import brand, embeds, uploads
+from .models import Newsroom, Release, VideoLink
 from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class ImageUploadField(forms.FileField):
+    """An image upload under the rules of every upload (uploads.detect: the type from the content, the
+    size limit, no SVG, a bounded decode): JPEG, PNG, WebP or GIF."""
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        if uploads.detect(upload).kind != "image":
+            raise forms.ValidationError(_("Upload an image: JPEG, PNG, WebP or GIF."), code="not_image")
+        return upload
+
+
+class NewsroomAdminForm(forms.ModelForm):
+    # Longer than what is stored (#rrggbb): "#ABC " or "rgb(…)" gets the message below, not one on length.
+    accent_color = forms.CharField(
+        label=capfirst(Newsroom._meta.get_field("accent_color").verbose_name),
+        help_text=Newsroom._meta.get_field("accent_color").help_text,
+        required=False,
+        max_length=50,
+    )
+
+    class Meta:
+        model = Newsroom
+        fields = ["name", "tagline", "about", "signup_text", "email_footer", "website", "email", "phone",
+                  "default_language", "logo", "accent_color", "cover", "cover_alt_text"]  # fmt: skip
+
+    def clean_accent_color(self):
+        value = self.cleaned_data["accent_color"].strip()
+        if not value:
+            return ""
+        try:
+            return brand.normalize(value)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter the colour as a hex code: # and six digits 0–9 or letters a–f, such as #0b57a4."),
+                code="invalid",
+            ) from None
 
 
 class ReleaseAdminForm(forms.ModelForm):

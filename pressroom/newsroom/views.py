@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import embeds, filelinks, languages, linkpreview, mediabank, pagecache, renditions, search
+from . import brand, embeds, filelinks, languages, linkpreview, mediabank, pagecache, renditions, search
 from .forms import ReleaseFilterForm, SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
@@ -652,18 +652,44 @@ def download_response(attachment, *, cache, request=None):
     )  # fmt: skip
 
 
-@require_GET
-def contact_photo(request, pk):
-    contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
-    return image_response(contact.photo.name)
-
-
-@require_GET
-def newsroom_logo(request):
-    newsroom = Newsroom.load()
-    if not newsroom.logo:
+def brand_rendition(images, name):
+    """The stored file of rendition NAME (or of its WebP, NAME with ".webp") in IMAGES, or Http404."""
+    name, _dot, image_format = name.partition(".")
+    if image_format not in ("", renditions.WEBP):
         raise Http404
-    return image_response(newsroom.logo.name)
+    stored = images.get(name, {}).get(image_format or "file")
+    if not stored:
+        raise Http404
+    return stored
+
+
+@require_GET
+def contact_photo(request, pk, name=None):
+    """A contact's photo as uploaded, or its square rendition (NAME: brand.PHOTO_NAME, or that in WebP)."""
+    contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
+    if name is None:
+        return image_response(contact.photo.name)
+    if name.partition(".")[0] != brand.PHOTO_NAME:
+        raise Http404
+    return image_response(brand_rendition(contact.photo_renditions, name))
+
+
+@require_GET
+def newsroom_image(request, field):
+    """The newsroom's logo or cover (FIELD) as uploaded."""
+    upload = getattr(Newsroom.load(), field)
+    if not upload:
+        raise Http404
+    return image_response(upload.name)
+
+
+@require_GET
+def brand_image(request, name):
+    """One of the images made from the logo and the cover (brand.NEWSROOM_IMAGES; a cover width also
+    with ".webp")."""
+    if name.partition(".")[0] not in brand.NEWSROOM_IMAGES:
+        raise Http404
+    return image_response(brand_rendition(Newsroom.load().brand_images, name))
 
 
 @require_GET
@@ -769,8 +795,10 @@ def image_download(request, pk, size):
 
 @require_GET
 def favicon(request):
-    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the icon."""
-    return redirect(staticfiles_storage.url("pressroom/favicon.svg"))
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the icon, the one
+    made from the logo where there is one."""
+    icon = Newsroom.load().icons.get("small")
+    return redirect(icon or staticfiles_storage.url("pressroom/favicon.svg"))
 
 
 @require_GET
