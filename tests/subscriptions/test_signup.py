@@ -55,7 +55,8 @@ def test_sign_up_to_confirmed_subscriber(client, post_signup, settings):
     assert mimetype == "text/html"
     assert f'href="http://testserver{confirm_path}"' in html
     assert "Confirm subscription</a>" in html
-    assert "<style" not in html and 'style="' in html  # CSS inlined
+    # CSS inlined; only the dark-mode rules stay a style element (media queries cannot be inlined).
+    assert html.count("<style") == 1 and "prefers-color-scheme: dark" in html and 'style="' in html
 
     page = client.get(confirm_path)
     assert page.status_code == 200

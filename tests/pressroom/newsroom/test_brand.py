@@ -51,6 +51,9 @@ def profile_form(**overrides):
         "default_language": "nb",
         "accent_color": "",
         "cover_alt_text": "",
+        # The profile's texts in other languages (none here).
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
     }
     return {**data, **overrides}
 
