@@ -25,7 +25,7 @@ from js_asset import Media
 from reversion.admin import VersionAdmin
 
 from . import language_report, review, services, signals
-from .forms import ReleaseAdminForm, ScheduleForm, VideoLinkForm
+from .forms import PressroomLanguagesForm, ReleaseAdminForm, ScheduleForm, VideoLinkForm
 from .history import ReleaseHistoryAdmin
 from .models import (
     Attachment,
@@ -622,8 +622,13 @@ class NewsroomFormSet(MainLanguageFormSet):
         return self.instance.default_language
 
 
+class NewsroomAdminForm(PressroomLanguagesForm):
+    language_fields = ("default_language",)
+
+
 class NewsroomTranslationInline(admin.StackedInline):
     model = NewsroomTranslation
+    form = PressroomLanguagesForm
     formset = NewsroomFormSet
     fields = ["language", "fallback", *TRANSLATED]
     readonly_fields = ["fallback"]
@@ -647,6 +652,7 @@ class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
         "default_language", "languages",
     ]  # fmt: skip
     readonly_fields = ["languages"]
+    form = NewsroomAdminForm
     inlines = [NewsroomTranslationInline]
 
     class Media:
@@ -686,6 +692,7 @@ class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = PressroomLanguagesForm
     list_display = ["name", "language", "slug", "release_count"]
     list_filter = ["language"]
     search_fields = ["name", "slug"]
@@ -701,6 +708,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 class ContactTranslationInline(admin.TabularInline):
     model = ContactTranslation
+    form = PressroomLanguagesForm
     formset = MainLanguageFormSet
     fields = ["language", "role"]
     extra = 0

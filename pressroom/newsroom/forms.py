@@ -4,14 +4,29 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import embeds
+from . import embeds, languages
 from .models import Release, VideoLink
 from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class ReleaseAdminForm(forms.ModelForm):
+class PressroomLanguagesForm(forms.ModelForm):
+    """A model form whose language fields offer the languages that have a pressroom (settings.LANGUAGES,
+    PRESSROOM_LANGUAGES), and the language the row already has: a row in a language switched off stays
+    readable in the admin, and saving it does not move it to another language."""
+
+    language_fields = ("language",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.language_fields:
+            if name in self.fields:
+                keep = getattr(self.instance, name) if self.instance.pk else None
+                self.fields[name].choices = languages.choices(self.fields[name].choices, keep=keep)
+
+
+class ReleaseAdminForm(PressroomLanguagesForm):
     """The release form. Status and publish time are not on it: they change only through the
     publish, schedule and unpublish buttons, which call the services.
 
