@@ -3,17 +3,21 @@ has no pressroom, is offered nowhere, and its releases and topics stay in the ad
 Each surface is tried with nynorsk off and with English off."""
 
 import re
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from pressroom.newsroom import language_report
+from pressroom.press.models import Announcement
 from subscriptions.models import Subscriber
 from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory
 from tests.subscriptions.conftest import signup_data
 from tests.subscriptions.factories import SubscriberFactory
+
+from .test_language_report import viewer  # noqa: F401 - staff who may view releases
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +182,20 @@ def test_a_release_in_the_language_switched_off_is_mailed_to_nobody(off, release
     assert Subscriber.objects.for_release(releases["nb"]).count() == (2 if off == "nn" else 1)
 
 
+def test_upcoming_releases_leave_out_announcements_in_the_language_switched_off(client, off, on):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for code in NAMES:
+        Announcement.objects.create(title=f"Varsel {code}", date=tomorrow, language=code)
+
+    page = client.get("/upcoming/").content.decode()
+    ical = client.get("/upcoming.ics").content.decode()
+
+    assert "Varsel nb" in page and f"Varsel {on}" in page
+    assert f"Varsel {off}" not in page
+    assert f"Varsel {on}" in ical
+    assert f"Varsel {off}" not in ical
+
+
 # The API
 
 
@@ -207,9 +225,11 @@ def language_choices(response):
 def test_the_admin_offers_only_the_languages_on_for_new_releases_and_topics(admin_client, off, on):
     releases = admin_client.get(reverse("admin:newsroom_release_add"))
     topics = admin_client.get(reverse("admin:newsroom_topic_add"))
+    announcements = admin_client.get(reverse("admin:press_announcement_add"))
 
     assert language_choices(releases) == ["nb", on]
     assert off not in language_choices(topics)
+    assert off not in language_choices(announcements)
 
 
 def test_a_release_in_the_language_switched_off_stays_readable_and_keeps_its_language(
@@ -229,22 +249,13 @@ def test_a_release_in_the_language_switched_off_stays_readable_and_keeps_its_lan
 # The language-act report
 
 
-@pytest.fixture
-def report_viewer(client, django_user_model):
-    user = django_user_model.objects.create_user("leser", password="x", is_staff=True)
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="newsroom", codename="view_release")
-    )
-    client.force_login(user)
-    return client
-
-
-def test_with_nynorsk_off_the_report_says_so_instead_of_warning(report_viewer, settings):
+@pytest.mark.usefixtures("viewer")
+def test_with_nynorsk_off_the_report_says_so_instead_of_warning(client, settings):
     settings.LANGUAGES = [("nb", "Norwegian bokmål"), ("en", "English")]
     ReleaseFactory(published=True, language="nb")
     ReleaseFactory(published=True, language="nn")  # not public: no pressroom in nynorsk
 
-    html = report_viewer.get(reverse("admin:newsroom_release_language_report")).content.decode()
+    html = client.get(reverse("admin:newsroom_release_language_report")).content.decode()
     (period,) = [row for row in language_report.rows() if not row.quarter]
 
     assert 'id="language-switched-off"' in html
@@ -253,11 +264,12 @@ def test_with_nynorsk_off_the_report_says_so_instead_of_warning(report_viewer, s
     assert period.warning == ""
 
 
-def test_with_english_off_the_report_warns_as_before(report_viewer, settings):
+@pytest.mark.usefixtures("viewer")
+def test_with_english_off_the_report_warns_as_before(client, settings):
     settings.LANGUAGES = [("nb", "Norwegian bokmål"), ("nn", "Norwegian nynorsk")]
     ReleaseFactory(published=True, language="nb")
 
-    html = report_viewer.get(reverse("admin:newsroom_release_language_report")).content.decode()
+    html = client.get(reverse("admin:newsroom_release_language_report")).content.decode()
 
     assert 'id="language-switched-off"' not in html
     assert "⚠" in html
