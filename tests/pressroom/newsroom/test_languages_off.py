@@ -2,6 +2,7 @@
 has no pressroom, is offered nowhere, and its releases and topics stay in the admin without being public.
 Each surface is tried with nynorsk off and with English off."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -11,9 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pressroom.newsroom import language_report
+from pressroom.newsroom.models import Release
 from pressroom.press.models import Announcement
+from subscriptions import languages as subscription_languages
 from subscriptions.models import Subscriber
 from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory
+from tests.pressroom.api.api_helpers import api_client, editor, token_for
 from tests.subscriptions.conftest import signup_data
 from tests.subscriptions.factories import SubscriberFactory
 
@@ -175,6 +179,9 @@ def test_topics_of_the_language_switched_off_are_not_offered(client, off, on, re
 
 def test_a_release_in_the_language_switched_off_is_mailed_to_nobody(off, released):
     releases, _topics = released
+    everything = {"norwegian": True, "english": True, "other_standards": set()}
+    assert subscription_languages.gets(releases[off], language="nb", **everything) is False
+    assert subscription_languages.gets(releases["nb"], language="nb", **everything) is True
     SubscriberFactory(email="alle@example.no", norwegian=True, english=True, language="nb")
     SubscriberFactory(email="nynorsk@example.no", norwegian=True, english=True, language="nn")
 
@@ -213,6 +220,23 @@ def test_the_api_neither_lists_nor_filters_by_the_language_switched_off(client, 
     assert releases[off].slug not in client.get(f"/api/v1/releases/{releases['nb'].slug}/").content.decode()
     topic_slugs = {item["slug"] for item in client.get("/api/v1/topics/").json()["results"]}
     assert topic_slugs == {topics["nb"].slug, topics[on].slug}
+    pressrooms = client.get("/api/v1/newsroom/").json()["pressrooms"]
+    assert [pressroom["language"] for pressroom in pressrooms] == ["nb", on]
+
+
+def test_the_editors_api_refuses_a_new_release_in_the_language_switched_off(off, on):
+    client = api_client(token_for(editor())[1])
+
+    def create(language):
+        body = json.dumps({"title": "Ny melding", "language": language})
+        return client.post("/api/v1/editor/releases/", body, content_type="application/json")
+
+    refused = create(off)
+
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["language"]
+    assert not Release.objects.filter(language=off).exists()
+    assert create(on).status_code == 201
 
 
 # The admin
