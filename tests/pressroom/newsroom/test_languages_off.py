@@ -153,6 +153,9 @@ def test_the_sign_up_form_offers_only_the_languages_on(client, off, on):
     assert f'name="language" value="{on}"' in html
     assert ('name="releases" value="en"' in html) is (off != "en")
     assert 'name="releases" value="no"' in html
+    # The interface's own language menu on pages without a language in their address.
+    assert f'<option value="{off}"' not in html
+    assert f'<option value="{on}"' in html
 
 
 def test_english_releases_cannot_be_chosen_with_english_off(
