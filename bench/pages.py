@@ -1,6 +1,7 @@
 """Pages: gunicorn serving the site with DEBUG off over many releases, loaded by wrk on loopback; SQL
 queries per page in-process; the one-click unsubscribe POST timed against gunicorn."""
 
+import contextlib
 import http.client
 import re
 import subprocess
@@ -77,7 +78,6 @@ def queries_per_page(paths):
 
 
 def run(bench):
-    from django.conf import settings
     from django.contrib.staticfiles.storage import staticfiles_storage
     from django.core.management import call_command
 
@@ -100,53 +100,66 @@ def run(bench):
     # tell the cost of a page's size from Django's own. The static file is the server's own limit.
     paths["robots"] = "/robots.txt"
     paths["static"] = staticfiles_storage.url("pressroom/site.css")
+    with serve(bench) as gunicorn:
+        for name, path in paths.items():
+            load(bench, gunicorn, name, path)
+        bench.results["unsubscribe_post_ms"] = unsubscribe_latency(bench, bench.web_port)
+        print(f"   one-click unsubscribe: {bench.results['unsubscribe_post_ms']}", flush=True)
+
+
+@contextlib.contextmanager
+def serve(bench):
+    """The site under gunicorn (GUNICORN_WORKERS sync workers, DEBUG off) on bench.web_port."""
+    from django.conf import settings
+
     port = bench.web_port
-    env = dict(bench.env)
     gunicorn = bench.start(
         "gunicorn",
         [str(Path(sys.executable).parent / "gunicorn"), "pressroom.wsgi:application",
          "--workers", str(GUNICORN_WORKERS), "--bind", f"127.0.0.1:{port}", "--error-logfile", "-",
          "--log-level", "warning"],
-        env=env, cwd=settings.BASE_DIR,
+        env=dict(bench.env), cwd=settings.BASE_DIR,
     )  # fmt: skip
     try:
         procs.wait_for_port(port, 30, gunicorn.process)
-        for name, path in paths.items():
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
-                body = response.read()
-                if response.status != 200:
-                    raise RuntimeError(f"{path} answered {response.status}")
-            bench.results["details"].setdefault("page_bytes", {})[name] = len(body)
-        seconds = bench.config["wrk_seconds"]
-        groups = {
-            "gunicorn": lambda: procs.descendants(gunicorn.pid),
-            "postgres": lambda: procs.processes_named("postgres", "postmaster"),
-            "wrk": lambda: procs.processes_named("wrk"),
-            "redis": lambda: [bench.redis.pid] if bench.redis.pid else [],
-        }
-        for name, path in paths.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            subprocess.run([*WRK, "--duration", "1s", url], capture_output=True, timeout=60)  # warm-up
-            command = [*WRK, "--duration", f"{seconds}s", url]
-            with procs.CpuSampler(groups) as cpu:
-                output = subprocess.run(
-                    command, capture_output=True, text=True, timeout=seconds + 60, check=True
-                )
-            measured = parse_wrk(output.stdout)
-            if measured["errors"]:
-                raise RuntimeError(f"wrk saw {measured['errors']} errors on {path}:\n{output.stdout}")
-            bench.results["page_rps"][name] = measured["rps"]
-            bench.results["details"].setdefault("page_latency_ms", {})[name] = measured["latency_ms"]
-            bench.results["details"].setdefault("page_cpu_seconds", {})[name] = cpu.used
-            others = cpu.used["everything_else"] / cpu.used["wall_seconds"]
-            print(f"   {name:8} {measured['rps']:>8,.0f} requests/s  {measured['latency_ms']}  others kept "
-                  f"{others:.2f} cores busy", flush=True)  # fmt: skip
-        bench.results["details"]["wrk"] = " ".join([*WRK, "--duration", f"{seconds}s"])
+        bench.results["details"]["wrk"] = " ".join([*WRK, "--duration", f"{bench.config['wrk_seconds']}s"])
         bench.results["details"]["gunicorn_workers"] = GUNICORN_WORKERS
-        bench.results["unsubscribe_post_ms"] = unsubscribe_latency(bench, port)
-        print(f"   one-click unsubscribe: {bench.results['unsubscribe_post_ms']}", flush=True)
+        yield gunicorn
     finally:
         bench.stop(gunicorn)
+
+
+def load(bench, gunicorn, name, path):
+    """Requests per second of PATH under wrk (after a 1 s warm-up), with latency and the CPU of each
+    group of processes, recorded as page NAME."""
+    url = f"http://127.0.0.1:{bench.web_port}{path}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+    bench.results["details"].setdefault("page_bytes", {})[name] = len(body)
+    seconds = bench.config["wrk_seconds"]
+    groups = {
+        "gunicorn": lambda: procs.descendants(gunicorn.pid),
+        "postgres": lambda: procs.processes_named("postgres", "postmaster"),
+        "wrk": lambda: procs.processes_named("wrk"),
+        "redis": lambda: [bench.redis.pid] if bench.redis.pid else [],
+    }
+    subprocess.run([*WRK, "--duration", "1s", url], capture_output=True, timeout=60)  # warm-up
+    with procs.CpuSampler(groups) as cpu:
+        output = subprocess.run(
+            [*WRK, "--duration", f"{seconds}s", url], capture_output=True, text=True, timeout=seconds + 60,
+            check=True,
+        )  # fmt: skip
+    measured = parse_wrk(output.stdout)
+    if measured["errors"]:
+        raise RuntimeError(f"wrk saw {measured['errors']} errors on {path}:\n{output.stdout}")
+    bench.results["page_rps"][name] = measured["rps"]
+    bench.results["details"].setdefault("page_latency_ms", {})[name] = measured["latency_ms"]
+    bench.results["details"].setdefault("page_cpu_seconds", {})[name] = cpu.used
+    others = cpu.used["everything_else"] / cpu.used["wall_seconds"]
+    print(f"   {name:8} {measured['rps']:>8,.0f} requests/s  {measured['latency_ms']}  others kept "
+          f"{others:.2f} cores busy", flush=True)  # fmt: skip
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

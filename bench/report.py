@@ -124,7 +124,7 @@ def table(results):
     if results["page_rps"]:
         rows.append("Pages (gunicorn, DEBUG off, wrk on loopback)")
         queries = results["queries_per_page"]
-        for name in ("home", "release", "feed", "robots", "static"):
+        for name in ("home", "release", "feed", "media", "asset", "robots", "static"):
             if name in results["page_rps"]:
                 q = f"{queries[name]} queries" if name in queries else ""
                 rows.append(f"  {name:8} {results['page_rps'][name]:>8,} requests/s  {q}")
@@ -268,7 +268,7 @@ def markdown(results):
         lines.append("| " + " | ".join(cells) + " |")
     first, ceiling = results["publish_to_first_ms"], results["smtp_sink_ceiling"]
     lines += ["", "| page | requests/s | SQL queries |", "|---|---:|---:|"]
-    for name in ("home", "release", "feed", "robots", "static"):
+    for name in ("home", "release", "feed", "media", "asset", "robots", "static"):
         if name in results["page_rps"]:
             queries = results["queries_per_page"].get(name, "—")
             lines.append(f"| {name} | {number(results['page_rps'][name])} | {queries} |")

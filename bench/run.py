@@ -13,6 +13,7 @@ plot beside it, and prints a table.
     BENCH_ONLY=digests python -m bench  # mailings and daily digests at 10k and 100k, to digests.json
     BENCH_ONLY=search python -m bench  # only search (1k and 100k releases, the read mix), to search.json
     BENCH_ONLY=admin python -m bench   # only the admin (1M subscribers, 10k releases), to admin.json
+    BENCH_ONLY=media python -m bench   # only the media page and an asset's page (page cache), to media.json
     BENCH_ONLY=renditions python -m bench  # renditions of one 40 MP JPEG (no services), to renditions.json
 """
 
@@ -370,23 +371,26 @@ def main(argv=None):
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated phases to skip: batch,smtp,peer,pages,faults,search,admin,renditions",
+        help="comma-separated phases to skip: batch,smtp,peer,pages,media,faults,search,admin,renditions",
     )
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
-    # BENCH_ONLY=faults or search runs that phase alone (results in faults.json or search.json);
+    # BENCH_ONLY=faults, search or media runs that phase alone (results in faults.json, search.json or
+    # media.json);
     # BENCH_ONLY=digests runs the mailings and the digests at digest_sizes (results in digests.json);
     # BENCH_ONLY=renditions the renditions of one 40 MP JPEG, without starting any service.
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only not in ("", "faults", "search", "digests", "admin", "renditions"):
+    if only not in ("", "faults", "search", "digests", "admin", "media", "renditions"):
         raise SystemExit(
-            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests', 'admin' or 'renditions' can be run "
-            "alone"
+            f"BENCH_ONLY={only!r}: only 'faults', 'search', 'digests', 'admin', 'media' or 'renditions' can "
+            "be run alone"
         )
-    if only in ("faults", "search", "admin"):
-        skip |= {"batch", "smtp", "peer", "pages", "fanout", "faults", "search", "digests", "admin"} - {only}
+    if only in ("faults", "search", "admin", "media"):
+        skip |= {
+            "batch", "smtp", "peer", "pages", "media", "fanout", "faults", "search", "digests", "admin"
+        } - {only}  # fmt: skip
     if only == "digests":
-        skip |= {"peer", "pages", "faults", "search", "fanout_latency"}
+        skip |= {"peer", "pages", "media", "faults", "search", "fanout_latency"}
     bench = Bench(quick=args.quick, profile=args.profile)
     bench.only = only
     started = time.monotonic()
@@ -407,7 +411,7 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         versions(bench)
 
-        from . import admin, fanout, faults, pages, peer, renditions, search
+        from . import admin, fanout, faults, media, pages, peer, renditions, search
 
         fanout.setup(bench)
         if args.profile:
@@ -437,6 +441,8 @@ def main(argv=None):
                         phase(bench, f"daily digest, {backend}, N={n:,}", fanout.digests, n, backend)
         if "pages" not in skip:
             phase(bench, "pages", pages.run)
+        if "media" not in skip:
+            phase(bench, "media page", media.run)
         if "faults" not in skip:
             phase(bench, "pages under faults", faults.run)
         if "search" not in skip:

@@ -597,6 +597,8 @@ CELERY_TASK_ROUTES = {
     },
     "pressroom.press.tasks.build_presskit": {"queue": CELERY_FILES_QUEUE},
     "pressroom.newsroom.tasks.make_renditions": {"queue": CELERY_FILES_QUEUE},
+    "pressroom.newsroom.tasks.make_brand_images": {"queue": CELERY_FILES_QUEUE},
+    "pressroom.newsroom.tasks.make_contact_photo": {"queue": CELERY_FILES_QUEUE},
 }
 
 # Media (uploads, renditions, press kits) on S3-compatible storage when a bucket is named; the local

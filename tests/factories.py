@@ -22,6 +22,12 @@ def png_bytes(width=24, height=16, color=(200, 40, 40)):
     return out.getvalue()
 
 
+def same_pixels(data, other):
+    """Whether the images in the bytes DATA and OTHER have the same pixels."""
+    first, second = (Image.open(io.BytesIO(d)).convert("RGBA") for d in (data, other))
+    return first.size == second.size and first.tobytes() == second.tobytes()
+
+
 def pdf_bytes(text="Pressroom"):
     """A minimal, valid one-page PDF."""
     return pdf_document([(12, text)])

@@ -224,6 +224,10 @@ SCHEMAS = {
             "tagline": STRING,
             "about": {**STRING, "description": "Sanitized HTML."},
             "logo_url": nullable(URL),
+            "cover_url": nullable(URL),
+            "accent_color": nullable(
+                {"type": "string", "pattern": "^#[0-9a-f]{6}$", "description": "The brand's accent colour."}
+            ),
             "website": STRING,
             "email": STRING,
             "phone": STRING,

@@ -226,6 +226,8 @@ def newsroom_data(newsroom):
         "tagline": newsroom.tagline,
         "about": newsroom.about,
         "logo_url": absolute(reverse("pressroom:newsroom_logo")) if newsroom.logo else None,
+        "cover_url": absolute(reverse("pressroom:newsroom_cover")) if newsroom.cover else None,
+        "accent_color": newsroom.accent_color or None,
         "website": newsroom.website,
         "email": newsroom.email,
         "phone": newsroom.phone,

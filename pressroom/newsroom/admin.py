@@ -24,8 +24,15 @@ from django.utils.translation import ngettext
 from js_asset import Media
 from reversion.admin import VersionAdmin
 
-from . import language_report, review, services, signals
-from .forms import PressroomLanguagesForm, ReleaseAdminForm, ScheduleForm, VideoLinkForm
+from . import brand, language_report, mediabank, review, services, signals
+from .forms import (
+    ImageUploadField,
+    NewsroomAdminForm,
+    PressroomLanguagesForm,
+    ReleaseAdminForm,
+    ScheduleForm,
+    VideoLinkForm,
+)
 from .history import ReleaseHistoryAdmin
 from .models import (
     Attachment,
@@ -293,6 +300,11 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
         }
         return [
             path(
+                "<path:object_id>/media-bank/",
+                self.admin_site.admin_view(mediabank.admin_view(self)),
+                name="{}_{}_media_bank".format(*info),
+            ),
+            path(
                 "language-report/",
                 self.admin_site.admin_view(language_report.view(self)),
                 name="{}_{}_language_report".format(*info),
@@ -359,6 +371,10 @@ class ReleaseAdmin(ProseEditorCSPMixin, ReleaseHistoryAdmin):
                 and obj.last_edited_by_id != request.user.pk
             )
             context["preview_url"] = reverse("pressroom:preview", kwargs={"pk": obj.pk})
+            context["media_bank_url"] = reverse("admin:newsroom_release_media_bank", args=[obj.pk])
+            context["may_add_from_media_bank"] = self.has_change_permission(
+                request, obj
+            ) and request.user.has_perm("newsroom.add_attachment")
             context["send_test_url"] = reverse("admin:subscriptions_mailing_send_test", args=[obj.pk])
             context["mailings"] = [
                 (mailing, reverse("admin:subscriptions_mailing_change", args=[mailing.pk]))
@@ -622,10 +638,6 @@ class NewsroomFormSet(MainLanguageFormSet):
         return self.instance.default_language
 
 
-class NewsroomAdminForm(PressroomLanguagesForm):
-    language_fields = ("default_language",)
-
-
 class NewsroomTranslationInline(admin.StackedInline):
     model = NewsroomTranslation
     form = PressroomLanguagesForm
@@ -647,12 +659,15 @@ class NewsroomTranslationInline(admin.StackedInline):
 class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
     """One profile per installation: the list goes straight to it, and it cannot be deleted."""
 
-    fields = [
-        "name", "tagline", "about", "signup_text", "email_footer", "logo", "website", "email", "phone",
-        "default_language", "languages",
+    form = NewsroomAdminForm
+    fieldsets = [
+        (None, {"fields": [
+            "name", "tagline", "about", "signup_text", "email_footer", "website", "email", "phone",
+            "default_language", "languages",
+        ]}),
+        (_("Brand"), {"fields": ["logo", "accent_color", "cover", "cover_alt_text"]}),
     ]  # fmt: skip
     readonly_fields = ["languages"]
-    form = NewsroomAdminForm
     inlines = [NewsroomTranslationInline]
 
     class Media:
@@ -660,8 +675,31 @@ class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "logo":
+            kwargs["form_class"] = ImageUploadField
             kwargs["widget"] = ServedFileInput(lambda newsroom: reverse("pressroom:newsroom_logo"))
+        if db_field.name == "cover":
+            kwargs["form_class"] = ImageUploadField
+            kwargs["widget"] = ServedFileInput(lambda newsroom: reverse("pressroom:newsroom_cover"))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        palette = brand.palette(obj.accent_color)
+        if obj.accent_color and palette.adjusted:
+            messages.warning(
+                request,
+                _(
+                    "The accent colour %(colour)s is too light for text: on the pages' white and light grey "
+                    "it reaches only %(ratio).1f:1, and text needs 4.5:1. Links and buttons use the darker "
+                    "shade %(shade)s; the header band keeps %(colour)s with %(text)s text on it."
+                )
+                % {
+                    "colour": palette.brand,
+                    "ratio": brand.contrast(palette.brand, brand.LIGHT_SURFACE),
+                    "shade": palette.accent,
+                    "text": _("white") if palette.on_brand == brand.WHITE else _("black"),
+                },
+            )
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Newsroom.objects.exists()
@@ -744,6 +782,7 @@ class ContactAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "photo":
+            kwargs["form_class"] = ImageUploadField
             kwargs["widget"] = ServedFileInput(
                 lambda contact: reverse("pressroom:contact_photo", kwargs={"pk": contact.pk})
             )

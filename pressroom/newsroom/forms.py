@@ -2,10 +2,11 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from . import embeds, languages
-from .models import Release, VideoLink
+from . import brand, embeds, languages, uploads
+from .models import Newsroom, Release, VideoLink
 from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -24,6 +25,48 @@ class PressroomLanguagesForm(forms.ModelForm):
             if name in self.fields:
                 keep = getattr(self.instance, name) if self.instance.pk else None
                 self.fields[name].choices = languages.choices(self.fields[name].choices, keep=keep)
+
+
+class ImageUploadField(forms.FileField):
+    """An image upload under the rules of every upload (uploads.detect: the type from the content, the
+    size limit, no SVG, a bounded decode): JPEG, PNG, WebP or GIF."""
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        if uploads.detect(upload).kind != "image":
+            raise forms.ValidationError(_("Upload an image: JPEG, PNG, WebP or GIF."), code="not_image")
+        return upload
+
+
+class NewsroomAdminForm(PressroomLanguagesForm):
+    language_fields = ("default_language",)
+
+    # Longer than what is stored (#rrggbb): "#ABC " or "rgb(…)" gets the message below, not one on length.
+    accent_color = forms.CharField(
+        label=capfirst(Newsroom._meta.get_field("accent_color").verbose_name),
+        help_text=Newsroom._meta.get_field("accent_color").help_text,
+        required=False,
+        max_length=50,
+    )
+
+    class Meta:
+        model = Newsroom
+        fields = ["name", "tagline", "about", "signup_text", "email_footer", "website", "email", "phone",
+                  "default_language", "logo", "accent_color", "cover", "cover_alt_text"]  # fmt: skip
+
+    def clean_accent_color(self):
+        value = self.cleaned_data["accent_color"].strip()
+        if not value:
+            return ""
+        try:
+            return brand.normalize(value)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter the colour as a hex code: # and six digits 0–9 or letters a–f, such as #0b57a4."),
+                code="invalid",
+            ) from None
 
 
 class ReleaseAdminForm(PressroomLanguagesForm):
@@ -144,12 +187,10 @@ class ScheduleForm(forms.Form):
         return value
 
 
-class SearchFilterForm(forms.Form):
-    """The search page's filters. A value that is not one of the choices is left out, not an error."""
+class ReleaseFilterForm(forms.Form):
+    """Filters by the topic and year of public releases (the media page's). A value that is not one of
+    the choices is left out, not an error."""
 
-    kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Release.Kind.choices]
-    )
     topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
 
@@ -163,3 +204,13 @@ class SearchFilterForm(forms.Form):
         """{field: value} of the filters given and valid."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class SearchFilterForm(ReleaseFilterForm):
+    """The search page's filters: the kind of release too."""
+
+    field_order = ["kind", "topic", "year"]
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Release.Kind.choices]
+    )

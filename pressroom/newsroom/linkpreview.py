@@ -2,8 +2,9 @@
 
 A release shows its header image. Every other page, and a release without an image, shows the newsroom's
 card: 1200×630, the size link previews are drawn at, made with Pillow from the logo (or, without one,
-from the name on the accent colour) once per name and logo and kept in storage under a name that changes
-with them, so a card is never drawn per request and an edited profile gets a new address.
+from the name on the accent colour, the newsroom's own where it has chosen one) once per name, logo and
+colour and kept in storage under a name that changes with them, so a card is never drawn per request and
+an edited profile gets a new address.
 """
 
 import hashlib
@@ -18,11 +19,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from . import brand
 from .feeds import absolute
 
 CARD_SIZE = (1200, 630)
 CARD_TYPE = "image/png"
-ACCENT = (11, 87, 164)  # the site's --accent
 WHITE = (255, 255, 255)
 LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
 
@@ -37,8 +38,10 @@ class PreviewImage:
 
 
 def card_version(newsroom):
-    """Changes whenever what the card shows changes: the name and the logo file."""
+    """Changes whenever what the card shows changes: the name, the logo file and the accent colour."""
     source = f"{newsroom.name}\n{newsroom.logo.name if newsroom.logo else ''}"
+    if newsroom.accent_color:
+        source += f"\n{newsroom.accent_color}"
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -55,8 +58,12 @@ def newsroom_card(newsroom):
 
 def release_image(release, newsroom):
     """The release's header image (its web rendition), or the newsroom's card."""
-    image = release.header_image
-    if image and image.web:
+    return attachment_image(release.header_image, newsroom)
+
+
+def attachment_image(image, newsroom):
+    """The web rendition of the attachment IMAGE (if it is an image that has one), or the newsroom's card."""
+    if image and image.is_image and image.web:
         width, height = image_size(image.web.name)
         content_type = mimetypes.guess_type(image.web.name)[0] or "image/jpeg"
         return PreviewImage(
@@ -93,7 +100,8 @@ def draw_card(newsroom):
         position = ((CARD_SIZE[0] - logo.width) // 2, (CARD_SIZE[1] - logo.height) // 2)
         card.paste(logo, position, logo)
     else:
-        card = Image.new("RGB", CARD_SIZE, ACCENT)
+        colours = newsroom.palette
+        card = Image.new("RGB", CARD_SIZE, brand.rgb(colours.brand))
         draw = ImageDraw.Draw(card)
         font = ImageFont.load_default(size=72)
         lines = textwrap.wrap(newsroom.name, width=28)[:4]
@@ -101,7 +109,11 @@ def draw_card(newsroom):
         top = (CARD_SIZE[1] - line_height * len(lines)) // 2
         for number, line in enumerate(lines):
             draw.text(
-                (CARD_SIZE[0] // 2, top + number * line_height), line, font=font, fill=WHITE, anchor="mt"
+                (CARD_SIZE[0] // 2, top + number * line_height),
+                line,
+                font=font,
+                fill=brand.rgb(colours.on_brand),
+                anchor="mt",
             )
     out = io.BytesIO()
     card.save(out, "PNG", optimize=True)

@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import embeds, pagecache, profile, renditions, uploads
+from . import brand, embeds, pagecache, profile, renditions, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -18,6 +19,24 @@ class Language(models.TextChoices):
     NB = "nb", _("Norwegian bokmål")
     NN = "nn", _("Norwegian nynorsk")
     EN = "en", _("English")
+
+
+def upload_changed(field_file, stored_name):
+    """Whether FIELD_FILE is a new upload, or another file (or none) than STORED_NAME."""
+    return (bool(field_file) and not field_file._committed) or (field_file.name or "") != (stored_name or "")
+
+
+def replace_renditions(row, field, current, made, base):
+    """Store MADE (brand.py's renditions, named after BASE) as FIELD of ROW (a queryset of one) in place
+    of CURRENT, and return what is stored. Files nobody refers to any more are deleted once this commits:
+    the old ones, or the new ones if the row went meanwhile."""
+    stored = renditions.store(made, base) if made else {}
+    old, new = set(renditions.stored_names(current)), set(renditions.stored_names(stored))
+    updated = row.update(**{field: stored})
+    for name in (old - new) if updated else new:
+        transaction.on_commit(lambda name=name: default_storage.delete(name))
+    pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
+    return stored
 
 
 class Newsroom(models.Model):
@@ -48,6 +67,27 @@ class Newsroom(models.Model):
         _("email footer"), blank=True,
         help_text=_("A few lines at the end of every email, such as the postal address. Plain text."),
     )  # fmt: skip
+    accent_color = models.CharField(
+        _("accent colour"), max_length=7, blank=True,
+        validators=[RegexValidator(brand.STORED, _("Enter the colour as # and six hex digits."))],
+        help_text=_(
+            "A hex colour such as #0b57a4, for the band of the page header and of emails. Links and "
+            "buttons use a darker shade of it if it is too light to read on white."
+        ),
+    )  # fmt: skip
+    cover = models.ImageField(_("cover image"), upload_to="newsroom/", blank=True)
+    cover_alt_text = models.CharField(
+        _("cover image alt text"), max_length=300, blank=True,
+        help_text=_(
+            "Describes the cover image for people who cannot see it. Leave empty if it is decoration."
+        ),
+    )  # fmt: skip
+    # The logo's and the cover's renditions (brand.py), made by the worker: {name: {"file", "webp"?,
+    # "width", "height"}}.
+    brand_images = models.JSONField(default=dict, blank=True, editable=False)
+
+    # The uploads whose change makes brand_images again.
+    BRAND_UPLOADS = ("logo", "cover")
 
     class Meta:
         verbose_name = _("newsroom profile")
@@ -59,12 +99,88 @@ class Newsroom(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         self.about = sanitize_html(self.about)
+        self.accent_color = brand.normalize(self.accent_color) if self.accent_color else ""
+        stored = Newsroom.objects.filter(pk=1).values(*self.BRAND_UPLOADS).first() or {}
+        # Read by tasks.queue_brand_images (post_save): the worker makes them once this commits.
+        self.brand_images_due = any(
+            upload_changed(getattr(self, name), stored.get(name)) for name in self.BRAND_UPLOADS
+        )
         super().save(*args, **kwargs)
 
     @classmethod
     def load(cls):
         newsroom = cls.objects.filter(pk=1).first()
         return newsroom or cls(pk=1, name="Pressroom")
+
+    def make_brand_images(self):
+        """Make the logo's and the cover's renditions (brand.py) and keep them; the worker calls this
+        (tasks.make_brand_images), never a request."""
+        made = {}
+        for name, make in (("logo", brand.logo_renditions), ("cover", brand.cover_renditions)):
+            upload = getattr(self, name)
+            if upload:
+                with upload.open("rb") as source:
+                    made.update(make(source))
+        self.brand_images = replace_renditions(
+            Newsroom.objects.filter(pk=self.pk), "brand_images", self.brand_images, made, "brand"
+        )
+
+    @cached_property
+    def palette(self):
+        return brand.palette(self.accent_color)
+
+    def brand_image_url(self, name):
+        return reverse("pressroom:brand_image", kwargs={"name": name})
+
+    def _picture(self, name, scale=2):
+        """Rendition NAME as shown: made at SCALE times the size it is shown at (rounded up)."""
+        entry = self.brand_images.get(name)
+        if not entry:
+            return None
+        width, height = -(-entry["width"] // scale), -(-entry["height"] // scale)
+        return brand.Picture(self.brand_image_url(name), width, height)
+
+    @property
+    def header_logo(self):
+        """The logo in the page header: its rendition, or the upload itself until the worker made it."""
+        if not self.logo:
+            return None
+        upload = brand.Picture(reverse("pressroom:newsroom_logo"), 0, brand.LOGO_HEIGHT)
+        return self._picture("logo") or upload
+
+    @property
+    def email_logo(self):
+        """The logo in emails (absolute address, the size shown), once the worker has made it."""
+        picture = self.logo and self._picture("logo-email")
+        if not picture:
+            return None
+        return brand.Picture(settings.SITE_URL + picture.url, picture.width, picture.height)
+
+    @property
+    def icons(self):
+        """{"small": favicon URL, "touch": touch icon URL} made from the logo, or {}."""
+        made = self.brand_images
+        return {use: self.brand_image_url(name) for name, use in brand.ICON_USES.items() if name in made}
+
+    @property
+    def cover_picture(self):
+        """The cover as the home page shows it: the largest width's size and the srcsets, or None."""
+        widths = [name for name in brand.COVER_WIDTHS if name in self.brand_images]
+        if not self.cover or not widths:
+            return None
+
+        def srcset(image_format=""):
+            candidates = {}
+            for name in widths:
+                url = self.brand_image_url(f"{name}.{image_format}" if image_format else name)
+                candidates.setdefault(self.brand_images[name]["width"], url)
+            return ", ".join(f"{url} {width}w" for width, url in sorted(candidates.items()))
+
+        largest = self.brand_images[widths[-1]]
+        return brand.Picture(
+            self.brand_image_url(widths[0]), largest["width"], largest["height"],
+            srcset=srcset(), srcset_webp=srcset(renditions.WEBP),
+        )  # fmt: skip
 
     def in_language(self, language=None):
         """The newsroom as the public reads it in LANGUAGE (the active one by default): see profile.py."""
@@ -131,6 +247,8 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     photo = models.ImageField(_("photo"), upload_to="contacts/", blank=True)
+    # The photo's square rendition (brand.photo_renditions), made by the worker.
+    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -141,6 +259,38 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.role})" if self.role else self.name
+
+    def save(self, *args, **kwargs):
+        stored = self.pk and Contact.objects.filter(pk=self.pk).values_list("photo", flat=True).first()
+        # Read by tasks.queue_contact_photo (post_save): the worker makes it once this commits.
+        self.photo_due = upload_changed(self.photo, stored)
+        super().save(*args, **kwargs)
+
+    def make_photo_renditions(self):
+        """Make the photo's square rendition and keep it; the worker calls this (tasks.make_contact_photo)."""
+        made = {}
+        if self.photo:
+            with self.photo.open("rb") as source:
+                made = brand.photo_renditions(source)
+        self.photo_renditions = replace_renditions(
+            Contact.objects.filter(pk=self.pk), "photo_renditions", self.photo_renditions, made, "photo"
+        )
+
+    @property
+    def photo_picture(self):
+        """The photo as a contact card shows it: the square rendition, or the upload until it is made."""
+        if not self.photo:
+            return None
+        size = brand.PHOTO_SIZE
+        if brand.PHOTO_NAME not in self.photo_renditions:
+            return brand.Picture(reverse("pressroom:contact_photo", kwargs={"pk": self.pk}), size, size)
+
+        def url(name):
+            return reverse("pressroom:contact_photo_rendition", kwargs={"pk": self.pk, "name": name})
+
+        has_webp = renditions.WEBP in self.photo_renditions[brand.PHOTO_NAME]
+        webp = url(f"{brand.PHOTO_NAME}.{renditions.WEBP}") if has_webp else ""
+        return brand.Picture(url(brand.PHOTO_NAME), size, size, srcset_webp=webp)
 
     def get_vcard_url(self):
         return reverse("pressroom:contact_vcard", kwargs={"pk": self.pk})
@@ -378,6 +528,17 @@ class ReleaseContact(models.Model):
         return str(self.contact)
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def public(self):
+        """Attachments the public may see: those of releases the publication rule lets through. An asset
+        used by several releases is public as soon as one of them is."""
+        return self.filter(release__in=Release.objects.published())
+
+    def of_kind(self, kind):
+        """Attachments of KIND, a string: a kind this version does not know (yet) finds none."""
+        return self.filter(kind=kind)
+
+
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
@@ -412,6 +573,9 @@ class Attachment(models.Model):
     credit = models.CharField(_("credit"), max_length=200, blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     content_type = models.CharField(_("type"), max_length=100, editable=False)
+    # The SHA-256 of the uploaded bytes: an upload identical to a stored one reuses that file (and its
+    # renditions) instead of storing a copy, and the media bank lists each such asset once.
+    sha256 = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True, editable=False)
     size = models.PositiveBigIntegerField(_("size"), default=0, editable=False)
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -450,6 +614,8 @@ class Attachment(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AttachmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("image or document")
@@ -464,19 +630,92 @@ class Attachment(models.Model):
         new_poster = self.poster and not self.poster._committed
         if (new_file and not self.content_type) or new_captions or new_poster:
             self.full_clean(exclude=["release"])
+        reused = new_file and self.reuse_stored_copy()
         # Read by tasks.queue_renditions (post_save): the worker makes them once this commits.
         if self.kind == self.Kind.VIDEO:
             self.renditions_due = new_poster or self.stored_value("poster") not in (None, self.poster.name)
         else:
-            self.renditions_due = self.kind == self.Kind.IMAGE and (new_file or self.thumbnail_changed())
+            self.renditions_due = self.kind == self.Kind.IMAGE and (
+                (new_file and not reused) or self.thumbnail_changed()
+            )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("pressroom:attachment", kwargs={"pk": self.pk, "filename": self.filename})
 
+    def stored_copy(self):
+        """Another attachment whose file has the same content as this one, its file still stored."""
+        if not self.sha256:
+            return None
+        for other in Attachment.objects.filter(sha256=self.sha256).exclude(pk=self.pk).order_by("pk"):
+            if other.file and default_storage.exists(other.file.name):
+                return other
+        return None
+
+    def reuse_stored_copy(self):
+        """Point this new upload at the stored file of the same content instead of writing a copy; take
+        that file's renditions too when they would come out the same (same thumbnail choice and credit).
+        True if the renditions were taken."""
+        other = self.stored_copy()
+        if other is None:
+            return False
+        self.file = other.file.name
+        self.content_type, self.size, self.width, self.height = (
+            other.content_type,
+            other.size,
+            other.width,
+            other.height,
+        )
+        same = all(getattr(self, name) == getattr(other, name) for name in (*self.THUMBNAIL_FIELDS, "credit"))
+        # A video's renditions are made from its own poster, never from the file it shares.
+        if not (same and other.renditions) or self.kind != self.Kind.IMAGE:
+            return False
+        self.take_renditions(other)
+        return True
+
+    def take_renditions(self, other):
+        self.renditions = other.renditions
+        self.web.name, self.thumb.name = other.web.name, other.thumb.name
+
+    def stored_names(self):
+        """Every file in storage this attachment refers to: the original and its renditions."""
+        names = {self.file.name, self.web.name, self.thumb.name, *renditions.stored_names(self.renditions)}
+        return {name for name in names if name}
+
+    def names_used_elsewhere(self):
+        """The files of this attachment that another attachment refers to as well (only attachments of
+        the same content share files)."""
+        if not self.sha256:
+            return set()
+        others = Attachment.objects.filter(sha256=self.sha256).exclude(pk=self.pk)
+        return {name for other in others for name in other.stored_names()} & self.stored_names()
+
+    @classmethod
+    def from_asset(cls, asset, *, release, order=0):
+        """A new attachment of RELEASE for the stored ASSET (another attachment): the same file and
+        renditions, its title, caption, alt text, credit and licence. Not saved."""
+        attachment = cls(
+            release=release, file=asset.file.name, kind=asset.kind, sha256=asset.sha256,
+            content_type=asset.content_type, size=asset.size, width=asset.width, height=asset.height,
+            title=asset.title, caption=asset.caption, alt_text=asset.alt_text, credit=asset.credit,
+            licence=asset.licence, thumbnail=asset.thumbnail, focal_x=asset.focal_x,
+            focal_y=asset.focal_y, order=order,
+        )  # fmt: skip
+        attachment.take_renditions(asset)
+        return attachment
+
     @property
     def filename(self):
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+    @property
+    def media_slug(self):
+        return slugify(self.title or self.filename.rsplit(".", 1)[0])[:80] or "asset"
+
+    def get_media_url(self, language=None):
+        """The asset's own page in the media bank, in LANGUAGE's pressroom (the current one if None)."""
+        with translation.override(language or translation.get_language()):
+            return reverse("pressroom:asset", kwargs={"pk": self.pk, "slug": self.media_slug})
 
     @property
     def is_image(self):
@@ -522,6 +761,7 @@ class Attachment(models.Model):
             self.size = upload.size
             self.width, self.height = detected.width, detected.height
             self.file.name = uploads.safe_filename(self.file.name, detected.extension)
+            self.sha256 = uploads.content_hash(upload)
         errors = {}
         if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
             errors["alt_text"] = _("Images need an alt text.")
@@ -576,7 +816,9 @@ class Attachment(models.Model):
                     credit=self.credit,
                 )
             stored = renditions.store(made, self.filename.rsplit(".", 1)[0])
+        # Renditions taken from another upload of the same file stay as long as that one uses them.
         old = {*renditions.stored_names(self.renditions), self.web.name, self.thumb.name}
+        old -= self.names_used_elsewhere()
         new = renditions.stored_names(stored)
         self.renditions = stored
         self.web.name = stored.get("web", {}).get("file", "")
@@ -589,6 +831,15 @@ class Attachment(models.Model):
             if name:
                 transaction.on_commit(lambda name=name: default_storage.delete(name))
         pagecache.invalidate_now_and_on_commit()  # an update() sends no signal
+
+    def original_without_location(self):
+        """(storage name, download name) of this image at full size with its location stripped: the
+        "original" rendition, named as the upload (with the rendition's extension). None until made."""
+        entry = self.rendition("original") if self.is_image else None
+        if not entry or not default_storage.exists(entry["file"]):
+            return None
+        extension = entry["file"].rsplit(".", 1)[-1]
+        return entry["file"], f"{self.filename.rsplit('.', 1)[0]}.{extension}"
 
     def get_rendition_url(self, name="web"):
         if not (self.is_image or self.is_video):

@@ -87,7 +87,7 @@ class PageSitemap(SiteUrlSitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["pressroom:home", "pressroom:archive", "pressroom:contacts"]
+        return ["pressroom:home", "pressroom:archive", "pressroom:media", "pressroom:contacts"]
 
     def location(self, item):
         return languages.reverse_in(translation.get_language(), item)

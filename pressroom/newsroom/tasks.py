@@ -3,7 +3,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from . import services
-from .models import Attachment
+from .models import Attachment, Contact, Newsroom
 
 
 @shared_task(acks_late=True)
@@ -29,5 +29,36 @@ def queue_renditions(sender, instance, **kwargs):
         transaction.on_commit(lambda: make_renditions.delay(instance.pk), robust=True)
 
 
+@shared_task(acks_late=True)
+def make_brand_images():
+    """Make the logo's and the cover's renditions (Newsroom.make_brand_images)."""
+    newsroom = Newsroom.objects.filter(pk=1).first()
+    if newsroom is not None:
+        newsroom.make_brand_images()
+
+
+@shared_task(acks_late=True)
+def make_contact_photo(contact_id):
+    """Make a contact photo's square rendition (Contact.make_photo_renditions); nothing if it is gone."""
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is not None:
+        contact.make_photo_renditions()
+
+
+def queue_brand_images(sender, instance, **kwargs):
+    """A new or removed logo or cover gets its renditions from the worker once the upload has committed."""
+    if getattr(instance, "brand_images_due", False):
+        instance.brand_images_due = False
+        transaction.on_commit(make_brand_images.delay, robust=True)
+
+
+def queue_contact_photo(sender, instance, **kwargs):
+    if getattr(instance, "photo_due", False):
+        instance.photo_due = False
+        transaction.on_commit(lambda: make_contact_photo.delay(instance.pk), robust=True)
+
+
 def connect_signals():
     post_save.connect(queue_renditions, sender=Attachment, dispatch_uid="newsroom.queue_renditions")
+    post_save.connect(queue_brand_images, sender=Newsroom, dispatch_uid="newsroom.queue_brand_images")
+    post_save.connect(queue_contact_photo, sender=Contact, dispatch_uid="newsroom.queue_contact_photo")

@@ -2,6 +2,7 @@
 the renditions). Videos are MP4 or WebM, recognised by their container's structure, with a limit of
 their own; their captions are WebVTT text."""
 
+import hashlib
 import os
 import re
 import uuid
@@ -285,6 +286,16 @@ def check_poster(upload):
 def _detect_zip(upload):
     content_type, ext = office_documents.identify(upload)
     return Detected("document", content_type, ext)
+
+
+def content_hash(upload):
+    """The SHA-256 of UPLOAD's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def safe_filename(name, extension):

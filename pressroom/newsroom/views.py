@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
-from . import embeds, filelinks, languages, linkpreview, pagecache, renditions, search
-from .forms import SearchFilterForm
+from . import brand, embeds, filelinks, languages, linkpreview, mediabank, pagecache, renditions, search
+from .forms import ReleaseFilterForm, SearchFilterForm
 from .models import Attachment, Contact, Newsroom, Release, ReleaseContact, Topic
 from .text import plain_text
 from .vcard import contact_vcard as build_vcard
@@ -455,6 +455,87 @@ class SearchView(PageSizeMixin, ListView):
 search_page = SearchView.as_view()
 
 
+class MediaView(PageSizeMixin, ListView):
+    """The media bank's public page: the assets of this language's public releases, one tab per kind
+    (images at /media/, then /media/video/ and /media/documents/), filtered by topic and year, each asset
+    once however many releases use it."""
+
+    template_name = "pressroom/media.html"
+    context_object_name = "assets"
+
+    def get_queryset(self):
+        self.tab = self.kwargs.get("tab", "images")
+        if self.tab not in mediabank.TABS:
+            raise Http404
+        language = translation.get_language()
+        self.topics, years = pagecache.part(
+            f"media_filters:{language}",
+            lambda: ({topic.pk: topic for topic in public_topics(language)}, public_years()),
+        )
+        self.form = ReleaseFilterForm(self.request.GET, topics=self.topics.values(), years=years)
+        self.filters = self.form.filters()
+        public = (
+            Attachment.objects.public().of_kind(mediabank.TABS[self.tab]).filter(release__language=language)
+        )
+        if "topic" in self.filters:
+            public = public.filter(release__topics=self.filters["topic"])
+        if "year" in self.filters:
+            public = public.filter(release__published_at__year=self.filters["year"])
+        return mediabank.assets(public)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["assets"] = mediabank.attachments_of(context["page_obj"].object_list)
+        for asset in context["assets"]:
+            asset.type_label = DOCUMENT_LABELS.get(asset.content_type, asset.content_type)
+        context |= {
+            "tab": self.tab,
+            "tabs": [
+                (
+                    name,
+                    reverse("pressroom:media")
+                    if name == "images"
+                    else reverse("pressroom:media_tab", kwargs={"tab": name}),
+                )
+                for name in mediabank.TABS
+            ],
+            "form": self.form,
+            "page_query": urlencode({name: self.form.data[name] for name in self.filters}),
+        }
+        return context
+
+
+media = MediaView.as_view()
+
+
+def asset_page(request, pk, slug):
+    """One asset of the media bank: its caption, alt text, credit and licence, the public releases that use
+    it and its downloads. It is in the pressroom of each language a public release using it is in."""
+    asset = get_object_or_404(Attachment.objects.public().select_related("release"), pk=pk)
+    releases = list(mediabank.public_releases_using(asset).only("title", "slug", "language", "published_at"))
+    urls = {}
+    for release in releases:
+        urls.setdefault(release.language, asset.get_media_url(release.language))
+    if not urls:
+        # Used only by releases in a language switched off (PRESSROOM_LANGUAGES).
+        raise Http404
+    language = translation.get_language()
+    if language not in urls:
+        return redirect(languages.x_default(urls), permanent=False)
+    if slug != asset.media_slug:
+        return redirect(urls[language], permanent=True)
+    asset.type_label = DOCUMENT_LABELS.get(asset.content_type, asset.content_type)
+    context = {
+        "asset": asset,
+        "preview_image": linkpreview.attachment_image(asset, Newsroom.load()),
+        "releases": releases,
+        "downloads": asset.downloads if asset.is_image else [],
+        "canonical_url": absolute(urls[language]),
+        **language_context(language, urls),
+    }
+    return TemplateResponse(request, "pressroom/asset.html", context)
+
+
 def language_redirect(request, language, name):
     """The page NAME of LANGUAGE's pressroom, with REQUEST's query but its `language`; a 400 that says
     which languages there are when LANGUAGE is not one of them."""
@@ -579,18 +660,44 @@ def download_response(attachment, *, cache, request=None):
     )  # fmt: skip
 
 
-@require_GET
-def contact_photo(request, pk):
-    contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
-    return image_response(contact.photo.name)
-
-
-@require_GET
-def newsroom_logo(request):
-    newsroom = Newsroom.load()
-    if not newsroom.logo:
+def brand_rendition(images, name):
+    """The stored file of rendition NAME (or of its WebP, NAME with ".webp") in IMAGES, or Http404."""
+    name, _dot, image_format = name.partition(".")
+    if image_format not in ("", renditions.WEBP):
         raise Http404
-    return image_response(newsroom.logo.name)
+    stored = images.get(name, {}).get(image_format or "file")
+    if not stored:
+        raise Http404
+    return stored
+
+
+@require_GET
+def contact_photo(request, pk, name=None):
+    """A contact's photo as uploaded, or its square rendition (NAME: brand.PHOTO_NAME, or that in WebP)."""
+    contact = get_object_or_404(Contact.objects.exclude(photo=""), pk=pk, is_active=True)
+    if name is None:
+        return image_response(contact.photo.name)
+    if name.partition(".")[0] != brand.PHOTO_NAME:
+        raise Http404
+    return image_response(brand_rendition(contact.photo_renditions, name))
+
+
+@require_GET
+def newsroom_image(request, field):
+    """The newsroom's logo or cover (FIELD) as uploaded."""
+    upload = getattr(Newsroom.load(), field)
+    if not upload:
+        raise Http404
+    return image_response(upload.name)
+
+
+@require_GET
+def brand_image(request, name):
+    """One of the images made from the logo and the cover (brand.NEWSROOM_IMAGES; a cover width also
+    with ".webp")."""
+    if name.partition(".")[0] not in brand.NEWSROOM_IMAGES:
+        raise Http404
+    return image_response(brand_rendition(Newsroom.load().brand_images, name))
 
 
 @require_GET
@@ -612,7 +719,7 @@ def visible_attachment(request, pk):
 
     Returns the attachment and whether it is public, so staff-only files are never cached by proxies.
     """
-    attachment = Attachment.objects.filter(pk=pk, release__in=Release.objects.published()).first()
+    attachment = Attachment.objects.public().filter(pk=pk).first()
     if attachment is not None:
         return attachment, True
     if may_preview(request.user) or filelinks.allows(request.GET.get("preview"), pk):
@@ -623,12 +730,25 @@ def visible_attachment(request, pk):
 @require_GET
 def attachment(request, pk, filename):
     obj, public = visible_attachment(request, pk)
-    if filename != obj.filename or not default_storage.exists(obj.file.name):
+    if filename != obj.filename:
         raise Http404
     # A minute at most in a shared cache: an unpublished release's files leave it as fast as its pages.
-    return download_response(
-        obj, cache="public, max-age=60" if public else "private, no-store", request=request
-    )
+    cache = "public, max-age=60" if public else "private, no-store"
+    if obj.is_image:
+        # An image as uploaded may say where it was taken: it leaves as its "original" rendition, at
+        # full resolution with the credit, without the location. Until the worker has made it, only
+        # staff get the upload itself.
+        stored = obj.original_without_location()
+        if stored is not None:
+            name, download_name = stored
+            return file_download(
+                name, filename=download_name, content_type=mimetypes.guess_type(name)[0], cache=cache
+            )
+        if public:
+            raise Http404
+    if not default_storage.exists(obj.file.name):
+        raise Http404
+    return download_response(obj, cache=cache, request=request)
 
 
 @require_GET
@@ -683,8 +803,10 @@ def image_download(request, pk, size):
 
 @require_GET
 def favicon(request):
-    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the icon."""
-    return redirect(staticfiles_storage.url("pressroom/favicon.svg"))
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the icon, the one
+    made from the logo where there is one."""
+    icon = Newsroom.load().icons.get("small")
+    return redirect(icon or staticfiles_storage.url("pressroom/favicon.svg"))
 
 
 @require_GET

@@ -219,9 +219,12 @@ def collect(*, with_subscribers=False):
 def referenced_files(data):
     """Every storage name newsroom.json refers to."""
     names = []
-    if data.get("newsroom") and data["newsroom"].get("logo"):
-        names.append(data["newsroom"]["logo"])
-    names += [contact["photo"] for contact in data["contacts"] if contact.get("photo")]
+    newsroom = data.get("newsroom") or {}
+    names += [newsroom[name] for name in ("logo", "cover") if newsroom.get(name)]
+    names += renditions.stored_names(newsroom.get("brand_images") or {})
+    for contact in data["contacts"]:
+        names += [contact["photo"]] if contact.get("photo") else []
+        names += renditions.stored_names(contact.get("photo_renditions") or {})
     for release in data["releases"]:
         for attachment in release["attachments"]:
             names += [
@@ -404,6 +407,8 @@ def _restore(archive, data, *, dry_run, progress):
     if data.get("newsroom"):
         newsroom = build(Newsroom, data["newsroom"], exclude=["translations"])
         _restore_files(archive, newsroom, dry_run)
+        for name in renditions.stored_names(newsroom.brand_images):
+            restore_file(archive, name, dry_run=dry_run)
         Newsroom.objects.filter(pk=newsroom.pk).delete()
         newsroom.save_base(raw=True, force_insert=True)
         # Archives before the translated profile have none.
@@ -419,6 +424,8 @@ def _restore(archive, data, *, dry_run, progress):
     for done, row in enumerate(data["contacts"], start=1):
         contact = build(Contact, row, exclude=["translations"])
         _restore_files(archive, contact, dry_run)
+        for name in renditions.stored_names(contact.photo_renditions):
+            restore_file(archive, name, dry_run=dry_run)
         contact.save_base(raw=True, force_insert=True)
         for item in row.get("translations", []):
             translation = build(ContactTranslation, item)

@@ -1,6 +1,7 @@
 """Press kits: one ZIP per published release, with the release as an HTML page, its images in their
-original size, its videos with their WebVTT captions beside them (same name, .vtt, as players look for
-them), a CREDITS.txt and its documents. Video links (YouTube, Vimeo) are listed in the page.
+original size (without the location they were taken at), its videos with their WebVTT captions beside
+them (same name, .vtt, as players look for them), a CREDITS.txt and its documents. Video links (YouTube,
+Vimeo) are listed in the page.
 
 A task builds the kit after the publishing transaction commits, and again when the release or its
 attachments change (signal receivers below queue it on commit). The kit is cached in the default storage
@@ -30,7 +31,7 @@ from .models import PressKit
 log = logging.getLogger(__name__)
 
 # Bump when the kit's layout changes, so that every cached kit is rebuilt.
-KIT_VERSION = 2
+KIT_VERSION = 3
 # Formats that are compressed already gain nothing from deflating.
 STORED_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/webm"}
 SPOOL_BYTES = 16 * 1024 * 1024
@@ -57,6 +58,7 @@ def kit_data(release):
                 a.size,
                 a.captions.name,
                 a.captions_language,
+                (a.rendition("original") or {}).get("file") if a.is_image else None,
             ]
             for a in release.attachments.all()
         ],  # fmt: skip
@@ -76,14 +78,29 @@ def fingerprint(release):
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def unique_names(attachments, folder):
-    """Archive names for ATTACHMENTS in FOLDER; a second file of the same name gets -2, -3 …"""
-    taken, names = set(), []
+def kit_files(attachments):
+    """(attachment, storage name, file name) of the files of ATTACHMENTS that go into the kit. Images go
+    as their original size with the location stripped (Attachment.original_without_location); one whose
+    renditions the worker has not made yet is left out, and the kit is made again once they are."""
+    files = []
     for attachment in attachments:
-        base, dot, ext = attachment.filename.rpartition(".")
+        if attachment.is_image:
+            stored = attachment.original_without_location()
+            if stored is not None:
+                files.append((attachment, *stored))
+        else:
+            files.append((attachment, attachment.file.name, attachment.filename))
+    return files
+
+
+def unique_names(files, folder):
+    """Archive names in FOLDER for FILES (from kit_files); a second file of the same name gets -2, -3 …"""
+    taken, names = set(), []
+    for _attachment, _stored, filename in files:
+        base, dot, ext = filename.rpartition(".")
         if not dot:
-            base, ext = attachment.filename, ""
-        name, n = attachment.filename, 2
+            base, ext = filename, ""
+        name, n = filename, 2
         while name in taken:
             name = f"{base}-{n}.{ext}" if ext else f"{base}-{n}"
             n += 1
@@ -95,19 +112,28 @@ def unique_names(attachments, folder):
 def write_zip(release, out):
     """Write RELEASE's kit as a ZIP to the binary file OUT."""
     root = release.slug
-    images, videos, documents = release.images, release.videos, release.documents
+    images, documents, videos = (
+        kit_files(release.images),
+        kit_files(release.documents),
+        kit_files(release.videos),
+    )
     image_names = unique_names(images, "images")
     document_names = unique_names(documents, "documents")
     video_names = unique_names(videos, "videos")
-    captions_names = [name.rsplit(".", 1)[0] + ".vtt" if video.captions else None
-                      for video, name in zip(videos, video_names, strict=True)]  # fmt: skip
+    captions_names = [
+        name.rsplit(".", 1)[0] + ".vtt" if video.captions else None
+        for (video, _stored, _filename), name in zip(videos, video_names, strict=True)
+    ]
     stamp = timezone.localtime(release.published_at or timezone.now()).timetuple()[:6]
     context = {
         "release": release,
         "newsroom": Newsroom.load().in_language(release.language),
-        "images": list(zip(images, image_names, strict=True)),
-        "documents": list(zip(documents, document_names, strict=True)),
-        "videos": list(zip(videos, video_names, captions_names, strict=True)),
+        "images": [(image[0], name) for image, name in zip(images, image_names, strict=True)],
+        "documents": [(document[0], name) for document, name in zip(documents, document_names, strict=True)],
+        "videos": [
+            (video[0], name, captions_name)
+            for video, name, captions_name in zip(videos, video_names, captions_names, strict=True)
+        ],
         "video_links": list(release.video_links.all()),
         "contacts": kit_contacts(release),
         "topics": list(release.topics.all()),
@@ -121,8 +147,11 @@ def write_zip(release, out):
         archive.writestr(_info(f"{root}/{root}.html", stamp, zipfile.ZIP_DEFLATED), html)
         archive.writestr(_info(f"{root}/CREDITS.txt", stamp, zipfile.ZIP_DEFLATED), credits)
         files = [
-            (attachment.file.name, name, attachment.content_type in STORED_TYPES)
-            for attachment, name in [*context["images"], *context["documents"]]
+            (stored, name, attachment.content_type in STORED_TYPES)
+            for (attachment, stored, _filename), name in [
+                *zip(images, image_names, strict=True),
+                *zip(documents, document_names, strict=True),
+            ]
         ]
         for video, name, captions_name in context["videos"]:
             files.append((video.file.name, name, True))

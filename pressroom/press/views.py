@@ -14,7 +14,13 @@ from pressroom.analytics import counts as analytics
 from pressroom.analytics.models import ReleaseStat
 from pressroom.newsroom import languages
 from pressroom.newsroom.models import Attachment, Newsroom, Release
-from pressroom.newsroom.views import DOCUMENT_LABELS, download_response, image_response, with_page_data
+from pressroom.newsroom.views import (
+    DOCUMENT_LABELS,
+    download_response,
+    file_download,
+    image_response,
+    with_page_data,
+)
 
 from .models import Announcement
 from .presend import file_url, local_time_text, recipient_for, record_open
@@ -73,6 +79,15 @@ def embargo_file(request, token, pk, filename):
         record_open(row, download=True)
     if release.is_public:
         return redirect(attachment.get_absolute_url())
+    if attachment.is_image:
+        # As on the public pages: the original size without the location it was taken at.
+        stored = attachment.original_without_location()
+        if stored is None:
+            raise Http404
+        name, download_name = stored
+        return private(
+            file_download(name, filename=download_name, content_type=None, cache="private, no-store")
+        )
     return private(download_response(attachment, cache="private, no-store"))
 
 

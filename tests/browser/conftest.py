@@ -384,3 +384,48 @@ def open_email(page, message):
     """Show MESSAGE's HTML part in PAGE, as a mail program would; its links lead to the live server."""
     page.set_content(html_part(message), wait_until="load")
     return page
+
+
+# The newsroom's brand
+
+BRAND_ACCENT = "#ffd700"  # too light for text on white: links use a darker shade of it
+
+
+def brand_images():
+    """A logo (dark shapes on transparency, as logos are drawn: unreadable on a dark background without
+    its plate) and a cover photo, as PNG and JPEG bytes."""
+    from PIL import Image, ImageDraw
+
+    logo = Image.new("RGBA", (600, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(logo)
+    draw.rectangle((0, 20, 110, 130), fill=(20, 30, 60, 255))
+    draw.rectangle((140, 50, 590, 100), fill=(20, 30, 60, 255))
+    cover = Image.linear_gradient("L").resize((2400, 800)).convert("RGB")
+    images = []
+    for image, image_format in ((logo, "PNG"), (cover, "JPEG")):
+        out = io.BytesIO()
+        image.save(out, image_format)
+        images.append(out.getvalue())
+    return images
+
+
+@pytest.fixture
+def branded(demo):
+    """The demo newsroom with an accent colour, a logo and a cover, their renditions made (as the worker
+    would) and contact photos."""
+    from django.core.files.base import ContentFile
+
+    from pressroom.newsroom.models import Contact, Newsroom
+
+    logo, cover = brand_images()
+    newsroom = Newsroom.load()
+    newsroom.accent_color = BRAND_ACCENT
+    newsroom.logo.save("logo.png", ContentFile(logo), save=False)
+    newsroom.cover.save("cover.jpg", ContentFile(cover), save=False)
+    newsroom.cover_alt_text = "A grey gradient."
+    newsroom.save()
+    newsroom.make_brand_images()
+    for contact in Contact.objects.filter(is_active=True):
+        contact.photo.save("photo.jpg", ContentFile(cover), save=True)
+        contact.make_photo_renditions()
+    return Newsroom.load()

@@ -9,12 +9,25 @@ import re
 
 import pytest
 
+from pressroom.newsroom import brand
 from pressroom.newsroom.models import Topic
 from subscriptions import tokens
 from subscriptions.models import Subscriber
 from tests.subscriptions.factories import SubscriberFactory
 
-from .conftest import DESKTOP, PHONE, SEED_EN_SLUG, SEED_NN_SLUG, SEED_SLUG, VIDEO_SLUG, axe_audit, blocking
+from .conftest import (
+    BRAND_ACCENT,
+    DESKTOP,
+    PHONE,
+    SEED_EN_SLUG,
+    SEED_NN_SLUG,
+    SEED_SLUG,
+    VIDEO_SLUG,
+    axe_audit,
+    blocking,
+    horizontal_overflow,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +52,14 @@ PUBLIC_PAGES = [
     ("search-results", "/search/?q=flyktninger"),
     ("search-nothing", "/search/?q=xyzzy"),
     ("contacts", "/contacts/"),
+    ("media", "/media/"),
+    ("media-nn", "/nn/media/"),
+    ("media-en", "/en/media/"),
+    ("media-documents", "/media/documents/"),
+    ("media-video", "/media/video/"),
+    ("media-filtered", "/media/?topic=&year=1066"),
+    ("asset", None),  # the seed release's chart (and the English one's), known once the demo is loaded
+    ("asset-en", None),
     ("not-found", "/releases/no-such-release/"),
     ("signup", "/subscribe/"),
 ]
@@ -69,21 +90,89 @@ def seed_year():
     return Release.objects.get(slug=SEED_SLUG).published_at.year
 
 
+def seed_asset(language):
+    """The media bank page of the chart of the seed release (nb) or its English version (en)."""
+    from pressroom.newsroom.models import Attachment
+
+    slug = {"nb": SEED_SLUG, "en": SEED_EN_SLUG}[language]
+    return Attachment.objects.get(release__slug=slug, kind="image").get_media_url(language)
+
+
+def public_path(name):
+    """The address of the public page NAME (those known once the demo is loaded are looked up)."""
+    late = {
+        "archive-year": lambda: f"/archive/{seed_year()}/",
+        "asset": lambda: seed_asset("nb"),
+        "asset-en": lambda: seed_asset("en"),
+    }
+    return dict(PUBLIC_PAGES)[name] or late[name]()
+
+
 @pytest.mark.parametrize(("name", "path"), PUBLIC_PAGES, ids=[name for name, _path in PUBLIC_PAGES])
 def test_public_page_has_no_serious_axe_violations(audit, demo, request, name, path):
     if name == "release-with-video":
         request.getfixturevalue("video_release")
     page = audit(name)
-    response = page.goto(path or f"/archive/{seed_year()}/")
+    response = page.goto(public_path(name))
     assert response.status == (404 if name == "not-found" else 200)
     page.check()
 
 
-@pytest.mark.parametrize("name", ["home", "release", "signup"])
+@pytest.mark.parametrize("name", ["home", "release", "signup", "media", "media-nn", "media-en", "asset"])
 def test_public_page_on_a_phone_has_no_serious_axe_violations(audit, demo, name):
     page = audit(name, viewport=PHONE)
-    page.goto(dict(PUBLIC_PAGES)[name])
+    page.goto(public_path(name))
     page.check()
+
+
+BRANDED_PAGES = [
+    ("home-branded", "/"),
+    ("contacts-branded", "/contacts/"),
+    ("release-branded", f"/releases/{SEED_SLUG}/"),
+]
+
+
+def colour(page, selector, prop):
+    value = page.locator(selector).first.evaluate(f"el => getComputedStyle(el).{prop}")
+    return brand.to_hex(int(part) for part in re.findall(r"\d+", value)[:3])
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_pages_with_the_brand_set_have_no_serious_axe_violations(audit, new_page, branded, viewport):
+    palette = brand.palette(BRAND_ACCENT)
+    # With the site's CSP on (the audit's context bypasses it): the brand's colours apply, no console error.
+    page = new_page(viewport=viewport)
+    page.goto("/")
+    assert page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
+    ) == (palette.accent)
+    assert colour(page, ".site-header", "borderTopColor") == palette.brand
+    section = (colour(page, ".brand__section", "color"), colour(page, ".brand__section", "backgroundColor"))
+    assert brand.contrast(*section) >= 4.5
+    assert brand.contrast(colour(page, "main a", "color"), "#ffffff") >= 4.5
+    logo = page.locator(".brand__logo")
+    assert logo.get_attribute("alt") == branded.name
+    assert logo.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert logo.bounding_box()["height"] == 40
+    cover = page.locator(".cover img")
+    assert cover.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert cover.evaluate("img => img.currentSrc").endswith(".webp/")
+    assert cover.bounding_box()["width"] <= viewport["width"]
+    assert horizontal_overflow(page) <= 0
+    screenshot(page, "home-branded")
+
+    for name, path in BRANDED_PAGES:
+        page = audit(name, viewport=viewport)
+        page.goto(path)
+        assert horizontal_overflow(page) <= 0
+        photos = page.locator("img.contact__photo")
+        if name != "home-branded" or photos.count():
+            assert photos.count() >= 1
+            photos.first.scroll_into_view_if_needed()  # loaded lazily
+            photos.first.evaluate("img => img.decode()")
+            assert photos.first.evaluate("img => img.currentSrc").endswith("/photo/square.webp/")
+            assert photos.first.bounding_box()["width"] == 88
+        page.check()
 
 
 @pytest.mark.parametrize("locale", ["nb-NO", "en-GB"])

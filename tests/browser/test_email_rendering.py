@@ -6,12 +6,16 @@ import re
 import pytest
 
 from pressroom.demo.management.commands.seed_demo import CHART_ALT, SEED_TITLE
-from pressroom.newsroom.models import Release
+from pressroom.newsroom import brand
+from pressroom.newsroom.models import Newsroom, Release
 from pressroom.newsroom.services import publish_release, unpublish_release
+from subscriptions import emails
+from subscriptions.release_email import ReleaseMessage
 from subscriptions.services import sign_up
 from tests.subscriptions.factories import SubscriberFactory
 
 from .conftest import (
+    BRAND_ACCENT,
     PHONE,
     SEED_SLUG,
     axe_audit,
@@ -81,3 +85,67 @@ def test_confirmation_email_reads_well_at_600_px_and_on_a_phone(new_page, demo, 
         check_readable(page, title=page.locator("h1").inner_text())
         assert page.locator("h1").inner_text().startswith("Confirm that you want press releases from ")
         screenshot(page, "email-confirmation")
+
+
+# The brand header: the HTML the ledger sends, rendered here (what reaches the provider is this string).
+
+
+def computed(page, selector, prop):
+    """The computed colour PROP of the first element matching SELECTOR, as #rrggbb."""
+    value = page.locator(selector).first.evaluate(f"el => getComputedStyle(el).{prop}")
+    channels = [int(part) for part in re.findall(r"\d+", value)[:3]]
+    return brand.to_hex(channels)
+
+
+def text_contrast(page, text, background):
+    return brand.contrast(computed(page, text, "color"), computed(page, background, "backgroundColor"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_branded_release_email_at_600_px_and_on_a_phone(new_page, branded, scheme):
+    html = ReleaseMessage(Release.objects.get(slug=SEED_SLUG)).html
+    palette = brand.palette(BRAND_ACCENT)
+
+    for viewport in WIDTHS:
+        page = new_page(viewport=viewport, color_scheme=scheme)
+        page.set_content(html, wait_until="load")
+        width = viewport["width"]
+        assert horizontal_overflow(page) <= 0, f"the email scrolls sideways at {width} px ({scheme})"
+        # The logo loads from the site and is shown at the size its attributes give, on a white plate
+        # in light and dark mode alike, on the band of the accent colour.
+        logo = page.locator("img.brand-logo")
+        assert logo.is_visible()
+        assert logo.evaluate("img => img.complete && img.naturalWidth") > 0
+        box = logo.bounding_box()
+        assert (box["width"], box["height"]) == (200, 50)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert computed(page, ".brand-plate", "backgroundColor") == brand.WHITE
+        assert computed(page, ".brand-band", "backgroundColor") == palette.brand
+        # The text and the links of the message read at 4.5:1 or more on its background.
+        background = computed(page, ".wrap", "backgroundColor")
+        assert (brand.luminance(background) < 0.05) is (scheme == "dark")
+        assert text_contrast(page, ".wrap h1", ".wrap") >= 4.5
+        assert text_contrast(page, ".wrap p", ".wrap") >= 4.5
+        links = page.locator(".wrap a:not(.button)").evaluate_all(
+            "links => links.map(a => getComputedStyle(a).color)"
+        )
+        for colour in links:
+            channels = [int(part) for part in re.findall(r"\d+", colour)[:3]]
+            assert brand.contrast(brand.to_hex(channels), background) >= 4.5, (colour, background)
+        screenshot(page, f"email-release-branded-{scheme}")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_branded_email_without_a_logo_names_the_newsroom_readably(new_page, branded, scheme):
+    Newsroom.objects.filter(pk=1).update(logo="", brand_images={})
+    message = emails.confirmation_message(SubscriberFactory(pending=True, email="ny@example.org"))
+    html = message.alternatives[0][0]
+
+    for viewport in WIDTHS:
+        page = new_page(viewport=viewport, color_scheme=scheme)
+        page.set_content(html, wait_until="load")
+        assert horizontal_overflow(page) <= 0
+        assert page.locator(".brand-name").inner_text() == Newsroom.load().name
+        assert computed(page, ".brand-band", "backgroundColor") == BRAND_ACCENT
+        assert text_contrast(page, ".brand-name", ".brand-band") >= 4.5
+        assert text_contrast(page, ".wrap a.button", ".wrap a.button") >= 4.5

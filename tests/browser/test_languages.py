@@ -136,12 +136,18 @@ def test_the_switch_keeps_the_page_on_pages_every_language_has(new_page, demo):
     assert page.locator(".site-nav").inner_text().split("\n") == [
         "Releases",
         "Archive",
+        "Media",
         "Press contacts",
         "Search",
     ]
     switch_to(page, "nb")
     assert page.url.endswith("/archive/") and "/en/" not in page.url
     assert interface_language(page) == "nb"
+    # The media page too, its tab and filters kept.
+    page.goto("/media/documents/?year=2020")
+    switch_to(page, "nn")
+    assert page.url.endswith("/nn/media/documents/?year=2020")
+    assert page.locator(".media-tabs a[aria-current='page']").inner_text() == "Dokument"
     if NB_CATALOG.exists():
         assert page.locator(".site-nav").inner_text().split("\n")[0] != "Releases"
 

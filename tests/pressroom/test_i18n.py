@@ -79,7 +79,7 @@ def nav_labels(html):
         (
             "nb",
             {
-                "nav": ["Pressemeldinger", "Arkiv", "Pressekontakter", "Søk"],
+                "nav": ["Pressemeldinger", "Arkiv", "Media", "Pressekontakter", "Søk"],
                 "latest": '<h2 id="latest-title">Siste pressemeldinger</h2>',
                 "signup": f'<h2 id="signup-title">Følg pressemeldinger fra {NAME}</h2>',
                 "about": '<h2 id="about-title">Om oss</h2>',
@@ -91,7 +91,7 @@ def nav_labels(html):
         (
             "nn",
             {
-                "nav": ["Pressemeldingar", "Arkiv", "Pressekontaktar", "Søk"],
+                "nav": ["Pressemeldingar", "Arkiv", "Media", "Pressekontaktar", "Søk"],
                 "latest": '<h2 id="latest-title">Siste pressemeldingar</h2>',
                 "signup": f'<h2 id="signup-title">Følg pressemeldingar frå {NAME}</h2>',
                 "about": '<h2 id="about-title">Om oss</h2>',
@@ -105,7 +105,7 @@ def nav_labels(html):
         (
             "en",
             {
-                "nav": ["Releases", "Archive", "Press contacts", "Search"],
+                "nav": ["Releases", "Archive", "Media", "Press contacts", "Search"],
                 "latest": '<h2 id="latest-title">Latest releases</h2>',
                 "signup": f'<h2 id="signup-title">Follow press releases from {NAME}</h2>',
                 "about": '<h2 id="about-title">About us</h2>',
@@ -131,7 +131,7 @@ def test_release_page_interface_is_in_norwegian_for_a_norwegian_release(client):
 
     html = client.get(release.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert nav_labels(html) == ["Pressemeldinger", "Arkiv", "Pressekontakter", "Søk"]
+    assert nav_labels(html) == ["Pressemeldinger", "Arkiv", "Media", "Pressekontakter", "Søk"]
     assert ">Pressekontakter</h2>" in html
     assert ">Bilder</h2>" in html
     assert ">Dokumenter</h2>" in html

@@ -48,6 +48,7 @@ def og_image_url(release):
 def more_surfaces(client, release):
     """What the view tests' matrix does not look at, as an anonymous visitor sees it."""
     slug, title, og_image = release.slug, release.title, og_image_url(release)
+    attachments = list(release.attachments.all())
     preview = client.get(reverse("pressroom:preview", kwargs={"pk": release.pk}))
     return {
         "json feed": slug in client.get("/feed/json/").content.decode(),
@@ -58,6 +59,15 @@ def more_surfaces(client, release):
         "upcoming": slug in client.get("/upcoming/").content.decode(),
         "upcoming calendar": slug in client.get("/upcoming.ics").content.decode(),
         "og image": client.get(og_image.removeprefix(settings.SITE_URL)).status_code == 200,
+        "media bank asset pages": any(
+            client.get(attachment.get_media_url("nb")).status_code == 200 for attachment in attachments
+        ),
+        # Its files are the same as the public release's (the factory's image and PDF): their asset pages
+        # are public, and list the releases using them.
+        "named on shared asset pages": any(
+            slug in client.get(other.get_media_url("nb")).content.decode()
+            for other in Attachment.objects.public().filter(sha256__in=[a.sha256 for a in attachments])
+        ),
         "preview without staff login": preview.status_code == 200 or title in preview.content.decode(),
     }
 

@@ -35,11 +35,13 @@ PATHS = [
     "/topics/{0}/{1}/rss/", "/topics/{0}/{1}/atom/", "/archive/{n}/", "/contacts/{n}.vcf",
     "/contacts/{n}/photo/", "/files/{n}/{0}", "/images/{n}/{0}/", "/embargo/{0}/",
     "/embargo/{0}/files/{n}/{1}", "/embargo/{0}/images/{n}/{1}/", "/api/v1/releases/{0}/", "/api/v1/{0}",
+    "/media/{0}/", "/media/{n}/{0}/", "/nn/media/{n}/{0}/",
 ]  # fmt: skip
 LISTS = [
     "/", "/archive/", "/search/", "/contacts/", "/feed/rss/", "/feed/atom/", "/feed/json/", "/sitemap.xml",
     "/robots.txt", "/upcoming/", "/upcoming.ics", "/api/v1/releases/", "/api/v1/topics/",
-    "/api/v1/contacts/", "/api/v1/newsroom/", "/api/v1/openapi.json", "/api/v1/docs/",
+    "/api/v1/contacts/", "/api/v1/newsroom/", "/api/v1/openapi.json", "/api/v1/docs/", "/media/",
+    "/media/documents/", "/media/video/",
 ]  # fmt: skip
 PARAMETERS = ["page", "q", "year", "topic", "kind", "language", "limit", "cursor", "format"]
 

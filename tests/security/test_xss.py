@@ -117,6 +117,8 @@ def public_pages(releases):
     pages = ["/", "/archive/", f"/archive/{year}/", "/contacts/", "/upcoming/", "/search/?q=script"]
     pages += [release.get_absolute_url() for release in releases]
     pages += [topic.get_absolute_url() for topic in Topic.objects.all()]
+    pages += ["/media/", "/media/documents/"]
+    pages += [a.get_media_url(a.release.language) for release in releases for a in release.attachments.all()]
     pages += [f"/search/?q={quote(payload)}" for payload in CORPUS]  # the query is shown back
     pages += [f"/finnes-ikke/{quote(payload, safe='')}/" for payload in CORPUS[:5]]  # so is a 404's path
     return pages

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
@@ -18,6 +19,7 @@ from tests.factories import (
     ReleaseFactory,
     TopicFactory,
     VideoLinkFactory,
+    png_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -382,6 +384,7 @@ def test_newsroom_profile(client):
     assert data["name"] == "Integrerings- og mangfoldsdirektoratet"
     assert data["about"] == "<p>IMDi skal bidra til integrering og mangfold.</p>"
     assert data["logo_url"] is None
+    assert data["cover_url"] is None and data["accent_color"] is None
     assert data["email"] == "presse@imdi.no"
     assert data["url"] == "http://testserver/"
     assert data["feeds"] == {
@@ -545,3 +548,14 @@ def test_docs_page_lists_the_endpoints_without_scripts(client):
     assert "GET /api/v1/releases/" in content
     assert "POST /api/v1/editor/releases/{id}/publish/" in content
     assert "<script" not in content
+
+
+def test_newsroom_profile_has_the_brand(client, newsroom):
+    newsroom.accent_color = "#5a2d82"
+    newsroom.cover.save("cover.png", ContentFile(png_bytes(300, 100)), save=True)
+
+    data = get_json(client, f"{API}/newsroom/")
+
+    assert data["accent_color"] == "#5a2d82"
+    assert data["cover_url"] == "http://testserver/cover/"
+    assert client.get("/cover/").status_code == 200

@@ -47,11 +47,11 @@ def test_running_twice_changes_nothing(seeded):
 
 def test_summary_counts(seeded):
     assert (
-        "Created now: 1 newsroom, 8 topics, 3 contacts, 19 releases, 5 attachments, 5 subscribers" in seeded
+        "Created now: 1 newsroom, 8 topics, 3 contacts, 19 releases, 6 attachments, 5 subscribers" in seeded
     )
     assert (
         "In the database: 8 topics, 3 contacts, 19 releases (1 draft, 1 scheduled, 17 published), "
-        "5 attachments." in seeded
+        "6 attachments." in seeded
     )
 
 
@@ -233,8 +233,15 @@ def test_one_scheduled_and_one_draft(seeded):
 def test_images_have_alt_text(seeded):
     images = Attachment.objects.filter(kind=Attachment.Kind.IMAGE)
 
-    assert images.count() == 4
+    assert images.count() == 5
     assert not images.filter(alt_text="").exists()
+
+
+def test_the_english_release_reuses_the_norwegian_chart_stored_once(seeded):
+    chart = Attachment.objects.get(release__language="nb", alt_text__startswith="Stolpediagram")
+    english = Attachment.objects.get(release__language="en", sha256=chart.sha256)
+
+    assert english.alt_text.startswith("Bar chart") and english.file.name == chart.file.name
 
 
 def test_demo_subscribers_are_confirmed_and_fictional(seeded):

@@ -18,6 +18,8 @@ from subscriptions import languages as subscription_languages
 from subscriptions.models import Subscriber
 from tests.factories import NewsroomFactory, ReleaseFactory, TopicFactory
 from tests.pressroom.api.api_helpers import api_client, editor, token_for
+from tests.pressroom.newsroom.test_media_bank import photo
+from tests.pressroom.newsroom.test_renditions import striped
 from tests.subscriptions.conftest import signup_data
 from tests.subscriptions.factories import SubscriberFactory
 
@@ -141,6 +143,20 @@ def test_the_interface_falls_back_when_the_browser_asks_for_the_language_switche
 
     assert response.status_code == 200
     assert response["Content-Language"] != off
+
+
+def test_the_media_bank_leaves_out_what_only_the_language_switched_off_uses(client, off, on, released):
+    releases, _topics = released
+    shared = photo(releases["nb"], title="Felles bilde")
+    only_off = photo(releases[off], data=striped(700, 500), title="Bare avslått")
+
+    asset = client.get(shared.get_media_url("nb")).content.decode()
+
+    assert client.get(only_off.get_media_url("nb")).status_code == 404
+    assert client.get(f"/{on}/media/").status_code == 200
+    assert client.get(f"/{off}/media/").status_code == 404
+    assert "Bare avslått" not in client.get("/media/").content.decode()
+    assert releases["nb"].get_absolute_url() in asset
 
 
 # Signing up

@@ -1,7 +1,12 @@
-"""The migration from the one-to-one `translation_of` to translation groups keeps every pair, on the
-database the suite runs on (SQLite or PostgreSQL)."""
+"""The migration from the one-to-one `translation_of` to translation groups keeps every pair, and the
+content hashes of files uploaded before there were any, on the database the suite runs on (SQLite or
+PostgreSQL)."""
+
+import hashlib
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -61,3 +66,30 @@ def test_translation_pairs_become_groups_and_a_chain_one_group(old_apps):
     assert group(twin_original) == group(twin_translation) is not None
     assert group(twin_again) is None
     assert new_apps.get_model("newsroom", "TranslationGroup").objects.count() == 3
+
+
+@pytest.fixture
+def unhashed_apps(transactional_db):
+    apps = migrate([("newsroom", "0008_video")])
+    yield apps
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_files_uploaded_before_content_hashes_get_theirs(unhashed_apps):
+    Release = unhashed_apps.get_model("newsroom", "Release")
+    Attachment = unhashed_apps.get_model("newsroom", "Attachment")
+    release = Release.objects.create(title="Gammel", slug="gammel", language="nb", status="draft")
+    content = b"%PDF-1.4 lastet opp for lenge siden"
+    name = default_storage.save("attachments/for-hashen/rapport.pdf", ContentFile(content))
+    stored = Attachment.objects.create(
+        release=release, file=name, kind="document", content_type="application/pdf"
+    )
+    missing = Attachment.objects.create(
+        release=release, file="attachments/borte/rapport.pdf", kind="document", content_type="application/pdf"
+    )
+
+    Attachment = migrate([("newsroom", "0009_attachment_sha256")]).get_model("newsroom", "Attachment")
+
+    assert Attachment.objects.get(pk=stored.pk).sha256 == hashlib.sha256(content).hexdigest()
+    assert Attachment.objects.get(pk=missing.pk).sha256 == ""

@@ -34,6 +34,7 @@ def test_sitemap_lists_published_releases_with_lastmod_topics_and_pages(client):
     assert urls == {
         "http://testserver/": None,
         "http://testserver/archive/": None,
+        "http://testserver/media/": None,
         "http://testserver/contacts/": None,
         f"http://testserver{release.get_absolute_url()}": "2024-05-02",
         f"http://testserver{public_topic.get_absolute_url()}": None,
@@ -101,6 +102,7 @@ def test_sitemap_is_valid_by_the_sitemaps_org_schema_with_alternates_for_transla
         f"http://testserver{english.get_absolute_url()}",
         "http://testserver/en/",
         "http://testserver/en/archive/",
+        "http://testserver/en/media/",
         "http://testserver/en/contacts/",
     }
     assert english_alternates[f"http://testserver{english.get_absolute_url()}"] == group

@@ -181,6 +181,51 @@ def test_round_trip_loses_nothing_and_keeps_addresses(tmp_path, media):
         assert same_content(after) == same_content(response), url
 
 
+def test_the_brand_travels_with_its_renditions(tmp_path, media):
+    newsroom = NewsroomFactory(accent_color="#5a2d82", cover_alt_text="Oslo.")
+    newsroom.logo.save("logo.png", ContentFile(png_bytes(400, 100)), save=False)
+    newsroom.cover.save("cover.png", ContentFile(png_bytes(1200, 400)), save=True)
+    newsroom.make_brand_images()
+    kari = ContactFactory()
+    kari.photo.save("kari.png", ContentFile(png_bytes(300, 300)), save=True)
+    kari.make_photo_renditions()
+    urls = ["/logo/", "/cover/", "/brand/logo/", "/brand/icon-32/", "/brand/cover-960.webp/"]
+    urls += [f"/contacts/{kari.pk}/photo/square/", f"/contacts/{kari.pk}/photo/square.webp/", "/"]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    before = {url: client.get(url) for url in urls}
+    assert all(response.status_code == 200 for response in before.values())
+    exported = tmp_path / "brand.zip"
+    run("export_newsroom", str(exported))
+
+    wipe(media)
+    assert client.get("/brand/logo/").status_code == 404
+    run("import_newsroom", str(exported))
+
+    assert Newsroom.load().accent_color == "#5a2d82"
+    for url, response in before.items():
+        after = client.get(url)
+        assert after.status_code == 200, url
+        assert same_content(after) == same_content(response), url
+
+
+def test_an_archive_with_a_colour_that_is_not_one_is_refused(tmp_path):
+    NewsroomFactory()
+    exported = tmp_path / "colour.zip"
+    run("export_newsroom", str(exported))
+    data, files = archive_contents(exported)
+    data["newsroom"]["accent_color"] = "red;}/*"  # as long as a colour, and not one
+    crafted = tmp_path / "crafted.zip"
+    with zipfile.ZipFile(crafted, "w") as archive:
+        archive.writestr("newsroom.json", json.dumps(data))
+        for name, content in files.items():
+            archive.writestr(name, content)
+    Newsroom.objects.all().delete()
+
+    with pytest.raises(CommandError, match="accent_color"):
+        run("import_newsroom", str(crafted))
+    assert not Newsroom.objects.exists()
+
+
 def same_content(response):
     """The body, less what differs on every request (CSRF tokens, CSP nonces, the sign-up form's stamp)."""
     return re.sub(rb'(name="(?:csrfmiddlewaretoken|stamp)" value=|nonce=)"[^"]*"', rb"\1", b"".join(response))

@@ -1,16 +1,19 @@
 """Embargoed pre-sends: the ledger, the email, the personal links and their trace, the embargo holding on
 every public surface, and the release going public at its time."""
 
+import io
 import smtplib
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from PIL import ExifTags, Image
 
 from pressroom.newsroom.models import Release
 from pressroom.newsroom.services import publish_due_releases, unpublish_release
@@ -18,7 +21,15 @@ from pressroom.press import presend, services
 from pressroom.press.models import Journalist, PreSend, PreSendRecipient, PressList
 from subscriptions import mailings
 from subscriptions.models import Delivery, Mailing
-from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, full_release, png_bytes
+from tests.factories import (
+    AttachmentFactory,
+    NewsroomFactory,
+    ReleaseFactory,
+    full_release,
+    png_bytes,
+    same_pixels,
+)
+from tests.pressroom.newsroom.test_renditions import located_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +182,7 @@ def test_files_through_the_personal_link_are_traced_and_private(
     response = client.get(f"/embargo/{row.token}/files/{image.pk}/{image.filename}")
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == png_bytes()
+    assert same_pixels(b"".join(response.streaming_content), png_bytes())
     assert response["Content-Disposition"] == f'attachment; filename="{image.filename}"'
     assert response["Cache-Control"] == "private, no-store"
     row.refresh_from_db()
@@ -180,6 +191,21 @@ def test_files_through_the_personal_link_are_traced_and_private(
     thumb = client.get(f"/embargo/{row.token}/images/{image.pk}/thumb/")
     assert thumb.status_code == 200
     assert thumb["Cache-Control"] == "private, no-store"
+
+
+def test_an_image_through_the_personal_link_is_without_its_location(
+    client, release, ola, django_capture_on_commit_callbacks
+):
+    photo = AttachmentFactory(release=release, file=ContentFile(located_jpeg(1200, 800), name="kamera.jpg"))
+    row = copy_of(send(release, press_list("Politics", ola), django_capture_on_commit_callbacks), ola)
+
+    response = client.get(f"/embargo/{row.token}/files/{photo.pk}/{photo.filename}")
+
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    assert b"GPSLatitude" not in data
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
+    assert Image.open(io.BytesIO(data)).size == (1200, 800)
 
 
 def test_personal_links_open_nothing_else(client, release, ola, django_capture_on_commit_callbacks):

@@ -151,9 +151,15 @@ SEED_BODY = (
     "<p>Nye tall for 2023 publiseres her 24. juni</p>"
 )
 REPORT_TITLE = "Rapport: Resultater introduksjonsprogrammet 2023"
+SEED_EN_SLUG = "more-refugees-move-into-work-after-the-introduction-programme"
 CHART_ALT = (
     "Stolpediagram over andelen deltakere som gikk over til arbeid eller utdanning etter "
     "introduksjonsprogrammet i 2023. Troms og Finnmark, Nordland og Trøndelag har de høyeste stolpene."
+)
+
+CHART_ALT_EN = (
+    "Bar chart of the share of participants who went into work or education after the introduction "
+    "programme in 2023. Troms og Finnmark, Nordland and Trøndelag have the highest bars."
 )
 
 
@@ -196,7 +202,7 @@ RELEASES = [
         contacts=["kari.nordmann@example.no", "statistikk@example.no"],
     ),
     DemoRelease(
-        "more-refugees-move-into-work-after-the-introduction-programme",
+        SEED_EN_SLUG,
         "More refugees move into work after completing the introduction programme",
         "About half of the refugees who completed the introduction programme in 2023 went straight into work "
         "or education. Displaced persons from Ukraine are the largest group.",
@@ -482,6 +488,15 @@ class Command(BaseCommand):
             wanted.append(
                 {"title": REPORT_TITLE, "credit": "IMDi", "licence": "CC BY 4.0",
                  "file": ContentFile(report_pdf(), name="resultater-introduksjonsprogrammet-2023.pdf")}
+            )  # fmt: skip
+        elif demo.slug == SEED_EN_SLUG:
+            # The Norwegian release's chart, uploaded again: the media bank stores it once, for both.
+            wanted.append(
+                {"title": "Transition to work or education by county, 2023", "alt_text": CHART_ALT_EN,
+                 "caption": "Share of participants in work or education after completing the introduction "
+                            "programme.",
+                 "credit": "IMDi", "licence": "CC BY 4.0",
+                 "file": ContentFile(chart_png(), name="transition-work-education-2023.png")}
             )  # fmt: skip
         elif demo.image:
             colour, alt_text = demo.image
