@@ -226,9 +226,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Internationalization: Norwegian bokmål first, English second.
+# Internationalization: Norwegian bokmål, nynorsk and English. PRESSROOM_LANGUAGES switches a language
+# off: it then has no pressroom (its addresses answer 404) and is offered nowhere, not even as the
+# interface language; its releases and topics stay in the admin, but nothing public lists them.
 LANGUAGE_CODE = env("LANGUAGE_CODE", "nb")
-LANGUAGES = [("nb", _("Norwegian bokmål")), ("nn", _("Norwegian nynorsk")), ("en", _("English"))]
+ALL_LANGUAGES = {"nb": _("Norwegian bokmål"), "nn": _("Norwegian nynorsk"), "en": _("English")}
+PRESSROOM_LANGUAGES = [code.lower() for code in envlist("PRESSROOM_LANGUAGES", ",".join(ALL_LANGUAGES))]
+if unknown := [code for code in PRESSROOM_LANGUAGES if code not in ALL_LANGUAGES]:
+    raise ImproperlyConfigured(
+        f"PRESSROOM_LANGUAGES has unknown languages: {', '.join(unknown)}. "
+        f"Choose among {', '.join(ALL_LANGUAGES)}, separated by commas."
+    )
+if LANGUAGE_CODE not in ALL_LANGUAGES:
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of {', '.join(ALL_LANGUAGES)}, not {LANGUAGE_CODE!r}."
+    )
+if LANGUAGE_CODE not in PRESSROOM_LANGUAGES:
+    raise ImproperlyConfigured(
+        f"PRESSROOM_LANGUAGES must include the default language LANGUAGE_CODE={LANGUAGE_CODE!r}: "
+        f"its pressroom is at the root. Add {LANGUAGE_CODE} to PRESSROOM_LANGUAGES."
+    )
+LANGUAGES = [(code, name) for code, name in ALL_LANGUAGES.items() if code in PRESSROOM_LANGUAGES]
 LOCALE_PATHS = [BASE_DIR / "pressroom" / "locale"]
 # Norwegian dates for bokmål and nynorsk, British (not US) ones for English (pressroom/newsroom/formats/).
 FORMAT_MODULE_PATH = ["pressroom.newsroom.formats"]

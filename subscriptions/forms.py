@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from pressroom.newsroom import languages as pressroom_languages
 from pressroom.newsroom.models import Language, Topic
 
 from . import languages
@@ -83,7 +84,8 @@ class TopicsField(forms.TypedMultipleChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(coerce=int, required=False, **kwargs)
-        self.topics = {topic.pk: topic for topic in Topic.objects.order_by("language", "name")}
+        topics = Topic.objects.filter(language__in=pressroom_languages.codes()).order_by("language", "name")
+        self.topics = {topic.pk: topic for topic in topics}
         groups = {}
         for topic in self.topics.values():
             groups.setdefault(topic.language, []).append((topic.pk, topic.name))
@@ -117,6 +119,9 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the languages that have a pressroom (PRESSROOM_LANGUAGES): no "English" with English off.
+        self.fields["releases"].choices = languages.offered()
+        self.fields["language"].choices = pressroom_languages.choices(Language.choices)
         self.fields["topics"] = TopicsField(
             label=_("Topics"), help_text=_("Choose none to get every press release.")
         )

@@ -5,7 +5,8 @@ standards, bokmål and nynorsk, each release once: when a release has a public v
 subscriber gets the one in their preferred standard (their interface language when it is nynorsk,
 else bokmål), and never a second version of a release they already had. English means the English
 releases. The email's content is in the release's language; its chrome (footer, links) in the
-subscriber's interface language (`Subscriber.language`).
+subscriber's interface language (`Subscriber.language`). A language switched off (PRESSROOM_LANGUAGES)
+has no pressroom: its releases are sent to nobody, and a choice only it stands for is not offered.
 
 The release mailing's audience (`SubscriberQuerySet.for_release`) and the digests (digests.py) both
 decide through `gets` and `audience`, so the rule is written here once.
@@ -14,6 +15,7 @@ decide through `gets` and `audience`, so the rule is written here once.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pressroom.newsroom import languages as pressroom_languages
 from pressroom.newsroom.models import Language, Release
 
 NORWEGIAN = (Language.NB, Language.NN)
@@ -24,6 +26,12 @@ class Releases(models.TextChoices):
 
     NORWEGIAN = "no", _("Norwegian (bokmål and nynorsk)")
     ENGLISH = "en", _("English")
+
+
+def offered():
+    """The Releases choices for the languages that have a pressroom ("English" only with English on)."""
+    on = set(pressroom_languages.codes())
+    return [(choice, label) for choice, label in Releases.choices if received([choice]) & on]
 
 
 def default_releases(language):
@@ -60,13 +68,16 @@ def other_norwegian(release):
     if release.language not in NORWEGIAN:
         return {}
     others = [version.pk for version in versions(release) if version.pk != release.pk]
-    public = Release.objects.published().filter(pk__in=others, language__in=NORWEGIAN)
+    public = Release.objects.published().in_pressroom_languages()
+    public = public.filter(pk__in=others, language__in=NORWEGIAN)
     return dict(public.values_list("pk", "language"))
 
 
 def gets(release, *, language, norwegian, english, other_standards):
     """True if a subscriber with interface LANGUAGE, who wants NORWEGIAN and/or ENGLISH releases, gets
     this version of RELEASE, whose other public Norwegian versions are in OTHER_STANDARDS."""
+    if release.language not in pressroom_languages.codes():
+        return False
     if release.language not in NORWEGIAN:
         return english and release.language == Language.EN
     if not norwegian:
@@ -78,6 +89,8 @@ def gets(release, *, language, norwegian, english, other_standards):
 def audience(release, others):
     """`gets` as a filter on subscribers, for RELEASE whose other public Norwegian versions are OTHERS
     ({id: written standard})."""
+    if release.language not in pressroom_languages.codes():
+        return models.Q(pk__in=[])
     if release.language not in NORWEGIAN:
         return models.Q(english=True) if release.language == Language.EN else models.Q(pk__in=[])
     wanted = models.Q(norwegian=True)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pressroom.newsroom import search
+from pressroom.newsroom import languages, search
 from pressroom.newsroom.models import Contact, Language, Newsroom, Release
 from pressroom.newsroom.views import absolute, public_topics
 
@@ -108,6 +108,11 @@ class ReleaseFilterForm(QueryForm):
     )
     cursor = CursorField(parts=(aware_datetime, int), openapi_format="release-cursor")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A language switched off (PRESSROOM_LANGUAGES) is no choice: asked for, it is a 400.
+        self.fields["language"].choices = [("", "---------"), *languages.choices(Language.choices)]
+
     def clean_q(self):
         return self.cleaned_data["q"][:200]
 
@@ -118,7 +123,7 @@ def releases(request):
     if not form.is_valid():
         raise ApiError(400, form_errors(form))
     params = form.cleaned_data
-    queryset = Release.objects.published()
+    queryset = Release.objects.published().in_pressroom_languages()
     if params["topic"]:
         queryset = queryset.filter(
             pk__in=Release.topics.through.objects.filter(topic__slug=params["topic"]).values("release_id")

@@ -29,7 +29,7 @@ def with_public_data(queryset):
 
 def public_releases_queryset():
     """Public releases with what their JSON needs, without a query per release."""
-    return with_public_data(Release.objects.published())
+    return with_public_data(Release.objects.published().in_pressroom_languages())
 
 
 def editor_releases_queryset():
@@ -44,6 +44,7 @@ def public_translations(releases):
     groups = {release.translation_group_id for release in releases if release.translation_group_id}
     related = (
         Release.objects.published()
+        .in_pressroom_languages()
         .filter(translation_group__in=groups)
         .only("pk", "slug", "title", "language", "translation_group_id")
         .order_by("language", "pk")

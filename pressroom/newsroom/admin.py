@@ -25,7 +25,14 @@ from js_asset import Media
 from reversion.admin import VersionAdmin
 
 from . import brand, language_report, mediabank, review, services, signals
-from .forms import ImageUploadField, NewsroomAdminForm, ReleaseAdminForm, ScheduleForm, VideoLinkForm
+from .forms import (
+    ImageUploadField,
+    NewsroomAdminForm,
+    PressroomLanguagesForm,
+    ReleaseAdminForm,
+    ScheduleForm,
+    VideoLinkForm,
+)
 from .history import ReleaseHistoryAdmin
 from .models import (
     Attachment,
@@ -633,6 +640,7 @@ class NewsroomFormSet(MainLanguageFormSet):
 
 class NewsroomTranslationInline(admin.StackedInline):
     model = NewsroomTranslation
+    form = PressroomLanguagesForm
     formset = NewsroomFormSet
     fields = ["language", "fallback", *TRANSLATED]
     readonly_fields = ["fallback"]
@@ -722,6 +730,7 @@ class NewsroomAdmin(ProseEditorCSPMixin, VersionAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = PressroomLanguagesForm
     list_display = ["name", "language", "slug", "release_count"]
     list_filter = ["language"]
     search_fields = ["name", "slug"]
@@ -737,6 +746,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 class ContactTranslationInline(admin.TabularInline):
     model = ContactTranslation
+    form = PressroomLanguagesForm
     formset = MainLanguageFormSet
     fields = ["language", "role"]
     extra = 0

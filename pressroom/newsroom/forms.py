@@ -5,11 +5,26 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from . import brand, embeds, uploads
+from . import brand, embeds, languages, uploads
 from .models import Newsroom, Release, VideoLink
 from .services import set_version_of
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class PressroomLanguagesForm(forms.ModelForm):
+    """A model form whose language fields offer the languages that have a pressroom (settings.LANGUAGES,
+    PRESSROOM_LANGUAGES), and the language the row already has: a row in a language switched off stays
+    readable in the admin, and saving it does not move it to another language."""
+
+    language_fields = ("language",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.language_fields:
+            if name in self.fields:
+                keep = getattr(self.instance, name) if self.instance.pk else None
+                self.fields[name].choices = languages.choices(self.fields[name].choices, keep=keep)
 
 
 class ImageUploadField(forms.FileField):
@@ -25,7 +40,9 @@ class ImageUploadField(forms.FileField):
         return upload
 
 
-class NewsroomAdminForm(forms.ModelForm):
+class NewsroomAdminForm(PressroomLanguagesForm):
+    language_fields = ("default_language",)
+
     # Longer than what is stored (#rrggbb): "#ABC " or "rgb(…)" gets the message below, not one on length.
     accent_color = forms.CharField(
         label=capfirst(Newsroom._meta.get_field("accent_color").verbose_name),
@@ -52,7 +69,7 @@ class NewsroomAdminForm(forms.ModelForm):
             ) from None
 
 
-class ReleaseAdminForm(forms.ModelForm):
+class ReleaseAdminForm(PressroomLanguagesForm):
     """The release form. Status and publish time are not on it: they change only through the
     publish, schedule and unpublish buttons, which call the services.
 

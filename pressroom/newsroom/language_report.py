@@ -5,12 +5,17 @@ each, in what it publishes. The report counts the published Norwegian releases (
 `Release.objects.published()`) per year and per quarter of their publish time in the site's time zone,
 by number and by words (title, lead and body), and marks a period where either standard is below the
 minimum. Editors with view permission on releases see it in the admin, and can download it as CSV.
+
+When a written standard is switched off (PRESSROOM_LANGUAGES), the newsroom publishes in the other one
+only: the report says so and warns about no period (it would warn about 0 % everywhere). It counts the
+releases of the pressroom's languages only, as the public sees them.
 """
 
 import csv
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -24,6 +29,12 @@ from .text import plain_text
 MINIMUM_SHARE = 25
 
 WORD = re.compile(r"\w+")
+
+
+def switched_off():
+    """The written standards switched off (PRESSROOM_LANGUAGES)."""
+    on = dict(settings.LANGUAGES)
+    return [language for language in (Language.NB, Language.NN) if language not in on]
 
 
 def count_words(*texts):
@@ -85,7 +96,9 @@ class Period:
 
     @property
     def below_minimum(self):
-        """The written standards under MINIMUM_SHARE by number or by words."""
+        """The written standards under MINIMUM_SHARE by number or by words (none when one is off)."""
+        if switched_off():
+            return []
         return [
             language
             for language in (Language.NB, Language.NN)
@@ -100,7 +113,8 @@ def periods(now=None):
     """Every year with published Norwegian releases, newest first, each with its quarters that have some:
     [(year's Period, [quarter's Period, ...]), ...]."""
     years, quarters = {}, {}
-    published = Release.objects.published(now).filter(language__in=(Language.NB, Language.NN))
+    published = Release.objects.published(now).in_pressroom_languages()
+    published = published.filter(language__in=(Language.NB, Language.NN))
     fields = ("language", "published_at", "title", "lead", "body")
     for language, published_at, title, lead, body in published.values_list(*fields).iterator():
         local = timezone.localtime(published_at)
@@ -148,6 +162,7 @@ def view(model_admin):
             "opts": model_admin.opts,
             "rows": rows(),
             "minimum": MINIMUM_SHARE,
+            "switched_off": ", ".join(str(language.label) for language in switched_off()),
         }
         request.current_app = model_admin.admin_site.name
         return TemplateResponse(request, "admin/newsroom/release/language_report.html", context)

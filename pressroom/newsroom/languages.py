@@ -91,6 +91,18 @@ READ_IN = {
 }
 
 
+def codes():
+    """The languages that have a pressroom: settings.LANGUAGES (PRESSROOM_LANGUAGES switches one off)."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def choices(all_choices, *, keep=None):
+    """ALL_CHOICES of a language field without the languages switched off (a blank choice stays), but
+    with KEEP: the language a row already has, which stays readable and may be kept."""
+    on = [*codes(), ""]
+    return [(code, label) for code, label in all_choices if code in on or (keep and code == keep)]
+
+
 def reverse_in(language, name, kwargs=None):
     """The address of page NAME in LANGUAGE's pressroom."""
     with translation.override(language):

@@ -67,9 +67,11 @@ def same_asset(attachment):
 
 
 def public_releases_using(attachment):
-    """The public releases that use ATTACHMENT's asset, newest first."""
+    """The public releases that use ATTACHMENT's asset, newest first (in the languages that have a
+    pressroom: one switched off has no page to link)."""
     using = same_asset(attachment).public().values("release")
-    return Release.objects.published().filter(pk__in=using).order_by("-published_at", "-pk")
+    public = Release.objects.published().in_pressroom_languages()
+    return public.filter(pk__in=using).order_by("-published_at", "-pk")
 
 
 @transaction.atomic

@@ -333,6 +333,12 @@ class ReleaseQuerySet(models.QuerySet):
         """The publication rule: what the public may see. Every public surface uses this."""
         return self.filter(status__in=Release.PUBLIC_STATUSES, published_at__lte=now or timezone.now())
 
+    def in_pressroom_languages(self):
+        """The releases of the languages that have a pressroom (settings.LANGUAGES). A language may be
+        switched off (PRESSROOM_LANGUAGES): its releases stay in the admin but no public list shows them.
+        A dimension of its own, beside the publication rule, not part of it."""
+        return self.filter(language__in=[code for code, _name in settings.LANGUAGES])
+
     def next_publication_at(self, now=None):
         """When the publication rule next lets a release in: the earliest time still to come of a
         scheduled (or published) release, or None."""

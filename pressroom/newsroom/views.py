@@ -82,10 +82,13 @@ def listed(queryset):
 
 def public_topics(language=None):
     """Topics with at least one public release, so a draft's topic does not announce it: LANGUAGE's
-    topics with a public release in LANGUAGE, or (None) every language's. Each topic's test stops at
-    its first public release, whatever the size of the archive."""
+    topics with a public release in LANGUAGE, or (None) every pressroom language's. Each topic's test
+    stops at its first public release, whatever the size of the archive."""
     public, topics = Release.objects.published().filter(topics=OuterRef("pk")), Topic.objects.all()
-    if language is not None:
+    if language is None:
+        public = public.in_pressroom_languages()
+        topics = topics.filter(language__in=languages.codes())
+    else:
         public, topics = public.filter(language=language), topics.filter(language=language)
     return topics.filter(Exists(public))
 
@@ -201,7 +204,9 @@ def render_release(request, release, *, preview=False):
 
 
 def release_page(request, slug):
-    obj = get_object_or_404(with_page_data(Release.objects.published()), slug=slug)
+    # A release in a language switched off has no page (and no pressroom to be redirected to).
+    public = Release.objects.published().in_pressroom_languages()
+    obj = get_object_or_404(with_page_data(public), slug=slug)
     if obj.language != translation.get_language():
         # Its address is in its own language's pressroom (and was at the root before there was one
         # per language).
@@ -511,6 +516,9 @@ def asset_page(request, pk, slug):
     urls = {}
     for release in releases:
         urls.setdefault(release.language, asset.get_media_url(release.language))
+    if not urls:
+        # Used only by releases in a language switched off (PRESSROOM_LANGUAGES).
+        raise Http404
     language = translation.get_language()
     if language not in urls:
         return redirect(languages.x_default(urls), permanent=False)

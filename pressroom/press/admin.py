@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from pressroom.newsroom.admin import ADMIN_CSS, local_datetime
+from pressroom.newsroom.forms import PressroomLanguagesForm
 from pressroom.newsroom.models import Release
 from subscriptions import emails
 from subscriptions.models import Delivery
@@ -321,6 +322,7 @@ class PreSendAdmin(ConfirmSendMixin, admin.ModelAdmin):
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
+    form = PressroomLanguagesForm
     list_display = ["title", "date", "time", "topic", "language", "release", "state"]
     list_filter = ["language", "topic", "date"]
     search_fields = ["title"]

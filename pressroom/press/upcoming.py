@@ -30,6 +30,7 @@ def with_public_releases(announcements, now=None):
         public = {
             release.pk: release
             for release in Release.objects.published(now)
+            .in_pressroom_languages()
             .filter(pk__in=ids)
             .only("pk", "slug", "title", "lead", "language", "published_at")
         }

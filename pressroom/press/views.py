@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from pressroom.analytics import counts as analytics
 from pressroom.analytics.models import ReleaseStat
+from pressroom.newsroom import languages
 from pressroom.newsroom.models import Attachment, Newsroom, Release
 from pressroom.newsroom.views import (
     DOCUMENT_LABELS,
@@ -111,14 +112,16 @@ class UpcomingView(TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
+        # Announcements in a language switched off (PRESSROOM_LANGUAGES) are not shown.
+        on = languages.codes()
         recent = (
             Announcement.objects.turned(now)
-            .filter(release__published_at__gte=now - timedelta(days=RECENT_DAYS))
+            .filter(language__in=on, release__published_at__gte=now - timedelta(days=RECENT_DAYS))
             .select_related("topic")
             .order_by("-release__published_at")
         )
         return super().get_context_data(
-            upcoming=Announcement.objects.upcoming(now).select_related("topic"),
+            upcoming=Announcement.objects.upcoming(now).filter(language__in=on).select_related("topic"),
             recent=with_public_releases(recent, now),
             **kwargs,
         )
@@ -132,6 +135,7 @@ def ical_feed(request):
     now = timezone.now()
     announcements = with_public_releases(
         Announcement.objects.filter(date__gte=timezone.localdate(now) - timedelta(days=CALENDAR_PAST_DAYS))
+        .filter(language__in=languages.codes())
         .select_related("topic")
         .order_by("date", "time", "pk"),
         now,

@@ -194,3 +194,41 @@ def test_anymail_settings_come_from_the_environment(tmp_path):
     assert values["ANYMAIL"]["MAILGUN_API_KEY"] == "x"
     assert values["ANYMAIL"]["MAILGUN_SENDER_DOMAIN"] == "mg.example.no"
     assert "SENDGRID_API_KEY_FILE" not in values["ANYMAIL"]
+
+
+def language_codes(env, tmp_path):
+    """The codes of settings.LANGUAGES under ENV (their names are lazy translations)."""
+    code = "from django.conf import settings; print(','.join(code for code, _ in settings.LANGUAGES))"
+    result = run(["-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split(",")
+
+
+def test_every_language_has_a_pressroom_by_default(tmp_path):
+    assert language_codes(PRODUCTION, tmp_path) == ["nb", "nn", "en"]
+
+
+def test_pressroom_languages_switches_a_language_off(tmp_path):
+    assert language_codes({**PRODUCTION, "PRESSROOM_LANGUAGES": "en, NB"}, tmp_path) == ["nb", "en"]
+
+
+def test_unknown_pressroom_languages_are_refused(tmp_path):
+    message = refusal({**PRODUCTION, "PRESSROOM_LANGUAGES": "nb,se,de"}, tmp_path)
+
+    assert (
+        message
+        == "PRESSROOM_LANGUAGES has unknown languages: se, de. Choose among nb, nn, en, separated by commas."
+    )
+
+
+def test_pressroom_languages_without_the_default_language_are_refused(tmp_path):
+    message = refusal({**PRODUCTION, "PRESSROOM_LANGUAGES": "nn,en"}, tmp_path)
+
+    assert message.startswith("PRESSROOM_LANGUAGES must include the default language LANGUAGE_CODE='nb'")
+    assert message.endswith("Add nb to PRESSROOM_LANGUAGES.")
+
+
+def test_an_unknown_default_language_is_refused(tmp_path):
+    message = refusal({**PRODUCTION, "LANGUAGE_CODE": "de"}, tmp_path)
+
+    assert message == "LANGUAGE_CODE must be one of nb, nn, en, not 'de'."
