@@ -19,7 +19,14 @@ from moto.server import ThreadedMotoServer
 from pressroom.newsroom.services import publish_release
 from pressroom.press import services
 from pressroom.press.models import Journalist, PressKit, PressList
-from tests.factories import AttachmentFactory, NewsroomFactory, ReleaseFactory, pdf_bytes, png_bytes, same_pixels
+from tests.factories import (
+    AttachmentFactory,
+    NewsroomFactory,
+    ReleaseFactory,
+    pdf_bytes,
+    png_bytes,
+    same_pixels,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BUCKET = "pressroom-media"
