@@ -129,6 +129,10 @@ SCHEMAS = {
             "alt_text": STRING,
             "credit": STRING,
             "licence": STRING,
+            "people_shown": {
+                "type": "boolean",
+                "description": "People can be recognised in it; their consent is recorded in the newsroom.",
+            },
             "content_type": STRING,
             "size": {"type": "integer", "minimum": 0},
             "width": nullable({"type": "integer"}),

@@ -108,6 +108,8 @@ def attachment_data(attachment):
         "alt_text": attachment.alt_text,
         "credit": attachment.credit,
         "licence": attachment.licence,
+        # Whether people can be recognised, their consent recorded; who consented stays in the newsroom.
+        "people_shown": attachment.people_shown,
         "content_type": attachment.content_type,
         "size": attachment.size,
         "width": attachment.width,

@@ -130,6 +130,7 @@ class AttachmentInline(admin.StackedInline):
         "alt_text",
         "caption",
         ("credit", "licence"),
+        ("people_shown", "consent"),
         ("thumbnail", "focal_x", "focal_y"),
         ("captions", "captions_language"),
         "poster",

@@ -572,6 +572,19 @@ class Attachment(models.Model):
     )  # fmt: skip
     credit = models.CharField(_("credit"), max_length=200, blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
+    # GDPR: a picture or video of people who can be recognised is published only with their consent,
+    # recorded here for the newsroom (who consented, how and when); the public sees only that it was given.
+    people_shown = models.BooleanField(
+        _("people can be recognised"), default=False,
+        help_text=_("Tick if the image or video shows people who can be recognised."),
+    )  # fmt: skip
+    consent = models.TextField(
+        _("consent"), blank=True,
+        help_text=_(
+            "Who consented to its use, how and when (for example a signed form of 3 May 2026). Kept in the "
+            "newsroom: the public sees only that consent was given."
+        ),
+    )  # fmt: skip
     content_type = models.CharField(_("type"), max_length=100, editable=False)
     # The SHA-256 of the uploaded bytes: an upload identical to a stored one reuses that file (and its
     # renditions) instead of storing a copy, and the media bank lists each such asset once.
@@ -693,13 +706,14 @@ class Attachment(models.Model):
     @classmethod
     def from_asset(cls, asset, *, release, order=0):
         """A new attachment of RELEASE for the stored ASSET (another attachment): the same file and
-        renditions, its title, caption, alt text, credit and licence. Not saved."""
+        renditions, its title, caption, alt text, credit, licence and the consent of the people shown.
+        Not saved."""
         attachment = cls(
             release=release, file=asset.file.name, kind=asset.kind, sha256=asset.sha256,
             content_type=asset.content_type, size=asset.size, width=asset.width, height=asset.height,
             title=asset.title, caption=asset.caption, alt_text=asset.alt_text, credit=asset.credit,
-            licence=asset.licence, thumbnail=asset.thumbnail, focal_x=asset.focal_x,
-            focal_y=asset.focal_y, order=order,
+            licence=asset.licence, people_shown=asset.people_shown, consent=asset.consent,
+            thumbnail=asset.thumbnail, focal_x=asset.focal_x, focal_y=asset.focal_y, order=order,
         )  # fmt: skip
         attachment.take_renditions(asset)
         return attachment
@@ -765,6 +779,10 @@ class Attachment(models.Model):
         errors = {}
         if self.kind == self.Kind.IMAGE and not self.alt_text.strip():
             errors["alt_text"] = _("Images need an alt text.")
+        if self.people_shown and not self.consent.strip():
+            errors["consent"] = _(
+                "Record the consent of the people shown (who, how and when) before the file is used."
+            )
         if self.kind == self.Kind.VIDEO:
             errors |= self.clean_video_files()
         else:

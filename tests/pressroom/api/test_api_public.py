@@ -159,6 +159,7 @@ def test_release_has_full_content_attachments_with_renditions_contacts_and_trans
         "alt_text": "Et rødt rektangel.",
         "credit": "Foto: IMDi",
         "licence": "CC BY 4.0",
+        "people_shown": False,
         "content_type": "image/png",
         "size": image.size,
         "width": 24,

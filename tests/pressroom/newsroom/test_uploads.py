@@ -99,6 +99,9 @@ def upload_through_admin(client, release, name, content, **fields):
         "release_contacts-MIN_NUM_FORMS": "0",
         "release_contacts-MAX_NUM_FORMS": "1000",
     }
+    data |= {
+        f"attachments-0-{name}": value for name, value in fields.items() if name not in ("title", "alt_text")
+    }
     return client.post(reverse("admin:newsroom_release_change", args=[release.pk]), data)
 
 
