@@ -24,10 +24,10 @@ def seed_attachments(asset):
         cursor.execute(
             f"INSERT INTO {table} (release_id, file, kind, title, caption, alt_text, credit, licence, "  # noqa: S608
             "content_type, sha256, size, width, height, web, thumb, thumbnail, focal_x, focal_y, renditions, "
-            '"order", created_at) '
+            '"order", created_at, captions, captions_language, poster, people_shown, consent) '
             "SELECT r.id, %s, 'image', 'Bilde ' || r.id, 'Bildetekst.', 'Et bilde.', 'Foto: Bench', "
             "'CC BY 4.0', %s, CASE WHEN r.id %% 10 = 0 THEN %s ELSE md5(r.slug) || md5(r.slug || '.') END, "
-            "%s, %s, %s, %s, %s, 'contain', 0.5, 0.5, %s::jsonb, 0, now() "
+            "%s, %s, %s, %s, %s, 'contain', 0.5, 0.5, %s::jsonb, 0, now(), '', '', '', false, '' "
             f"FROM {releases} r WHERE r.slug LIKE 'pressemelding-%%' "
             f"AND NOT EXISTS (SELECT 1 FROM {table} a WHERE a.release_id = r.id)",
             [asset.file.name, asset.content_type, asset.sha256, asset.size, asset.width, asset.height,
