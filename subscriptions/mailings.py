@@ -273,12 +273,8 @@ def _execute_prepared(sql, params):
     import psycopg
 
     db_connection.ensure_connection()
-    connection = db_connection.connection
-    if connection.prepare_threshold is None:
-        # Django turns preparing off, as its own cursors bind on the client and never prepare: only
-        # server-side binding cursors such as this one are concerned.
-        connection.prepare_threshold = 5
-    with db_connection.wrap_database_errors, psycopg.Cursor(connection) as cursor:
+    # Prepared once per connection: settings give PostgreSQL connections a prepare threshold.
+    with db_connection.wrap_database_errors, psycopg.Cursor(db_connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()
 
