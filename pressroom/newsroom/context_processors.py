@@ -1,15 +1,21 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from . import languages
+from . import languages, pagecache
 from .models import Newsroom
+
+
+def profile():
+    """The newsroom profile with its translations: read once per process for as long as a page rendered
+    now may be kept (pagecache.part), since an edit to it starts a new generation."""
+    return pagecache.part("newsroom", lambda: Newsroom.load(prefetch=("translations",)))
 
 
 def pressroom(request):
     # The newsroom's texts in the language the page is rendered in (profile.py); read only if the view
     # gave none.
     context = {
-        "newsroom": SimpleLazyObject(lambda: Newsroom.load().in_language()),
+        "newsroom": SimpleLazyObject(lambda: profile().in_language()),
         "SITE_URL": settings.SITE_URL,
     }
     language = getattr(request, "page_language", None)

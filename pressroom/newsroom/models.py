@@ -108,8 +108,8 @@ class Newsroom(models.Model):
         super().save(*args, **kwargs)
 
     @classmethod
-    def load(cls):
-        newsroom = cls.objects.filter(pk=1).first()
+    def load(cls, prefetch=()):
+        newsroom = cls.objects.prefetch_related(*prefetch).filter(pk=1).first()
         return newsroom or cls(pk=1, name="Pressroom")
 
     def make_brand_images(self):

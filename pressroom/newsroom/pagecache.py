@@ -19,8 +19,14 @@ Freshness, which the embargo depends on:
 Each process reads the generation at most once a second (PAGE_CACHE_GENERATION_SECONDS), so an edit
 shows in the process that made it at once and in the others within that second.
 
-Parts of pages that are the same for every request (the search page's filter choices) are kept in each
-process under the same rules (`part`): pages that cannot be cached whole (searches) still skip them.
+Pages whose query string chooses what they show (a search, the media bank's filters) are stored when
+the view says so (`cache_per_query(response)`) and only once the same address is asked for a second time
+within PAGE_CACHE_SECONDS: a search journalists repeat is served from the cache, while a search asked
+once, like any number of made-up ones, leaves nothing in Redis but a small marker that expires with it.
+A plain archive page (`?page=3`) is stored at once, as a page without a query string is.
+
+Parts of pages that are the same for every request (the newsroom profile, the search page's filter
+choices) are kept in each process under the same rules (`part`): pages rendered afresh still skip them.
 
 PAGE_CACHE_SECONDS=0 turns it off. If Redis does not answer, pages are served uncached.
 """
@@ -47,8 +53,10 @@ from . import languages
 log = logging.getLogger(__name__)
 
 GENERATION = "pagecache:generation"
-# Archive pagination is cached; other query strings (searches) are not: each would be a new entry.
-CACHEABLE_QUERY = re.compile(r"(page=\d{1,6})?")
+# Archive pagination is stored at once; other query strings only if the view asks and on a second request.
+PAGINATION_ONLY = re.compile(r"(page=\d{1,6})?")
+# Longer query strings are never looked up or stored (a search is at most 200 characters of words).
+MAX_QUERY_STRING = 1000
 # The apps whose rows public pages show (the press app's announcements and corrections among them), less
 # the bookkeeping that no public page shows: saving it leaves the pages as they are.
 CONTENT_APPS = {"newsroom", "press"}
@@ -141,8 +149,26 @@ def request_is_cacheable(request):
         # Conditional requests go to the views, which answer 304 Not Modified themselves.
         and "HTTP_IF_NONE_MATCH" not in request.META
         and "HTTP_IF_MODIFIED_SINCE" not in request.META
-        and CACHEABLE_QUERY.fullmatch(request.META.get("QUERY_STRING", "")) is not None
+        and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_STRING
     )
+
+
+def cache_per_query(response):
+    """Let the page cache store RESPONSE under its query string (see the module docstring): for views whose
+    query string only chooses among public content, with no limit on how many addresses it makes."""
+    response.page_cache_per_query = True
+    return response
+
+
+def admitted(request, response, page_key, seconds):
+    """Whether RESPONSE is stored now: at once without a query string or with a page number alone; under
+    another query string only if the view allows it and the address was asked for within SECONDS."""
+    if PAGINATION_ONLY.fullmatch(request.META.get("QUERY_STRING", "")):
+        return True
+    if not getattr(response, "page_cache_per_query", False):
+        return False
+    # SET NX answers None when the marker is there already: the second request for the address.
+    return client().set(f"{page_key}:asked", 1, nx=True, ex=seconds) is None
 
 
 def response_is_cacheable(request, response):
@@ -192,7 +218,7 @@ class PageCacheMiddleware:
         if response_is_cacheable(request, response):
             try:
                 seconds = seconds_to_keep()
-                if seconds > 0:
+                if seconds > 0 and admitted(request, response, page_key, seconds):
                     client().set(page_key, freeze(response), ex=seconds)
             except Exception as exc:  # noqa: BLE001
                 log.warning("page cache: not stored: %s", exc)

@@ -374,7 +374,15 @@ archive_year = ArchiveYearView.as_view()
 SEARCH_RESULT_FIELDS = ("title", "slug", "kind", "language", "published_at", "lead", "body")
 
 
-class SearchView(PageSizeMixin, ListView):
+class CachedPerQueryMixin:
+    """For pages whose query string only chooses among public content (a search, the media bank's
+    filters): an address asked for again is served from the page cache (pagecache.cache_per_query)."""
+
+    def render_to_response(self, context, **response_kwargs):
+        return pagecache.cache_per_query(super().render_to_response(context, **response_kwargs))
+
+
+class SearchView(CachedPerQueryMixin, PageSizeMixin, ListView):
     """Search with filters; a query that finds nothing is tried again with its typos corrected."""
 
     template_name = "pressroom/search.html"
@@ -455,7 +463,7 @@ class SearchView(PageSizeMixin, ListView):
 search_page = SearchView.as_view()
 
 
-class MediaView(PageSizeMixin, ListView):
+class MediaView(CachedPerQueryMixin, PageSizeMixin, ListView):
     """The media bank's public page: the assets of this language's public releases, one tab per kind
     (images at /media/, then /media/video/ and /media/documents/), filtered by topic and year, each asset
     once however many releases use it."""
