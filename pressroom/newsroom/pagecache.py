@@ -155,7 +155,8 @@ def request_is_cacheable(request):
 
 def cache_per_query(response):
     """Let the page cache store RESPONSE under its query string (see the module docstring): for views whose
-    query string only chooses among public content, with no limit on how many addresses it makes."""
+    query string only chooses among public content. Such a view has as many addresses as anyone cares to
+    make up, hence the rule of the second request (admitted())."""
     response.page_cache_per_query = True
     return response
 
