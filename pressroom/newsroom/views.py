@@ -189,11 +189,7 @@ def render_release(request, release, *, preview=False):
         response.render()
     # LocaleMiddleware only sets the header if the view has not: this page is in the release's language.
     response["Content-Language"] = release.language
-    if video_links:
-        # The players of its video links, and no other frame, once the reader asks for one.
-        response._csp_update = {
-            "frame-src": sorted({embeds.FRAME_SOURCES[link.provider] for link in video_links})
-        }
+    allow_players(response, video_links)
     if preview:
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
@@ -201,6 +197,14 @@ def render_release(request, release, *, preview=False):
         # Counted as a view by analytics.CountingMiddleware, also when served from the page cache.
         response.release_id = release.pk
     return response
+
+
+def allow_players(response, video_links):
+    """The players of VIDEO_LINKS, and no other frame, in RESPONSE's CSP, once the reader asks for one."""
+    if video_links:
+        response._csp_update = {
+            "frame-src": sorted({embeds.FRAME_SOURCES[link.provider] for link in video_links})
+        }
 
 
 def release_page(request, slug):
@@ -765,13 +769,19 @@ def captions(request, pk, filename):
     obj, public = visible_attachment(request, pk)
     if not obj.is_video or not obj.captions or filename != obj.captions_filename:
         raise Http404
-    if not default_storage.exists(obj.captions.name):
+    response = captions_response(obj)
+    response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
+    return response
+
+
+def captions_response(video):
+    """VIDEO's stored WebVTT captions, as text the browser does not sniff."""
+    if not default_storage.exists(video.captions.name):
         raise Http404
     response = FileResponse(
-        default_storage.open(obj.captions.name, "rb"), content_type="text/vtt; charset=utf-8"
+        default_storage.open(video.captions.name, "rb"), content_type="text/vtt; charset=utf-8"
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
     return response
 
 

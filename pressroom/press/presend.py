@@ -125,6 +125,22 @@ def file_url(token, attachment):
     )
 
 
+def captions_url(token, video):
+    if not video.captions:
+        return ""
+    return reverse(
+        "pressroom:embargo_captions",
+        kwargs={"token": token, "pk": video.pk, "filename": video.captions_filename},
+    )
+
+
+def poster_url(token, video):
+    """The poster's page rendition through the personal link, or "" until the worker has made it."""
+    if not video.web:
+        return ""
+    return reverse("pressroom:embargo_image", kwargs={"token": token, "pk": video.pk, "name": "web"})
+
+
 # The personal links
 
 

@@ -11,4 +11,9 @@ urlpatterns = [
     path("embargo/<str:token>/", views.embargo_page, name="embargo"),
     path("embargo/<str:token>/files/<int:pk>/<str:filename>", views.embargo_file, name="embargo_file"),
     path("embargo/<str:token>/images/<int:pk>/<str:name>/", views.embargo_image, name="embargo_image"),
+    path(
+        "embargo/<str:token>/captions/<int:pk>/<str:filename>",
+        views.embargo_captions,
+        name="embargo_captions",
+    ),  # fmt: skip
 ]

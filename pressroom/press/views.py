@@ -16,6 +16,8 @@ from pressroom.newsroom import languages
 from pressroom.newsroom.models import Attachment, Newsroom, Release
 from pressroom.newsroom.views import (
     DOCUMENT_LABELS,
+    allow_players,
+    captions_response,
     download_response,
     file_download,
     image_response,
@@ -23,7 +25,7 @@ from pressroom.newsroom.views import (
 )
 
 from .models import Announcement
-from .presend import file_url, local_time_text, recipient_for, record_open
+from .presend import captions_url, file_url, local_time_text, poster_url, recipient_for, record_open
 from .presskit import current_kit
 from .upcoming import CALENDAR_PAST_DAYS, RECENT_DAYS, calendar, with_public_releases
 
@@ -48,8 +50,9 @@ def embargo_page(request, token):
         return redirect(release.get_absolute_url())
     release = with_page_data(Release.objects.filter(pk=release.pk)).get()
     documents = release.documents
-    for document in documents:
-        document.type_label = DOCUMENT_LABELS.get(document.content_type, document.content_type)
+    for attachment in [*documents, *release.videos]:
+        attachment.type_label = DOCUMENT_LABELS.get(attachment.content_type, attachment.content_type)
+    video_links = list(release.video_links.all())
     with translation.override(release.language):
         context = {
             "release": release,
@@ -58,6 +61,11 @@ def embargo_page(request, token):
             "embargo": local_time_text(release.published_at),
             "images": [(image, file_url(token, image)) for image in release.images],
             "documents": [(document, file_url(token, document)) for document in documents],
+            "videos": [
+                (video, file_url(token, video), captions_url(token, video), poster_url(token, video))
+                for video in release.videos
+            ],
+            "video_links": video_links,
             "contacts": Newsroom.load()
             .in_language(release.language)
             .contacts(rc.contact for rc in release.release_contacts.all()),
@@ -65,6 +73,7 @@ def embargo_page(request, token):
         response = TemplateResponse(request, "pressroom/embargo.html", context)
         response.render()
     response["Content-Language"] = release.language
+    allow_players(response, video_links)
     return private(response)
 
 
@@ -88,20 +97,32 @@ def embargo_file(request, token, pk, filename):
         return private(
             file_download(name, filename=download_name, content_type=None, cache="private, no-store")
         )
-    return private(download_response(attachment, cache="private, no-store"))
+    # A video in byte ranges, as a player seeks.
+    return private(download_response(attachment, cache="private, no-store", request=request))
 
 
 @require_safe
 def embargo_image(request, token, pk, name):
-    """The page's image renditions (not counted: the page open already is)."""
+    """The page's image renditions and video posters (not counted: the page open already is)."""
     if name not in ("web", "thumb"):
         raise Http404
     row = recipient_for(token)
-    attachment = get_object_or_404(Attachment, pk=pk, release=row.presend.release, kind=Attachment.Kind.IMAGE)
+    shown = [Attachment.Kind.IMAGE, Attachment.Kind.VIDEO]
+    attachment = get_object_or_404(Attachment, pk=pk, release=row.presend.release, kind__in=shown)
     field_file = getattr(attachment, name)
     if not field_file:
         raise Http404
     return private(image_response(field_file.name, cache="private, no-store"))
+
+
+@require_safe
+def embargo_captions(request, token, pk, filename):
+    """A video's WebVTT captions, for its <track> element and as a download (not counted, as above)."""
+    row = recipient_for(token)
+    video = get_object_or_404(Attachment, pk=pk, release=row.presend.release, kind=Attachment.Kind.VIDEO)
+    if not video.captions or filename != video.captions_filename:
+        raise Http404
+    return private(captions_response(video))
 
 
 # Upcoming releases

@@ -25,9 +25,11 @@ from tests.factories import (
     AttachmentFactory,
     NewsroomFactory,
     ReleaseFactory,
+    VideoLinkFactory,
     full_release,
     png_bytes,
     same_pixels,
+    vtt_bytes,
 )
 from tests.pressroom.newsroom.test_renditions import located_jpeg
 
@@ -206,6 +208,43 @@ def test_an_image_through_the_personal_link_is_without_its_location(
     assert b"GPSLatitude" not in data
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
     assert Image.open(io.BytesIO(data)).size == (1200, 800)
+
+
+def test_the_personal_link_shows_the_videos_with_captions_and_poster(
+    client, release, ola, django_capture_on_commit_callbacks
+):
+    """Everything through the journalist's own link: the public addresses of an embargoed release's
+    files answer 404 until it is published."""
+    video = AttachmentFactory(release=release, video=True, title="Direktøren om tallene")
+    VideoLinkFactory(release=release, title="Intervju på YouTube")
+    row = copy_of(send(release, press_list("Politics", ola), django_capture_on_commit_callbacks), ola)
+    base = f"/embargo/{row.token}"
+
+    response = client.get(f"{base}/")
+
+    page = response.content.decode()
+    assert "Direktøren om tallene" in page and "Intervju på YouTube" in page
+    assert f'<source src="{base}/files/{video.pk}/{video.filename}"' in page
+    assert f'src="{base}/captions/{video.pk}/{video.captions_filename}"' in page
+    assert f'poster="{base}/images/{video.pk}/web/"' in page
+    assert "https://www.youtube-nocookie.com" in response["Content-Security-Policy"]
+    for public in ('"/files/', '"/images/', '"/captions/'):  # every address is a personal one
+        assert public not in page, public
+
+    captions = client.get(f"{base}/captions/{video.pk}/{video.captions_filename}")
+    assert captions.status_code == 200 and b"".join(captions.streaming_content) == vtt_bytes()
+    assert captions["Content-Type"] == "text/vtt; charset=utf-8"
+    assert captions["Cache-Control"] == "private, no-store"
+    poster = client.get(f"{base}/images/{video.pk}/web/")
+    assert poster.status_code == 200 and poster["Cache-Control"] == "private, no-store"
+    # A player seeks in byte ranges.
+    part = client.get(f"{base}/files/{video.pk}/{video.filename}", HTTP_RANGE="bytes=0-9")
+    assert part.status_code == 206 and len(b"".join(part.streaming_content)) == 10
+
+    assert client.get(f"{base}/captions/{video.pk}/other.vtt").status_code == 404
+    assert client.get(f"/files/{video.pk}/captions/{video.captions_filename}").status_code == 404
+    other = AttachmentFactory(release=ReleaseFactory(scheduled=True), video=True)
+    assert client.get(f"{base}/captions/{other.pk}/{other.captions_filename}").status_code == 404
 
 
 def test_personal_links_open_nothing_else(client, release, ola, django_capture_on_commit_callbacks):
