@@ -385,6 +385,18 @@ def test_an_asset_page_shows_everything_about_it_and_the_public_releases_using_i
     assert f'<meta property="og:image" content="{settings.SITE_URL}/images/{asset.pk}/web/">' in page
 
 
+def test_a_release_pages_images_lead_to_their_pages_in_the_media_bank(client, admin_client):
+    release = ReleaseFactory(published=True, title="Tall om bosetting", language="nn")
+    asset = photo(release, title="Kaia i Bodø")
+    link = f'<a class="media__more" href="/nn/media/{asset.pk}/kaia-i-bodo/">Om biletet'
+
+    assert link in html(client.get(release.get_absolute_url()))
+    assert html(client.get(f"/nn/media/{asset.pk}/kaia-i-bodo/"))
+    draft = ReleaseFactory(title="Utkast med bilete", language="nn")
+    photo(draft, title="Ikkje enno")
+    assert "media__more" not in html(admin_client.get(f"/preview/{draft.pk}/"))  # no public page yet
+
+
 def test_an_asset_page_downloads_each_size_under_a_descriptive_name(client):
     release = ReleaseFactory(published=True, title="Tall om bosetting")
     asset = photo(release, title="Kaia i Bodø")
