@@ -161,15 +161,16 @@ def cache_per_query(response):
     return response
 
 
-def admitted(request, response, page_key, seconds):
-    """Whether RESPONSE is stored now: at once without a query string or with a page number alone; under
-    another query string only if the view allows it and the address was asked for within SECONDS."""
+def admitted(request, response, page_key):
+    """Whether RESPONSE is stored: at once without a query string or with a page number alone; under
+    another query string only if the view allows it and the address was asked for before, within
+    PAGE_CACHE_SECONDS."""
     if PAGINATION_ONLY.fullmatch(request.META.get("QUERY_STRING", "")):
         return True
     if not getattr(response, "page_cache_per_query", False):
         return False
     # SET NX answers None when the marker is there already: the second request for the address.
-    return client().set(f"{page_key}:asked", 1, nx=True, ex=seconds) is None
+    return client().set(f"{page_key}:asked", 1, nx=True, ex=settings.PAGE_CACHE_SECONDS) is None
 
 
 def response_is_cacheable(request, response):
@@ -218,8 +219,7 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if response_is_cacheable(request, response):
             try:
-                seconds = seconds_to_keep()
-                if seconds > 0 and admitted(request, response, page_key, seconds):
+                if admitted(request, response, page_key) and (seconds := seconds_to_keep()) > 0:
                     client().set(page_key, freeze(response), ex=seconds)
             except Exception as exc:  # noqa: BLE001
                 log.warning("page cache: not stored: %s", exc)
