@@ -113,3 +113,12 @@ def test_journalist_finds_downloads_and_follows_the_seed_release(new_page, demo,
     assert text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"')
     assert f"<title>{SEED_TITLE}</title>" in text
     assert f"<link>{page.url.removesuffix('/feed/rss/')}/releases/{SEED_SLUG}/</link>" in text
+
+
+def test_a_topic_named_with_a_long_compound_word_fits_a_phone(new_page, demo):
+    page = new_page(viewport=PHONE)
+
+    page.goto("/topics/introduksjonsprogrammet/")
+
+    assert page.locator("h1").inner_text() == "Introduksjonsprogrammet"
+    assert_fits(page)
