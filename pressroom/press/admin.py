@@ -400,7 +400,7 @@ class CorrectionAdmin(ConfirmSendMixin, admin.ModelAdmin):
         correction = Correction(
             release=release, kind=data["kind"], note=data["note"], created_at=timezone.now()
         )
-        recipients = corrections.original_recipients(release) if data["notify"] else {}
+        recipients = corrections.original_recipients(release, subscribed_now=True) if data["notify"] else {}
         subject, text = sample("correction", release, corrections.message_context(correction))
         return {
             "title": _("Add the correction?"),

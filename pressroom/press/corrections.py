@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from subscriptions import kinds, mailings
-from subscriptions.models import Delivery, Mailing
+from subscriptions.models import Delivery, Mailing, Subscriber
 
 from .models import Correction, CorrectionNotice, PreSendRecipient
 from .presend import local_time_text
@@ -23,15 +23,19 @@ from .presend import local_time_text
 log = logging.getLogger(__name__)
 
 
-def original_recipients(release):
-    """{lower-cased address: (subscriber id, journalist id)} of everyone who was sent RELEASE."""
+def original_recipients(release, *, subscribed_now=False):
+    """{lower-cased address: (subscriber id, journalist id)} of everyone who was sent RELEASE; with
+    SUBSCRIBED_NOW, less the subscribers who have left since (the sender skips their notices)."""
     recipients = {}
     to_subscribers = Delivery.objects.filter(
         Q(mailing__kind=Mailing.Kind.RELEASE, mailing__release=release)
         | Q(mailing__kind=Mailing.Kind.DIGEST, mailing__releases=release),
         status=Delivery.Status.SENT,
         subscriber__isnull=False,
-    ).values_list("subscriber_id", "subscriber__email")
+    )
+    if subscribed_now:
+        to_subscribers = to_subscribers.filter(subscriber__status=Subscriber.Status.ACTIVE)
+    to_subscribers = to_subscribers.values_list("subscriber_id", "subscriber__email")
     for subscriber_id, email in to_subscribers.iterator():
         recipients.setdefault(email.strip().lower(), (subscriber_id, None))
     journalists = PreSendRecipient.objects.filter(

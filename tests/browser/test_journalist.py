@@ -113,3 +113,32 @@ def test_journalist_finds_downloads_and_follows_the_seed_release(new_page, demo,
     assert text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"')
     assert f"<title>{SEED_TITLE}</title>" in text
     assert f"<link>{page.url.removesuffix('/feed/rss/')}/releases/{SEED_SLUG}/</link>" in text
+
+
+def test_a_topic_named_with_a_long_compound_word_fits_a_phone(new_page, demo):
+    page = new_page(viewport=PHONE)
+
+    page.goto("/topics/introduksjonsprogrammet/")
+
+    assert page.locator("h1").inner_text() == "Introduksjonsprogrammet"
+    assert_fits(page)
+
+
+# From the bottom of one element of the release header to the top of what follows it.
+GAP_BELOW = """([above, below]) => {
+  const top = document.querySelector(below).getBoundingClientRect().top;
+  return top - document.querySelector(above).getBoundingClientRect().bottom;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_release_header_keeps_its_distance_from_what_follows_it(new_page, demo, viewport):
+    page = new_page(viewport=viewport)
+
+    # A release without a header image: its body began right under the topics.
+    page.goto("/releases/kommentar-til-tallene-om-introduksjonsprogrammet/")
+    assert page.evaluate(GAP_BELOW, [".release__header .topic-list", ".release__body > *"]) >= 16
+
+    # The link to the English version stood right under the topics.
+    page.goto(f"/releases/{SEED_SLUG}/")
+    assert page.evaluate(GAP_BELOW, [".release__header .topic-list", ".translation-link"]) >= 8

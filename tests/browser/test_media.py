@@ -82,3 +82,17 @@ def test_journalist_finds_filters_and_downloads_an_image_in_the_media_bank(new_p
         == f"{SEED_SLUG}-overgang-til-arbeid-og-utdanning-etter-fylke-2023-original.png"
     )
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_facts_of_an_asset_stay_inside_the_page_on_a_phone(new_page, demo):
+    page = new_page(viewport=PHONE)
+    page.goto("/media/")
+    page.locator(".media__title", has_text=CHART_TITLE).click()
+    page.wait_for_url(re.compile(r"/media/\d+/[\w-]+/$"))
+
+    # The alt text holds "introduksjonsprogrammet", wider than the column beside the terms.
+    assert "introduksjonsprogrammet" in page.locator(".asset-facts").inner_text()
+    facts_right = page.locator(".asset-facts").evaluate("dl => dl.getBoundingClientRect().right")
+    right_edge = "dds => dds.map(dd => dd.getBoundingClientRect().right)"
+    rights = page.locator(".asset-facts dd").evaluate_all(right_edge)
+    assert max(rights) <= facts_right + 0.5

@@ -34,6 +34,23 @@ VISIBLE_TEXTS = """() => {
   return texts;
 }"""
 
+# The words of the elements' text that a line break cuts in two.
+BROKEN_WORDS = r"""elements => elements.flatMap(element => {
+  const broken = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    for (const word of node.textContent.matchAll(/\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+      if (lines.size > 1) broken.push(word[0]);
+    }
+  }
+  return broken;
+})"""
+
 
 @pytest.fixture
 def nb_editor(new_page, db):
@@ -140,3 +157,15 @@ def test_the_start_page_fills_in_a_mailings_progress(nb_editor):
     expect(row.locator("[data-field=sent]")).to_have_text("2")
     expect(row.locator("[data-field=status_label]")).to_have_text("Sender")
     assert row.locator("progress").evaluate("bar => [bar.value, bar.max]") == [2, 3]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_start_pages_mailings_table_breaks_no_word_in_two(nb_editor, viewport):
+    published = {"status": Release.Status.PUBLISHED, "published_at": timezone.now()}
+    release = ReleaseFactory(title="Flere flyktninger over til arbeid", **published)
+    Mailing.objects.create(release=release, kind=Mailing.Kind.RELEASE, status=Mailing.Status.DONE)
+    page = nb_editor(viewport)
+
+    cells = page.locator("#start-mailings + table").locator("th, td")
+    assert cells.count() == 6
+    assert cells.evaluate_all(BROKEN_WORDS) == []

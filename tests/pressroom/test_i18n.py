@@ -288,6 +288,22 @@ def test_nynorsk_is_not_bokmal_under_another_name():
         assert translation.gettext("Images") == "Bilete"
 
 
+def test_nynorsk_asks_the_reader_to_open_in_the_imperative():
+    """Nynorsk's imperative is "opn" (of "opne"), as "stadfest" beside it: "opna" is the past tense."""
+    with translation.override("nn"):
+        assert translation.gettext("Open the release and its files") == "Opn pressemeldinga og filene"
+        check_inbox = translation.gettext(
+            "If the address can receive our press releases, an email with a confirmation link is on its way. "
+            "Open it and confirm to start receiving press releases."
+        )
+        confirmation = translation.gettext(
+            "Someone, probably you, asked for press releases to be sent to this email address. To start "
+            "receiving them, open this link and confirm:"
+        )
+    assert "Opn han og stadfest" in check_inbox
+    assert "Opn denne lenkja og stadfest" in confirmation
+
+
 def test_the_subscription_pages_are_in_nynorsk(client):
     signup = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="nn").content.decode()
     subscriber = SubscriberFactory(language="nn")

@@ -2,6 +2,8 @@
 keeps every link's address."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -90,3 +92,21 @@ def test_a_video_without_a_poster_is_a_link():
 
     assert "Se videoen «Intervju» på meldingens side</a>" in html
     assert "/images/" not in html
+
+
+@pytest.mark.parametrize(
+    "language, written",
+    [
+        ("nb", "29. november 2026 kl. 09.00"),
+        ("nn", "29. november 2026 kl. 09.00"),
+        ("en", "29 November 2026, 09:00"),
+    ],
+)
+def test_the_publish_time_is_written_as_on_the_release_page(language, written):
+    at = datetime(2026, 11, 29, 9, 0, tzinfo=ZoneInfo("Europe/Oslo"))
+    release = ReleaseFactory(published=True, language=language, published_at=at)
+
+    message = ReleaseMessage(release)
+
+    assert written in message.html
+    assert written in message.text

@@ -145,6 +145,24 @@ def test_digests_list_each_release_once_in_the_readers_written_standard(mailoutb
     assert english.body.startswith("Press releases today")
 
 
+def test_a_digest_writes_each_date_as_the_pressroom_of_the_readers_language_does(mailoutbox):
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=OSLO)
+    ReleaseFactory(title="Fleire i arbeid", language="nn", published=True, published_at=at)
+    ReleaseFactory(title="More people in work", language="en", published=True, published_at=at)
+    daily = Subscriber.Frequency.DAILY
+    reader("nynorsk@example.no", "nn", frequency=daily)
+    reader("english@example.no", "en", norwegian=False, english=True, frequency=daily)
+
+    run_digests("daily", now=WEDNESDAY)
+
+    by_reader = {message.to[0]: message for message in mailoutbox}
+    written_by_reader = {"nynorsk@example.no": "24. november 2026", "english@example.no": "24 November 2026"}
+    for address, written in written_by_reader.items():
+        message = by_reader[address]
+        assert f"\n{written}\n" in message.body
+        assert f">{written} · " in message.alternatives[0][0]
+
+
 @override_settings(DIGEST_HOUR=7)
 def test_a_digest_skips_a_version_of_a_release_the_reader_already_had(mailoutbox):
     bokmal = ReleaseFactory(

@@ -228,6 +228,17 @@ def test_editors_add_a_correction_in_the_admin(
     assert "4 of 4 sent, 0 failed, 0 uncertain" in page.content.decode()
 
 
+def test_the_admins_review_does_not_count_who_left_since(admin_client, release, received):
+    Subscriber.objects.filter(pk=received["bo"].pk).update(status=Subscriber.Status.UNSUBSCRIBED)
+    data = {"release": release.pk, "kind": "correction", "note": "Oslo: 1,204.", "notify": "on"}
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    review = admin_client.post(reverse("admin:press_correction_add"), data)
+
+    # Bo left: Anna, the digest reader and the journalist Ola are told (the sender skips Bo's row).
+    assert "3 recipients of the release get a notice</strong>" in review.content.decode()
+
+
 def test_the_admin_refuses_to_correct_a_draft(admin_client):
     NewsroomFactory()
     draft = ReleaseFactory()

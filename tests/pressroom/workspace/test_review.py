@@ -59,6 +59,19 @@ def test_publish_confirmation_names_the_audience_and_shows_the_email(client_for,
     assert Release.objects.get(pk=audience.pk).status == Release.Status.DRAFT
 
 
+@pytest.mark.parametrize("language, chose", [("nb", "2 valgte «Housing»"), ("nn", "2 valde «Housing»")])
+def test_the_publish_confirmation_quotes_a_topic_with_norwegian_quotes_in_norwegian(
+    client_for, audience, language, chose
+):
+    client = client_for(roles.PUBLISHER)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+    page = client.get(reverse("admin:newsroom_release_publish", args=[audience.pk])).content.decode()
+
+    assert chose in page
+    assert "“" not in page
+
+
 def test_the_confirmation_leads_back_to_the_release_and_the_list(client_for, audience):
     client = client_for(roles.PUBLISHER)
     page = client.get(reverse("admin:newsroom_release_publish", args=[audience.pk])).content.decode()
