@@ -85,8 +85,9 @@ def targets(results):
     cpu_share = found.get("cpu_share_with_search_new_to_the_cache") if "100000" in latency else None
     check("read_mix_with_5pct_new_searches_cpu_share", ">= 0.8 (load-independent view)", cpu_share,
           cpu_share is not None and cpu_share >= 0.8)  # fmt: skip
-    mix = found.get("read_mix") or {}
-    errors = sum(window["5xx"] + window["connection_errors"] for window in mix.values()) if mix else None
+    rounds = found.get("read_mix_rounds") or [found.get("read_mix") or {}]
+    windows = [window for one in rounds for window in one.values()]
+    errors = sum(window["5xx"] + window["connection_errors"] for window in windows) if windows else None
     check("read_mix_errors", "0", errors, errors == 0)
     admin = (results.get("admin") or {}).get("latency_ms") or {}
     for name, row in admin.items():
