@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def make_stamp(now=None):
     """A signed form-rendering time: a form sent back sooner than a person can type is from a bot.
 
-    A random part makes every stamp unique, so that each can be used once (`spend_stamp()`)."""
+    A random part makes every stamp unique, so that a post can be told from its replay (`spend_stamp()`)."""
     moment = int(now if now is not None else time.time())
     return signing.Signer(salt=STAMP_SALT).sign(f"{moment}.{secrets.token_urlsafe(9)}")
 
@@ -38,14 +38,18 @@ def stamp_age(stamp):
         return None
 
 
-def spend_stamp(stamp):
-    """Use STAMP up: False if it is older than SUBSCRIPTIONS_STAMP_MAX_AGE or was used before.
+def spend_stamp(stamp, email):
+    """Use STAMP up for EMAIL: False if it is older than SUBSCRIPTIONS_STAMP_MAX_AGE or was sent with that
+    address before (a replayed post).
 
-    Used stamps are remembered in the cache until they would have expired anyway."""
+    Once per address, not once: the box on a public page is cached for a minute, stamp and all, and
+    every visitor of that minute must be able to sign up with it at the first press. Used stamps are
+    remembered in the cache until they would have expired anyway."""
     age = stamp_age(stamp)
     if age is None or age > settings.SUBSCRIPTIONS_STAMP_MAX_AGE:
         return False
-    key = f"signup-stamp:{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
+    used = hashlib.sha256(f"{stamp}\0{email.lower()}".encode()).hexdigest()[:32]
+    key = f"signup-stamp:{used}"
     try:
         return cache.add(key, 1, timeout=settings.SUBSCRIPTIONS_STAMP_MAX_AGE - int(age) + 1)
     except Exception:
@@ -171,7 +175,7 @@ class SignUpForm(PreferencesForm):
         return age is None or age < settings.SUBSCRIPTIONS_MIN_FORM_SECONDS
 
     def spend_stamp(self):
-        return spend_stamp(self.data.get("stamp", ""))
+        return spend_stamp(self.data.get("stamp", ""), self.cleaned_data["email"])
 
     def with_fresh_stamp(self):
         """The same form, as posted, with a new stamp (for one more press of the button)."""

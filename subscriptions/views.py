@@ -74,8 +74,8 @@ def signup(request):
     if not address_allowed:
         return too_many(request, form, address_left)
     if not form.spend_stamp():
-        # A form older than a day, or one already sent (a page kept by a cache and shown to two
-        # visitors, or a replayed post): a person presses once more on the same form with a new stamp.
+        # A form older than a day, or one already sent with this address (a replayed post, a second
+        # press): a person presses once more on the same form with a new stamp.
         context = {"form": form.with_fresh_stamp(), "stamp_spent": True}
         return render(request, "subscriptions/signup.html", context)
     services.sign_up(

@@ -51,43 +51,41 @@ def post(client, data, **extra):
     return client.post("/subscribe/", data, **extra)
 
 
-def test_a_form_can_be_sent_once(client, newsroom, limits, django_capture_on_commit_callbacks):
+def test_a_form_is_sent_once_with_each_address(client, newsroom, limits, django_capture_on_commit_callbacks):
     stamp = STAMP.search(client.get("/subscribe/").content.decode())[1]
 
     with django_capture_on_commit_callbacks(execute=True):
         first = post(client, {"email": "forste@example.no", "stamp": stamp})
-        again = post(client, {"email": "andre@example.no", "stamp": stamp})
+        again = post(client, {"email": "Forste@example.no", "stamp": stamp})
 
     assert "Check your inbox" in first.content.decode()
     assert [message.to for message in mail.outbox] == [["forste@example.no"]]
-    assert list(Subscriber.objects.values_list("email", flat=True)) == ["forste@example.no"]
-    # The second post is shown the form again, as sent, with a new stamp: a person presses once more.
+    # The replay is shown the form again, as sent, with a new stamp: a person presses once more.
     assert again.status_code == 200
     page = again.content.decode()
     assert "This form has already been sent or is too old" in page
-    assert 'value="andre@example.no"' in page
+    assert 'value="Forste@example.no"' in page
     fresh = STAMP.search(page)[1]
     assert fresh != stamp
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, {"email": "andre@example.no", "stamp": fresh})
-
-    assert "Check your inbox" in response.content.decode()
-    assert Subscriber.objects.filter(email="andre@example.no").exists()
+    assert Subscriber.objects.count() == 1
 
 
-def test_the_box_on_a_cached_page_works_for_the_second_visitor_after_one_more_press(client, newsroom, limits):
+def test_the_box_on_a_cached_page_works_for_every_visitor_at_the_first_press(
+    client, newsroom, limits, django_capture_on_commit_callbacks
+):
     """The box on a public page is cached for everyone for a minute, stamp and all."""
     stamp = STAMP.search(client.get("/").content.decode())[1]
     assert STAMP.search(client.get("/").content.decode())[1] == stamp
 
-    post(Client(REMOTE_ADDR="192.0.2.1"), {"email": "en@example.no", "stamp": stamp})
-    second = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="192.0.2.2")
-    page = post(second, {"email": "to@example.no", "stamp": stamp}).content.decode()
-    assert not Subscriber.objects.filter(email="to@example.no").exists()
-    post(second, {"email": "to@example.no", "stamp": STAMP.search(page)[1]})
+    with django_capture_on_commit_callbacks(execute=True):
+        for number, address in enumerate(["en@example.no", "to@example.no", "tre@example.no"], start=1):
+            visitor = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"192.0.2.{number}")
+            response = post(visitor, {"email": address, "stamp": stamp})
+            assert "Check your inbox" in response.content.decode(), address
 
-    assert set(Subscriber.objects.values_list("email", flat=True)) == {"en@example.no", "to@example.no"}
+    emails = {"en@example.no", "to@example.no", "tre@example.no"}
+    assert set(Subscriber.objects.values_list("email", flat=True)) == emails
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(emails)
 
 
 def test_a_form_older_than_a_day_is_not_accepted(
