@@ -71,20 +71,29 @@ def write_notices(correction):
 
 class NoticeMessage:
     """The notice of a correction, for a subscriber (with their own links) or a journalist. Subscribers
-    who left the list since are skipped when their row is claimed."""
+    who left the list since are skipped when their row is claimed. The notice is in the release's
+    language; a subscriber's links below it in their interface language, as under the release itself."""
 
     def __init__(self, mailing):
         self.correction = Correction.objects.select_related("release").get(mailing=mailing)
         self.release = self.correction.release
 
-    def single(self, row, connection):
+    def split(self, rows):
+        """ROWS as one part, their subscribers' interface languages read for the batch in one query."""
+        from subscriptions.models import Subscriber
+
+        ids = [subscriber_id for *_row, subscriber_id in rows if subscriber_id]
+        languages = dict(Subscriber.objects.filter(pk__in=ids).values_list("pk", "language"))
+        return [(NoticesInTheirLanguages(self, languages), rows)]
+
+    def single(self, row, connection, language=None):
         from subscriptions import emails
         from subscriptions.models import Subscriber
 
         _id, address, token, subscriber_id = row
         subscriber = Subscriber(pk=subscriber_id, email=address, token=token) if subscriber_id else None
         release = self.release
-        context = message_context(self.correction)
+        context = message_context(self.correction) | {"chrome_language": language or release.language}
         headers = {"Message-ID": emails.new_message_id()}
         if subscriber is not None:
             context["manage_url"] = emails.manage_url(subscriber)
@@ -93,6 +102,16 @@ class NoticeMessage:
         return emails.build_message(
             "correction", to=address, context=context, language=release.language, headers=headers
         )
+
+
+class NoticesInTheirLanguages:
+    """NOTICE's messages for one batch, each subscriber's links in their LANGUAGES ({subscriber id: code})."""
+
+    def __init__(self, notice, languages):
+        self.notice, self.languages = notice, languages
+
+    def single(self, row, connection):
+        return self.notice.single(row, connection, language=self.languages.get(row[3]))
 
 
 def message_context(correction):

@@ -161,6 +161,24 @@ def test_the_notice_goes_once_to_each_original_recipient(
     assert len(mail.outbox) == 4
 
 
+def test_a_subscribers_links_under_the_notice_are_in_their_language(
+    release, received, django_capture_on_commit_callbacks
+):
+    """The notice is in the release's language (English here); the links below it in the reader's."""
+    Subscriber.objects.filter(pk=received["bo"].pk).update(language="nn")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_correction(release=release, kind="correction", note="Oslo: 1,204.", notify=True)
+
+    bo = next(m for m in mail.outbox if m.to == ["bo@example.no"])
+    anna = next(m for m in mail.outbox if m.to == ["anna@example.no"])
+    assert "has corrected the release" in bo.body and "Oslo: 1,204." in bo.body
+    assert "Endre innstillingane dine:" in bo.body and "Meld deg av:" in bo.body
+    assert 'lang="nn"' in bo.alternatives[0][0]
+    assert "Endre innstillingane dine</a>" in bo.alternatives[0][0]
+    assert "Change your preferences:" not in bo.body
+    assert "Change your preferences:" in anna.body  # English, the factory's language
+
+
 def test_each_correction_has_its_own_notice(release, received, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.add_correction(release=release, kind="correction", note="First.", notify=True)
