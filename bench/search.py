@@ -17,7 +17,9 @@ the same with 5 % searches, in two windows:
   so the repeated ones are mostly served from it; the window records how many were;
 - every search new to the page cache (the same kinds, each address made unique by a parameter the view
   ignores), so that every one is rendered: the worst case, which no cache helps.
-Each window also records the CPU its requests cost (gunicorn, this database's PostgreSQL backends, Redis,
+The three windows run in ROUNDS rounds, each window from a new page-cache generation with every page
+rendered once (start_afresh); the shares are the median of each round's own. Each window also records
+the CPU its requests cost (gunicorn, this database's PostgreSQL backends, Redis,
 the client), which moves less with other people's load on a shared machine than the requests per second
 do.
 """

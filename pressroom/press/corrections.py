@@ -80,15 +80,12 @@ class NoticeMessage:
 
     def split(self, rows):
         """ROWS as one part, their subscribers' interface languages read for the batch in one query."""
-        from subscriptions.models import Subscriber
-
         ids = [subscriber_id for *_row, subscriber_id in rows if subscriber_id]
         languages = dict(Subscriber.objects.filter(pk__in=ids).values_list("pk", "language"))
         return [(NoticesInTheirLanguages(self, languages), rows)]
 
     def single(self, row, connection, language=None):
         from subscriptions import emails
-        from subscriptions.models import Subscriber
 
         _id, address, token, subscriber_id = row
         subscriber = Subscriber(pk=subscriber_id, email=address, token=token) if subscriber_id else None
