@@ -39,6 +39,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import pagecache
 from .models import Attachment, Contact, Language, Release, ReleaseContact, SearchWord
 from .text import plain_text, sanitized_text
 
@@ -50,8 +51,11 @@ MAX_WORDS = 10
 # A last word shorter than this is matched whole: "a*" would match most of the archive.
 MIN_PREFIX = 3
 MAX_COMPLETIONS = 30
-# Matches ranked and counted per query: the newest this many.
-CANDIDATES = 500
+COMPLETIONS_KEPT = 2000  # prefixes per process
+# Matches ranked and counted per query: the newest this many. Twenty pages of results; beyond them the
+# page says "more than 200" and the filters narrow the search. Ranking costs PostgreSQL about 10 µs a
+# candidate (docs/performance.md), so this number sets what a common word costs.
+CANDIDATES = 200
 FTS_TABLE = "newsroom_release_fts"
 # Weights of title, lead, body and the rest (captions, contacts) in SQLite's bm25, in the proportions
 # of PostgreSQL's ts_rank defaults for A, B, C and D.
@@ -167,39 +171,42 @@ def fts5_query(terms, config):
     return "(" + " AND ".join(quoted(term) for term in terms) + ")"
 
 
-def any_config(terms):
-    """SQL true for the releases that have all of TERMS as one of the configurations reads them, and its
-    parameters. One expression, whatever the languages, so that the planner can estimate how many
-    releases match (a word of every release is best found by walking the newest, a rare one through
-    the index)."""
+def configs_for(language):
+    """The configurations that may have indexed a release in LANGUAGE, or (None) in any language."""
+    return [config_for(language)] if language else list(configs())
+
+
+def any_config(terms, names):
+    """SQL true for the releases that have all of TERMS as one of the configurations NAMES reads them,
+    and its parameters. One expression, whatever the languages, so that the planner can estimate how
+    many releases match (a word of every release is best found by walking the newest, a rare one
+    through the index); the fewer configurations, the closer that estimate and the cheaper each row."""
     table = Release._meta.db_table
     if connection.vendor == "postgresql":
-        names = list(configs())
         either = " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(names))
         return f"{table}.search_vector @@ ({either})", [
             value for name in names for value in (name, tsquery(terms))
         ]
-    either = " OR ".join(fts5_query(terms, name) for name in configs())
+    either = " OR ".join(fts5_query(terms, name) for name in names)
     return f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)", [either]  # noqa: S608
 
 
-def matching_sql(query):
-    """SQL true for the releases the query matches, and its parameters. An excluded word excludes a
-    release if any configuration finds it there."""
+def matching_sql(query, names):
+    """SQL true for the releases the query matches as configurations NAMES read them, and its
+    parameters. An excluded word excludes a release if any of them finds it there."""
     positive = [term for term in query.terms if not term.negated]
-    sql, params = any_config(positive)
+    sql, params = any_config(positive, names)
     for term in query.terms:
         if term.negated:
-            excluded, excluded_params = any_config([term])
+            excluded, excluded_params = any_config([term], names)
             sql, params = f"{sql} AND NOT {excluded}", [*params, *excluded_params]
     return f"({sql})", params
 
 
-def rank_sql(query):
-    """SQL for how well a release matches (higher is better)."""
+def rank_sql(query, names):
+    """SQL for how well a release matches as configurations NAMES read it (higher is better)."""
     table = Release._meta.db_table
     positive = [term for term in query.terms if not term.negated]
-    names = list(configs())
     if connection.vendor == "postgresql":
         either = " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(names))
         return (
@@ -227,16 +234,31 @@ def expand(query):
         return query
     if last.words[0].isdigit():  # numbers are not in SearchWord, and are typed whole
         return Query([*query.terms[:-1], Term(last.words)])
-    found = list(
-        SearchWord.objects.filter(word__startswith=last.words[0])
-        .order_by("word")
-        .values_list("word", flat=True)[: MAX_COMPLETIONS + 1]
-    )
-    if len(found) > MAX_COMPLETIONS:
+    found = known_beginning(last.words[0])
+    if found is None:
         return query
     # No known word begins so: the word is matched whole, which the planner knows to be rare.
     completions = tuple(word for word in found if WORD.fullmatch(word) and word != last.words[0])
     return Query([*query.terms[:-1], Term(last.words, prefix=bool(completions), completions=completions)])
+
+
+def known_beginning(prefix):
+    """The known words that begin with PREFIX, or None when there are more than MAX_COMPLETIONS. Kept in
+    each process (up to COMPLETIONS_KEPT prefixes, then begun afresh) for as long as a page rendered now
+    may be kept (pagecache.part): the words come from releases, and a release saved starts a new
+    generation."""
+    kept = pagecache.part("search_completions", dict)
+    if prefix in kept:
+        return kept[prefix]
+    found = list(
+        SearchWord.objects.filter(word__startswith=prefix)
+        .order_by("word")
+        .values_list("word", flat=True)[: MAX_COMPLETIONS + 1]
+    )
+    if len(kept) >= COMPLETIONS_KEPT:
+        kept.clear()
+    kept[prefix] = found = None if len(found) > MAX_COMPLETIONS else tuple(found)
+    return found
 
 
 # The SQL of matching_sql and rank_sql is built from names and constants; what was typed is only ever
@@ -261,15 +283,17 @@ class Ranked(Sequence):
         return [found[pk] for pk in pks if pk in found]
 
 
-def releases(queryset, text):
+def releases(queryset, text, language=None):
     """The releases of QUERYSET that TEXT finds, best first: the newest CANDIDATES matches, ranked, in one
-    query (the rank is computed for those only)."""
+    query (the rank is computed for those only). LANGUAGE: every release of QUERYSET is in it, so only
+    its configuration is asked."""
     query = parse(text) if isinstance(text, str) else text
     if not query:
         return Ranked([], queryset)
     query = expand(query)
-    sql, params = matching_sql(query)
-    rank, rank_params = rank_sql(query)
+    names = configs_for(language)
+    sql, params = matching_sql(query, names)
+    rank, rank_params = rank_sql(query, names)
     newest = (
         queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
         .annotate(rank=RawSQL(rank, rank_params, output_field=FloatField()))  # noqa: S611
@@ -281,12 +305,13 @@ def releases(queryset, text):
     return Ranked([pk for pk, _rank in ranked], queryset)
 
 
-def matches(queryset, text):
-    """Every release of QUERYSET that TEXT finds, unranked (for callers that keep their own order)."""
+def matches(queryset, text, language=None):
+    """Every release of QUERYSET that TEXT finds, unranked (for callers that keep their own order);
+    LANGUAGE as for releases()."""
     query = parse(text)
     if not query:
         return queryset.none()
-    sql, params = matching_sql(expand(query))
+    sql, params = matching_sql(expand(query), configs_for(language))
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
 
 
@@ -325,9 +350,9 @@ def most_similar(word):
     return min(scored)[1] if scored else None
 
 
-def correction(queryset, text):
+def correction(queryset, text, language=None):
     """TEXT with its unknown words replaced by the most similar known ones, and what that finds in
-    QUERYSET (as releases() does), if it finds anything; otherwise None."""
+    QUERYSET (as releases() does, LANGUAGE as there), if it finds anything; otherwise None."""
     query = parse(text)
     if not query:
         return None
@@ -353,7 +378,7 @@ def correction(queryset, text):
             for term in query.terms
         ]
     )
-    found = releases(queryset, corrected)
+    found = releases(queryset, corrected, language)
     return (str(corrected), found) if found else None
 
 

@@ -415,7 +415,7 @@ class SearchView(CachedPerQueryMixin, PageSizeMixin, ListView):
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year"}
         for name, value in self.filters.items():
             self.public = self.public.filter(**{lookups[name]: value})
-        return search.releases(self.shown(), self.query)
+        return search.releases(self.shown(), self.query, translation.get_language())
 
     def shown(self):
         """The releases of the page as the results show them: no files, topics added by topic_links()."""
@@ -430,7 +430,7 @@ class SearchView(CachedPerQueryMixin, PageSizeMixin, ListView):
         context = super().get_context_data(**kwargs)
         searched = self.query
         correction = (
-            search.correction(self.shown(), self.query)
+            search.correction(self.shown(), self.query, translation.get_language())
             if self.query and not context["paginator"].count
             else None
         )
@@ -571,7 +571,8 @@ SUGGESTIONS = 6
 @require_GET
 def search_suggestions(request):
     """Titles of the best matches as one types, for the search box (static/pressroom/search.js)."""
-    found = search.releases(in_this_language().only("title", "slug", "language"), request.GET.get("q", ""))
+    public = in_this_language().only("title", "slug", "language")
+    found = search.releases(public, request.GET.get("q", ""), translation.get_language())
     suggestions = [
         {"title": release.title, "url": release.get_absolute_url()} for release in found[:SUGGESTIONS]
     ]

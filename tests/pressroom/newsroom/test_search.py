@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pressroom.newsroom import search
@@ -443,6 +444,36 @@ def test_postgres_reads_the_search_index_not_the_table(releases):
 
     assert "Bitmap Index Scan on release_search_vector" in plan
     assert "USING gin (word gin_trgm_ops)" in words_index
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="text search configurations are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("language", "config", "others"),
+    [("nb", "norwegian", ("english", "simple")), ("en", "english", ("norwegian", "simple"))],
+)
+def test_a_pressroom_asks_only_its_own_language_configuration(client, releases, language, config, others):
+    # Every configuration asked is one more estimate the planner adds up: for a word found nowhere, three
+    # of them made walking the newest releases look cheaper than the index (the whole table, read).
+    with CaptureQueriesContext(connection) as queries:
+        found(client, "flyktninger", language)
+
+    ranked = [query["sql"] for query in queries if "ts_rank" in query["sql"]]
+    assert ranked
+    for sql in ranked:
+        assert f"'{config}'" in sql
+        assert not any(f"'{other}'" in sql for other in others)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="completions are read on PostgreSQL")
+def test_the_last_words_completions_follow_new_releases():
+    first = ReleaseFactory(published=True, title="Bosetting i kommunene", lead="", body="")
+    public = Release.objects.published()
+    assert list(search.releases(public, "boset", "nb")) == [first]
+
+    second = ReleaseFactory(published=True, title="Bosettingstallet", lead="", body="")
+
+    # A word no release had when the beginning was first completed.
+    assert set(search.releases(public, "boset", "nb")) == {first, second}
 
 
 def test_a_word_deep_in_a_long_body_is_shown_and_marked(client):
