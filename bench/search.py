@@ -143,13 +143,14 @@ def search_only(query_string):
     from pressroom.newsroom.models import Release
 
     params = QueryDict(query_string)
-    public = Release.objects.published()
+    # As the Norwegian pressroom searches: its releases, its language's configuration.
+    public = Release.objects.published().filter(language="nb")
     if params.get("year"):
         public = public.filter(published_at__year=int(params["year"]), kind=params["kind"])
-    found = search.releases(public, params["q"])
+    found = search.releases(public, params["q"], "nb")
     page = found[:10]
     if not found:
-        corrected = search.correction(public, params["q"])
+        corrected = search.correction(public, params["q"], "nb")
         if corrected:
             page = corrected[1][:10]
     return page

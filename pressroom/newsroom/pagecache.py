@@ -76,8 +76,10 @@ def generation():
 
 
 # Parts of pages that depend on the published content alone, whatever the request (the search page's
-# filter choices): {name: (generation, monotonic time it expires, value)}, in this process.
+# filter choices, the base template's head, header and footer): {name: (generation, monotonic time it
+# expires, value)}, in this process; under KEEP, the last reading of seconds_to_keep().
 _parts = {}
+KEEP = ("seconds_to_keep",)
 
 
 def part(name, compute):
@@ -96,8 +98,18 @@ def part(name, compute):
     if kept is not None and kept[0] == current and now < kept[1]:
         return kept[2]
     value = compute()
-    _parts[name] = (current, now + seconds_to_keep(), value)
+    _parts[name] = (current, now + seconds_to_keep_now(current), value)
     return value
+
+
+def seconds_to_keep_now(current):
+    """seconds_to_keep(), read at most once a second in this process and generation: a page's parts and
+    the page itself ask for it within the same request, and the next publication time is a query."""
+    now = time.monotonic()
+    kept = _parts.get(KEEP)
+    if kept is None or kept[0] != current or now - kept[1] >= 1:
+        kept = _parts[KEEP] = (current, now, seconds_to_keep())
+    return kept[2] - (now - kept[1])
 
 
 def invalidate():
@@ -209,7 +221,8 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_SECONDS or not request_is_cacheable(request):
             return self.get_response(request)
         try:
-            page_key = key(request, generation())
+            current = generation()
+            page_key = key(request, current)
             entry = client().get(page_key)
         except Exception as exc:  # noqa: BLE001 - serve the page uncached rather than fail
             log.warning("page cache: not read: %s", exc)
@@ -219,7 +232,10 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if response_is_cacheable(request, response):
             try:
-                if admitted(request, response, page_key) and (seconds := seconds_to_keep()) > 0:
+                if (
+                    admitted(request, response, page_key)
+                    and (seconds := int(seconds_to_keep_now(current))) > 0
+                ):
                     client().set(page_key, freeze(response), ex=seconds)
             except Exception as exc:  # noqa: BLE001
                 log.warning("page cache: not stored: %s", exc)

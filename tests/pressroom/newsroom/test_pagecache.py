@@ -203,10 +203,12 @@ def test_the_search_filters_are_read_once_and_follow_the_published_content(clien
     first, reading = topic_choices(client)
     again, kept = topic_choices(client)
     assert first == again == ["Arbeid"]
-    # Kept: the public topics, the first and last year, the newsroom profile with its translations, the
-    # last word's completions, and for each of the three the next publication time (when they expire);
-    # the second request, the page asked again, reads that time once to be stored.
-    assert kept == reading - 9 + 1
+    # Kept: the public topics, the first and last year, the newsroom profile with its translations (on
+    # PostgreSQL the last word's completions too), and once for all of them the next publication time
+    # (when they expire). The second request, the page asked again, reads that time again to be stored
+    # if a second has passed since (pagecache.seconds_to_keep_now).
+    kept_queries = 6 + (1 if connection.vendor == "postgresql" else 0)
+    assert reading - kept_queries <= kept <= reading - kept_queries + 1
 
     ReleaseFactory(published=True, title="Bosetting igjen", topics=[TopicFactory(name="Helse")])
     assert topic_choices(client)[0] == ["Arbeid", "Helse"]
@@ -295,3 +297,19 @@ def test_the_media_banks_filters_are_kept_when_asked_again(client):
     client.get(url), client.get(url)
     response, queries = get(client, url)
     assert response.status_code == 200 and queries == 0
+
+
+def test_the_head_header_and_footer_are_kept_per_language_and_follow_the_profile(client, newsroom):
+    nb = client.get("/contacts/").content.decode()
+    en = client.get("/en/contacts/").content.decode()
+    assert '<a href="/archive/">Arkiv</a>' in nb and '<a href="/en/archive/">Archive</a>' in en
+    assert 'hreflang="en"' in nb and 'href="/en/contacts/"' in nb  # the language switch is the page's own
+    assert '<a href="/en/search/">Search</a>' in client.get("/en/search/").content.decode()
+
+    newsroom.name, newsroom.email = "Nytt navn", "ny@example.org"
+    newsroom.save()
+
+    html = client.get("/search/").content.decode()
+    assert 'title="Pressemeldinger fra Nytt navn (RSS)"' in html
+    assert '<span class="brand__name">Nytt navn</span>' in html
+    assert '<a href="mailto:ny@example.org">ny@example.org</a>' in html
