@@ -134,8 +134,9 @@ def releases(request):
         queryset = queryset.filter(language=params["language"])
     if params["year"]:
         queryset = queryset.filter(published_at__year=params["year"])
-    if params["q"].strip():
-        queryset = search.matches(queryset, params["q"])
+    searched = bool(params["q"].strip())
+    if searched:
+        queryset = search.matches(queryset, params["q"], params["language"] or None)
     # Newest first, whatever the search's own ranking: the cursor depends on this order.
     queryset = queryset.order_by("-published_at", "-pk")
     if params["cursor"]:
@@ -143,7 +144,15 @@ def releases(request):
         queryset = queryset.filter(Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk))
 
     limit = params["limit"] or settings.API_PAGE_SIZE
-    page = list(representations.with_public_data(queryset)[: limit + 1])
+    if searched:
+        # The newest matches as the search page finds them (a walk in bounded time, else the index).
+        pks = search.newest_first(queryset.values_list("pk", flat=True), limit + 1)
+        found = {
+            release.pk: release for release in representations.with_public_data(queryset.filter(pk__in=pks))
+        }
+        page = [found[pk] for pk in pks if pk in found]
+    else:
+        page = list(representations.with_public_data(queryset)[: limit + 1])
     more, page = len(page) > limit, page[:limit]
     translations = representations.public_translations(page)
     profile = Newsroom.load()

@@ -16,7 +16,11 @@ the last word is also matched as a beginning, for search-as-you-type. Results al
 publication rule: callers pass `Release.objects.published()`.
 
 The cost of a query does not grow with the archive: the index finds the matches, the newest CANDIDATES
-of them are ranked (title over lead over body), and the count stops there too.
+of them are ranked (title over lead over body), and the count stops there too. PostgreSQL finds the
+newest matches of a common word by walking the releases newest first, of a rare one through the index
+then a sort; it chooses by its statistics, which can take a rare word for a common one (a word it has
+never seen, two common words that seldom meet). A walk is therefore given WALK_MS, and when it takes
+longer the index is read instead (newest()).
 
 Typos: the words of every release are kept in SearchWord (under a trigram index on PostgreSQL). A query
 that finds nothing has each unknown word replaced by the most similar known one, and the correction is
@@ -24,24 +28,38 @@ used only if it finds published releases, so that no word of a draft or an embar
 suggested.
 """
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache, lru_cache
 from itertools import chain
 
 import snowballstemmer
-from django.db import connection
-from django.db.models import BooleanField, FloatField, Prefetch
+from django.db import OperationalError, connection, transaction
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Prefetch,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from psycopg.errors import QueryCanceled
 
 from . import pagecache
 from .models import Attachment, Contact, Language, Release, ReleaseContact, SearchWord
 from .text import plain_text, sanitized_text
+
+log = logging.getLogger(__name__)
 
 # Which text search configuration (PostgreSQL) and Snowball stemmer (SQLite) reads each language.
 CONFIGS = {"nb": "norwegian", "nn": "norwegian", "en": "english"}
@@ -56,6 +74,9 @@ COMPLETIONS_KEPT = 2000  # prefixes per process
 # page says "more than 200" and the filters narrow the search. Ranking costs PostgreSQL about 10 µs a
 # candidate (docs/performance.md), so this number sets what a common word costs.
 CANDIDATES = 200
+# How long PostgreSQL may walk the releases newest first for a search's matches before the index is read
+# instead: a walk that finds its matches takes a few milliseconds.
+WALK_MS = 50
 FTS_TABLE = "newsroom_release_fts"
 # Weights of title, lead, body and the rest (captions, contacts) in SQLite's bm25, in the proportions
 # of PostgreSQL's ts_rank defaults for A, B, C and D.
@@ -294,15 +315,49 @@ def releases(queryset, text, language=None):
     names = configs_for(language)
     sql, params = matching_sql(query, names)
     rank, rank_params = rank_sql(query, names)
-    newest = (
+    found = (
         queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
         .annotate(rank=RawSQL(rank, rank_params, output_field=FloatField()))  # noqa: S611
-        .order_by("-published_at", "-pk")
-        .values_list("pk", "rank")[:CANDIDATES]
+        .values_list("pk", "rank")
     )
+    newest = newest_first(found, CANDIDATES)
     # Newest first already: a stable sort by rank keeps the newer of two equally good matches first.
     ranked = sorted(newest, key=lambda row: -row[1])
     return Ranked([pk for pk, _rank in ranked], queryset)
+
+
+# published_at as an expression that no index has, for a sort that cannot be served by walking one.
+NOT_BY_THE_INDEX = ExpressionWrapper(
+    F("published_at") + Value(timedelta(0), DurationField()), DateTimeField()
+)
+
+
+class Walked(Exception):
+    """Raised to roll back the walk's timeout with its savepoint, once the rows are read."""
+
+
+def newest_first(queryset, limit):
+    """The first LIMIT rows of QUERYSET (a search's matches), newest first. On PostgreSQL a walk of the
+    releases newest first (the planner's choice for a word it takes to be common) may take WALK_MS; if
+    it takes longer the word was rare, and the matches are read through the search index and sorted."""
+    ordered = queryset.order_by("-published_at", "-pk")[:limit]
+    if connection.vendor != "postgresql":
+        return list(ordered)
+    rows = None
+    try:
+        # The savepoint is rolled back, not released, so that the timeout ends with it.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {WALK_MS}")
+            rows = list(ordered)
+            raise Walked
+    except Walked:
+        return rows
+    except OperationalError as error:
+        if not isinstance(error.__cause__, QueryCanceled):
+            raise
+    log.info("search: the walk for the newest matches took over %s ms; reading the index", WALK_MS)
+    return list(queryset.order_by(NOT_BY_THE_INDEX.desc(), "-pk")[:limit])
 
 
 def matches(queryset, text, language=None):

@@ -302,6 +302,21 @@ def test_invalid_parameters_are_a_400_with_the_field(client, query, field):
     assert list(data["errors"]) == [field]
 
 
+def test_search_results_come_newest_first_in_cursor_pages(client):
+    matching = [
+        ReleaseFactory(published=True, title=f"Bosetting {days}", published_at=at(days)) for days in (3, 1, 2)
+    ]
+    ReleaseFactory(published=True, title="Noe annet", published_at=at(0))
+
+    seen, url = [], f"{API}/releases/?q=bosetting&limit=2"
+    while url:
+        data = get_json(client, url)
+        seen += slugs(data)
+        url = data["next"] and data["next"].removeprefix("http://testserver")
+
+    assert seen == [release.slug for release in sorted(matching, key=lambda r: r.published_at, reverse=True)]
+
+
 def test_nul_characters_in_the_query_are_ignored(client):
     release = ReleaseFactory(published=True, title="Bosetting")
 

@@ -2,6 +2,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -518,3 +520,37 @@ def test_results_show_their_topics_by_name_with_links(client):
         for topic in (work, housing, figures)
     ]
     assert "".join(links) in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the walk's time limit is PostgreSQL's")
+def test_a_walk_for_the_newest_matches_that_takes_too_long_reads_the_index_instead(releases, caplog):
+    # A walk made slow on purpose: a tenth of a second a row, where the limit is WALK_MS.
+    slow = search.matches(Release.objects.published(), "flyktninger", "nb").filter(
+        RawSQL("pg_sleep(0.1) IS NOT NULL", [], output_field=BooleanField())
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (before,) = cursor.fetchone()
+
+    with caplog.at_level("INFO", logger="pressroom.newsroom.search"):
+        newest = search.newest_first(slow.values_list("pk", flat=True), 2)
+
+    assert newest == [releases["body"].pk, releases["lead"].pk]
+    assert "reading the index" in caplog.text
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == (before,)  # the limit ended with the walk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the walk's time limit is PostgreSQL's")
+def test_a_walk_within_its_time_leaves_the_limit_as_it_was(releases):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (before,) = cursor.fetchone()
+
+    found = search.releases(Release.objects.published(), "flyktninger", "nb")
+
+    assert {release.pk for release in found[:10]} == {releases[name].pk for name in ("title", "lead", "body")}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == (before,)
