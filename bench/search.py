@@ -17,8 +17,9 @@ the same with 5 % searches, in two windows:
   so the repeated ones are mostly served from it; the window records how many were;
 - every search new to the page cache (the same kinds, each address made unique by a parameter the view
   ignores), so that every one is rendered: the worst case, which no cache helps.
-The three windows run in ROUNDS rounds, each window from a new page-cache generation with every page
-rendered once (start_afresh); the shares are the median of each round's own. Each window also records
+The three windows run in ROUNDS rounds, each round beginning with the next window, each window from a
+new page-cache generation with every page rendered once (start_afresh); the shares are the median of
+each round's own. Each window also records
 the CPU its requests cost (gunicorn, this database's PostgreSQL backends, Redis,
 the client), which moves less with other people's load on a shared machine than the requests per second
 do.
@@ -224,11 +225,15 @@ def read_mix(bench, seconds):
     rounds = []
     try:
         procs.wait_for_port(port, 30, gunicorn.process)
-        for _round in range(QUICK_ROUNDS if bench.quick else ROUNDS):
+        for number in range(QUICK_ROUNDS if bench.quick else ROUNDS):
             mixes = {"without_search": (MIX_WITHOUT_SEARCH, SearchPaths()),
                      "with_5_percent_search": (MIX, SearchPaths()),
                      "with_5_percent_new_searches": (MIX, SearchPaths(new=True))}  # fmt: skip
-            rounds.append({name: window(bench, gunicorn, name, *mixes[name], seconds) for name in WINDOWS})
+            # Each round begins with another window: the machine drifts during a run (later windows
+            # were slower in every run), and no window should always come last.
+            order = WINDOWS[number % len(WINDOWS) :] + WINDOWS[: number % len(WINDOWS)]
+            measured = {name: window(bench, gunicorn, name, *mixes[name], seconds) for name in order}
+            rounds.append({name: measured[name] for name in WINDOWS})
     finally:
         bench.stop(gunicorn)
     return rounds
