@@ -85,7 +85,8 @@ KEEP = ("seconds_to_keep",)
 def part(name, compute):
     """COMPUTE()'s value, kept in this process as long as a page rendered now may be kept: until the
     published content changes (a new generation), the next publication time or PAGE_CACHE_SECONDS.
-    For what is the same for every request and small; never for what a request chooses."""
+    For what is the same for every request and small; never for what a request chooses (the one bounded
+    exception: search.known_beginning keeps the prefixes asked for in a dict of at most 2,000)."""
     if not settings.PAGE_CACHE_SECONDS:
         return compute()
     try:

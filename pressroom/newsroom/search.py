@@ -20,7 +20,7 @@ of them are ranked (title over lead over body), and the count stops there too. P
 newest matches of a common word by walking the releases newest first, of a rare one through the index
 then a sort; it chooses by its statistics, which can take a rare word for a common one (a word it has
 never seen, two common words that seldom meet). A walk is therefore given WALK_MS, and when it takes
-longer the index is read instead (newest()).
+longer the index is read instead (newest_first()).
 
 Typos: the words of every release are kept in SearchWord (under a trigram index on PostgreSQL). A query
 that finds nothing has each unknown word replaced by the most similar known one, and the correction is
