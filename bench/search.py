@@ -19,10 +19,9 @@ the same with 5 % searches, in two windows:
   ignores), so that every one is rendered: the worst case, which no cache helps.
 The three windows run in ROUNDS rounds, each round beginning with the next window, each window from a
 new page-cache generation with every page rendered once (start_afresh); the shares are the median of
-each round's own. Each window also records
-the CPU its requests cost (gunicorn, this database's PostgreSQL backends, Redis,
-the client), which moves less with other people's load on a shared machine than the requests per second
-do.
+each round's own. Each window also records the CPU its requests cost (gunicorn, this database's
+PostgreSQL backends, Redis, the client), which moves less with other people's load on a shared machine
+than the requests per second do.
 """
 
 import itertools

@@ -404,7 +404,7 @@ class SearchView(CachedPerQueryMixin, PageSizeMixin, ListView):
     def get_queryset(self):
         self.query = search.clean(self.request.GET.get("q", ""))
         # Kept per language: each pressroom's filters list its own language's topics and years.
-        language = translation.get_language()
+        self.language = language = translation.get_language()
         self.topics, years = pagecache.part(
             f"search_filters:{language}",
             lambda: ({topic.pk: topic for topic in public_topics(language)}, public_years()),
@@ -415,7 +415,7 @@ class SearchView(CachedPerQueryMixin, PageSizeMixin, ListView):
         lookups = {"kind": "kind", "topic": "topics", "year": "published_at__year"}
         for name, value in self.filters.items():
             self.public = self.public.filter(**{lookups[name]: value})
-        return search.releases(self.shown(), self.query, translation.get_language())
+        return search.releases(self.shown(), self.query, language)
 
     def shown(self):
         """The releases of the page as the results show them: no files, topics added by topic_links()."""
@@ -430,7 +430,7 @@ class SearchView(CachedPerQueryMixin, PageSizeMixin, ListView):
         context = super().get_context_data(**kwargs)
         searched = self.query
         correction = (
-            search.correction(self.shown(), self.query, translation.get_language())
+            search.correction(self.shown(), self.query, self.language)
             if self.query and not context["paginator"].count
             else None
         )
