@@ -10,6 +10,7 @@ A page whose language is in its address is the same for every visitor, so it var
 Accept-Language nor the cookie, and shared caches keep one copy of it.
 """
 
+import contextlib
 import functools
 
 from django.conf import settings
@@ -17,12 +18,12 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import (
     LocalePrefixPattern,
+    NoReverseMatch,
     Resolver404,
     URLResolver,
     get_resolver,
     get_urlconf,
     reverse,
-    translate_url,
 )
 from django.utils import translation
 from django.utils.encoding import iri_to_uri
@@ -103,10 +104,13 @@ def choices(all_choices, *, keep=None):
     return [(code, label) for code, label in all_choices if code in on or (keep and code == keep)]
 
 
-def reverse_in(language, name, kwargs=None):
+def reverse_in(language, name, kwargs=None, *, args=None):
     """The address of page NAME in LANGUAGE's pressroom."""
+    # Most links of a page are to its own language: override() would activate it twice more.
+    if language == translation.get_language():
+        return reverse(name, args=args, kwargs=kwargs)
     with translation.override(language):
-        return reverse(name, kwargs=kwargs)
+        return reverse(name, args=args, kwargs=kwargs)
 
 
 def home_url(language):
@@ -149,14 +153,19 @@ def x_default(urls):
 
 def same_page_versions(request):
     """{language: address} of the page REQUEST asks for in every language (its query kept, but not the
-    page number: another language has other pages)."""
+    page number: another language has other pages). The page not found has no other version."""
     query = request.GET.copy()
     query.pop("page", None)
     suffix = f"?{query.urlencode()}" if query else ""
-    path = request.path
+    match = request.resolver_match
+    if match is None or match.url_name is None:  # no page, or one of no pressroom (the page not found)
+        return {translation.get_language(): request.path + suffix}
+    # The view the address resolved to, reversed in each language (rather than the address resolved again
+    # for each).
     urls = {}
     for code, _name in settings.LANGUAGES:
-        urls[code] = translate_url(path, code) + suffix
+        with contextlib.suppress(NoReverseMatch):  # no such page in CODE's pressroom
+            urls[code] = reverse_in(code, match.view_name, args=match.args, kwargs=match.kwargs) + suffix
     return urls
 
 

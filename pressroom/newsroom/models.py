@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from . import brand, embeds, pagecache, profile, renditions, uploads
+from . import brand, embeds, languages, pagecache, profile, renditions, uploads
 from .richtext import PROSE_EDITOR_EXTENSIONS, sanitize_html
 from .text import slugify
 
@@ -237,8 +237,7 @@ class Topic(models.Model):
 
     def get_absolute_url(self):
         # A topic lives in its language's pressroom (/nn/topics/...), whatever the reader's language.
-        with translation.override(self.language):
-            return reverse("pressroom:topic", kwargs={"slug": self.slug})
+        return languages.reverse_in(self.language, "pressroom:topic", kwargs={"slug": self.slug})
 
 
 class Contact(models.Model):
@@ -442,8 +441,7 @@ class Release(models.Model):
     def get_absolute_url(self):
         # A release lives in its language's pressroom: /releases/... for the default language,
         # /nn/releases/... and /en/releases/... for the others.
-        with translation.override(self.language):
-            return reverse("pressroom:release", kwargs={"slug": self.slug})
+        return languages.reverse_in(self.language, "pressroom:release", kwargs={"slug": self.slug})
 
     def other_versions(self):
         """The other versions of this release (any status: callers add the publication rule)."""

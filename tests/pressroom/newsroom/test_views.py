@@ -440,6 +440,28 @@ def test_every_public_page_advertises_its_languages_feeds_and_its_versions(clien
     assert set(alternates(client.get(release.get_absolute_url()).content.decode())) == {language, "x-default"}
 
 
+def test_a_missing_release_links_to_the_same_address_in_every_pressroom(client):
+    # The view's address in each language, though the view found nothing.
+    response = client.get("/nn/releases/finnes-ikke/")
+    assert response.status_code == 404
+    assert alternates(response.content.decode()) == {
+        "nb": "http://testserver/releases/finnes-ikke/",
+        "nn": "http://testserver/nn/releases/finnes-ikke/",
+        "en": "http://testserver/en/releases/finnes-ikke/",
+        "x-default": "http://testserver/releases/finnes-ikke/",
+    }
+
+
+def test_an_address_no_page_answers_claims_no_version_in_another_language(client):
+    response = client.get("/nn/finnes/ikke/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    # Not hreflang="nb" for an address of the nynorsk pressroom: the switch leads to each pressroom's home.
+    here = "http://testserver/nn/finnes/ikke/"
+    assert alternates(html) == {"nn": here, "x-default": here}
+    assert '<a href="/" hreflang="nb"' in html and '<a href="/en/" hreflang="en"' in html
+
+
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_each_pressroom_lists_only_its_own_languages_releases_on_every_surface(client, language, settings):
     settings.PAGE_CACHE_SECONDS = 0
