@@ -113,13 +113,18 @@ class Load:
     def _run(self, seed):
         rng = random.Random(seed)
         while not self._stop.is_set() and len(self.records) < MAX_REQUESTS:
-            kind = rng.choices(self._kinds, self._weights)[0]
+            kind, path = self.draw(rng)
             started = time.monotonic()
-            status, error = fetch(self.port, self.path(kind, rng, self.releases))
+            status, error = fetch(self.port, path)
             ended = time.monotonic()
             self.records.append((kind, ended, ended - started, status, error))
             if error == "refused":
                 time.sleep(0.01)  # nothing listens: do not spin
+
+    def draw(self, rng):
+        """The next request: (kind, path)."""
+        kind = rng.choices(self._kinds, self._weights)[0]
+        return kind, self.path(kind, rng, self.releases)
 
     def _probe(self):
         while not self._stop.wait(0.5):

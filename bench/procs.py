@@ -202,15 +202,16 @@ class CpuSampler:
         self._stop.set()
         self._thread.join(5)
         self._sample()
-        self.used = {name: 0.0 for name in self.groups}
+        used = {name: 0.0 for name in self.groups}
         for (name, pid), value in self.last_cpu.items():
-            self.used[name] += value - self.start_cpu.get((name, pid), 0.0)
-        self.used = {name: round(value, 1) for name, value in self.used.items()}
+            used[name] += value - self.start_cpu.get((name, pid), 0.0)
         wall = time.monotonic() - self._wall_start
         busy = machine_busy_seconds() - self._busy_start
-        self.used["everything_else"] = round(max(busy - sum(self.used.values()), 0.0), 1)
-        self.used["machine_busy"] = round(busy, 1)
-        self.used["wall_seconds"] = round(wall, 1)
+        used["everything_else"] = max(busy - sum(used.values()), 0.0)
+        used["machine_busy"], used["wall_seconds"] = busy, wall
+        # Unrounded, for callers that add up many short samplers.
+        self.exact = used
+        self.used = {name: round(value, 1) for name, value in used.items()}
         self.used["cores_busy"] = round(busy / wall, 2) if wall else None
 
 

@@ -17,14 +17,15 @@ the same with 5 % searches, in two windows:
   so the repeated ones are mostly served from it; the window records how many were;
 - every search new to the page cache (the same kinds, each address made unique by a parameter the view
   ignores), so that every one is rendered: the worst case, which no cache helps.
-The three windows run in ROUNDS short rounds, each round beginning with the next window (so that each
-window takes each place in a round equally often), each window from a new page-cache generation with
-every page rendered once (start_afresh). A share is pooled over the rounds: the requests (or CPU per
-request) of all windows of one mix against all of the other's. Identical windows were seen to differ by
-a third in requests per second on a shared machine; many short interleaved windows meet the same
-conditions on both sides, where three long ones did not. Each round's own share is kept as well.
+The windows take turns in slots of SLOT_SECONDS within a round, one client whose mix changes between
+them, until each has had WINDOW_SECONDS; each round starts from a new page-cache generation with every
+page rendered once (start_afresh), and begins with the next window. A share is pooled over the ROUNDS
+rounds: the requests (or CPU per request) of all slots of one mix against all of the other's. On a
+shared machine the same mix was seen to serve a third more or less from one ten seconds to the next
+(with no worker restarting, and little CPU stolen); slots of two seconds in turn meet the same
+conditions on both sides, where windows one after the other did not. Each round's own share is kept.
 Each window also records the CPU its requests cost (gunicorn, this database's PostgreSQL backends,
-Redis, the client); on a shared machine it moves with other people's load too, if less.
+Redis, the client); on a shared machine that moves with other people's load too, if less.
 """
 
 import itertools
@@ -42,10 +43,11 @@ from . import faults, pages, procs
 SIZES = (1_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
 REQUESTS = 400  # per size, after a warm-up
-WINDOW_SECONDS = 10
+WINDOW_SECONDS = 12
 QUICK_WINDOW_SECONDS = 8
-# The three windows of the read mix, one after the other, this many times (a multiple of three: each
-# window first, second and third equally often); the shares are pooled over the rounds.
+# The three windows of the read mix take turns in slots of SLOT_SECONDS, each for WINDOW_SECONDS in a
+# round (within PAGE_CACHE_SECONDS of the round's fresh start), in ROUNDS rounds; the shares are pooled.
+SLOT_SECONDS = 2
 ROUNDS = 6
 QUICK_ROUNDS = 1
 WINDOWS = ("without_search", "with_5_percent_search", "with_5_percent_new_searches")
@@ -226,37 +228,83 @@ def read_mix(bench, seconds):
     try:
         procs.wait_for_port(port, 30, gunicorn.process)
         for number in range(QUICK_ROUNDS if bench.quick else ROUNDS):
-            mixes = {"without_search": (MIX_WITHOUT_SEARCH, SearchPaths()),
-                     "with_5_percent_search": (MIX, SearchPaths()),
-                     "with_5_percent_new_searches": (MIX, SearchPaths(new=True))}  # fmt: skip
-            # Each round begins with another window: the machine drifts during a run (later windows
-            # were slower in every run), and no window should always come last.
+            # Each round begins with another window; within a round the windows take turns.
             order = WINDOWS[number % len(WINDOWS) :] + WINDOWS[: number % len(WINDOWS)]
-            measured = {name: window(bench, gunicorn, name, *mixes[name], seconds) for name in order}
-            rounds.append({name: measured[name] for name in WINDOWS})
+            rounds.append(one_round(bench, gunicorn, order, seconds))
     finally:
         bench.stop(gunicorn)
     return rounds
 
 
-def window(bench, gunicorn, name, mix, paths, seconds):
-    """One window of the read mix, from a fresh start (start_afresh)."""
+class Interleaved(faults.Load):
+    """The client of faults.Load, whose mix is the one of the window named by `window` when each request is
+    drawn. A request drawn just before a change and answered just after it is counted in the next
+    window (one per client thread in a slot of about a thousand requests)."""
+
+    def __init__(self, port, releases, mixes):
+        super().__init__(port, releases)
+        self.mixes = {name: ([kind for kind, _w in mix], [w for _kind, w in mix], paths)
+                      for name, (mix, paths) in mixes.items()}  # fmt: skip
+        self.window = next(iter(mixes))
+
+    def draw(self, rng):
+        kinds, weights, paths = self.mixes[self.window]
+        kind = rng.choices(kinds, weights)[0]
+        return kind, paths(kind, rng, self.releases)
+
+
+class Joined:
+    """The records and health probes of LOAD that fall in SLOTS [(start, end)], on one timeline of the
+    slots put end to end: faults.summarize() of it is that of one window as long as the slots together."""
+
+    def __init__(self, load, slots):
+        self.records, self.health, self.seconds = [], [], 0.0
+        records, health = list(load.records), list(load.health)
+        for start, end in slots:
+            moved = self.seconds - start
+            self.records += [
+                (kind, ended + moved, *rest) for kind, ended, *rest in records if start <= ended < end
+            ]
+            self.health += [(at + moved, *rest) for at, *rest in health if start <= at < end]
+            self.seconds += end - start
+
+
+def one_round(bench, gunicorn, order, seconds):
+    """The three windows of a round, from a fresh start (start_afresh), taking turns in slots of
+    SLOT_SECONDS until each has had SECONDS: {window: its summary}."""
     port, releases = bench.web_port, bench.config["releases"]
     start_afresh(port, releases)
-    with faults.Load(port, releases, mix=mix, path=paths) as load:
+    paths = {name: SearchPaths(new=name == "with_5_percent_new_searches") for name in order}
+    mixes = {name: (MIX_WITHOUT_SEARCH if name == "without_search" else MIX, paths[name]) for name in order}
+    slots = {name: [] for name in order}
+    cpu = {name: {} for name in order}
+    groups = cpu_groups(bench, gunicorn)
+    with Interleaved(port, releases, {name: mixes[name] for name in order}) as load:
         time.sleep(3)  # warm-up: not counted
-        start = time.monotonic()
-        with procs.CpuSampler(cpu_groups(bench, gunicorn)) as cpu:
-            time.sleep(seconds)
-        end = time.monotonic()
-        result = faults.summarize(load, name, start, end, {}, mix=mix)
-    result["searches_from_the_page_cache"] = paths.served_from_the_cache(start, end)
-    result["cpu_seconds"] = cpu.used
-    ours = sum(cpu.used[group] for group in cpu_groups(bench, gunicorn))
-    result["cpu_ms_per_request"] = round(ours * 1000 / max(result["requests"], 1), 2)
-    print(faults.format_row(result), f" CPU {result['cpu_ms_per_request']} ms/request",
-          f" searches from the page cache {result['searches_from_the_page_cache']}", flush=True)  # fmt: skip
-    return result
+        for turn in range(round(seconds / SLOT_SECONDS) * len(order)):
+            name = load.window = order[turn % len(order)]
+            start = time.monotonic()
+            with procs.CpuSampler(groups) as used:
+                time.sleep(SLOT_SECONDS)
+            slots[name].append((start, time.monotonic()))
+            for group, value in used.exact.items():
+                cpu[name][group] = cpu[name].get(group, 0.0) + value
+    measured = {}
+    for name in WINDOWS:
+        joined = Joined(load, slots[name])
+        result = faults.summarize(joined, name, 0.0, joined.seconds, {}, mix=mixes[name][0])
+        result["searches_from_the_page_cache"] = paths[name].served_from_the_cache(
+            slots[name][0][0], slots[name][-1][1]
+        )
+        used = cpu[name]
+        used["cores_busy"] = used["machine_busy"] / used["wall_seconds"]
+        result["cpu_seconds"] = {group: round(value, 2) for group, value in used.items()}
+        ours = sum(cpu[name][group] for group in groups)
+        result["cpu_ms_per_request"] = round(ours * 1000 / max(result["requests"], 1), 2)
+        print(faults.format_row(result), f" CPU {result['cpu_ms_per_request']} ms/request",
+              f" searches from the cache {result['searches_from_the_page_cache']}", flush=True)  # fmt: skip
+        measured[name] = result
+    return measured
 
 
 def start_afresh(port, releases):
