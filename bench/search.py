@@ -228,8 +228,11 @@ def read_mix(bench, seconds):
     try:
         procs.wait_for_port(port, 30, gunicorn.process)
         for number in range(QUICK_ROUNDS if bench.quick else ROUNDS):
-            # Each round begins with another window; within a round the windows take turns.
+            # Each round begins with another window, and every other round takes the turns the other way
+            # round, so that no window always follows the same one (requests in flight at a change are
+            # counted in the next window).
             order = WINDOWS[number % len(WINDOWS) :] + WINDOWS[: number % len(WINDOWS)]
+            order = order[::-1] if number % 2 else order
             rounds.append(one_round(bench, gunicorn, order, seconds))
     finally:
         bench.stop(gunicorn)
@@ -272,15 +275,20 @@ class Joined:
 def one_round(bench, gunicorn, order, seconds):
     """The three windows of a round, from a fresh start (start_afresh), taking turns in slots of
     SLOT_SECONDS until each has had SECONDS: {window: its summary}."""
+    from django.conf import settings
+
     port, releases = bench.web_port, bench.config["releases"]
+    fresh = time.monotonic()
     start_afresh(port, releases)
     paths = {name: SearchPaths(new=name == "with_5_percent_new_searches") for name in order}
     mixes = {name: (MIX_WITHOUT_SEARCH if name == "without_search" else MIX, paths[name]) for name in order}
     slots = {name: [] for name in order}
     cpu = {name: {} for name in order}
     groups = cpu_groups(bench, gunicorn)
-    with Interleaved(port, releases, {name: mixes[name] for name in order}) as load:
-        time.sleep(3)  # warm-up: not counted
+    # The warm-up (not counted) draws from the mix without search: no window's searches are asked before
+    # its own slots.
+    with Interleaved(port, releases, {name: mixes[name] for name in WINDOWS}) as load:
+        time.sleep(3)
         for turn in range(round(seconds / SLOT_SECONDS) * len(order)):
             name = load.window = order[turn % len(order)]
             start = time.monotonic()
@@ -289,6 +297,10 @@ def one_round(bench, gunicorn, order, seconds):
             slots[name].append((start, time.monotonic()))
             for group, value in used.exact.items():
                 cpu[name][group] = cpu[name].get(group, 0.0) + value
+    # Every page rendered by start_afresh must still be in the cache at the end of the round.
+    kept = time.monotonic() - fresh
+    if kept > settings.PAGE_CACHE_SECONDS:
+        print(f"   warning: the round took {kept:.0f} s, longer than PAGE_CACHE_SECONDS", flush=True)
     measured = {}
     for name in WINDOWS:
         joined = Joined(load, slots[name])
@@ -301,6 +313,7 @@ def one_round(bench, gunicorn, order, seconds):
         result["cpu_seconds"] = {group: round(value, 2) for group, value in used.items()}
         ours = sum(cpu[name][group] for group in groups)
         result["cpu_ms_per_request"] = round(ours * 1000 / max(result["requests"], 1), 2)
+        result["round_seconds_from_fresh_start"] = round(kept, 1)
         print(faults.format_row(result), f" CPU {result['cpu_ms_per_request']} ms/request",
               f" searches from the cache {result['searches_from_the_page_cache']}", flush=True)  # fmt: skip
         measured[name] = result
@@ -309,7 +322,7 @@ def one_round(bench, gunicorn, order, seconds):
 
 def start_afresh(port, releases):
     """A new page-cache generation (as after an edit), then every page the mix draws from rendered once:
-    each window starts with every page fresh (kept PAGE_CACHE_SECONDS, longer than a window), so that
+    each window starts with every page fresh (kept PAGE_CACHE_SECONDS, longer than a round), so that
     none pays for filling the cache or for pages expiring in it (the sitemap of 100,000 releases takes
     seconds to render)."""
     from django.conf import settings
