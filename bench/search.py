@@ -280,14 +280,14 @@ def one_round(bench, gunicorn, order, seconds):
     port, releases = bench.web_port, bench.config["releases"]
     fresh = time.monotonic()
     start_afresh(port, releases)
-    paths = {name: SearchPaths(new=name == "with_5_percent_new_searches") for name in order}
-    mixes = {name: (MIX_WITHOUT_SEARCH if name == "without_search" else MIX, paths[name]) for name in order}
-    slots = {name: [] for name in order}
-    cpu = {name: {} for name in order}
+    paths = {name: SearchPaths(new=name == "with_5_percent_new_searches") for name in WINDOWS}
+    mixes = {name: (MIX_WITHOUT_SEARCH if name == "without_search" else MIX, paths[name]) for name in WINDOWS}
+    slots = {name: [] for name in WINDOWS}
+    cpu = {name: {} for name in WINDOWS}
     groups = cpu_groups(bench, gunicorn)
-    # The warm-up (not counted) draws from the mix without search: no window's searches are asked before
-    # its own slots.
-    with Interleaved(port, releases, {name: mixes[name] for name in WINDOWS}) as load:
+    # The warm-up (not counted) draws from the first of WINDOWS, the mix without search: no window's
+    # searches are asked before its own slots.
+    with Interleaved(port, releases, mixes) as load:
         time.sleep(3)
         for turn in range(round(seconds / SLOT_SECONDS) * len(order)):
             name = load.window = order[turn % len(order)]
@@ -311,7 +311,7 @@ def one_round(bench, gunicorn, order, seconds):
         used = cpu[name]
         used["cores_busy"] = used["machine_busy"] / used["wall_seconds"]
         result["cpu_seconds"] = {group: round(value, 2) for group, value in used.items()}
-        ours = sum(cpu[name][group] for group in groups)
+        ours = sum(used[group] for group in groups)
         result["cpu_ms_per_request"] = round(ours * 1000 / max(result["requests"], 1), 2)
         result["round_seconds_from_fresh_start"] = round(kept, 1)
         print(faults.format_row(result), f" CPU {result['cpu_ms_per_request']} ms/request",

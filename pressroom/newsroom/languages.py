@@ -153,7 +153,8 @@ def x_default(urls):
 
 def same_page_versions(request):
     """{language: address} of the page REQUEST asks for in every language (its query kept, but not the
-    page number: another language has other pages). The page not found has no other version."""
+    page number: another language has other pages). An address that no pressroom page answers has no
+    other version."""
     query = request.GET.copy()
     query.pop("page", None)
     suffix = f"?{query.urlencode()}" if query else ""
